@@ -1,0 +1,58 @@
+"""One base error for the library, and a class for each thing that can go wrong."""
+
+from __future__ import annotations
+
+
+class MedNerError(Exception):
+    """Base class of every error cohere-medner raises on purpose."""
+
+
+# Corpora ------------------------------------------------------------------------------
+
+
+class CorpusError(MedNerError):
+    """A corpus could not be found, chosen or read."""
+
+
+class CorpusFormatError(CorpusError, ValueError):
+    """A corpus file does not hold what its format promises.
+
+    The message names the file, the line (or document) and what was expected,
+    so that a researcher can open the file at the right place.
+    """
+
+    def __init__(self, source: str, where: str | int | None, message: str) -> None:
+        self.source = source
+        self.where = where
+        self.detail = message
+        if where is None:
+            location = source
+        elif isinstance(where, int):
+            location = f"{source}, line {where}"
+        else:
+            location = f"{source}, {where}"
+        super().__init__(f"{location}: {message}")
+
+
+class OffsetMismatchError(CorpusFormatError):
+    """A mention's offsets do not select its surface text in the document."""
+
+
+class UnknownEntityTypeError(CorpusFormatError):
+    """An annotation has an entity type other than Chemical or Disease."""
+
+
+class CorpusNotFoundError(CorpusError, FileNotFoundError):
+    """No corpus file (or no official BC5CDR file name) where one was expected."""
+
+
+class UnknownSplitError(CorpusError, ValueError):
+    """A split name that is not ``train``, ``validation`` or ``test``."""
+
+
+class UnknownFormatError(CorpusError, ValueError):
+    """A file whose corpus format (PubTator, BioC XML, BigBio JSON) cannot be told."""
+
+
+class AnnotationError(MedNerError, ValueError):
+    """A data object was built with values that break its invariants."""

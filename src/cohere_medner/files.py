@@ -1,0 +1,50 @@
+"""Opening corpus files (plain or gzip) and writing files atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, cast
+
+PathLike = str | os.PathLike[str]
+
+
+def open_binary(path: PathLike) -> IO[bytes]:
+    """Open a file for reading bytes, decompressing it if its name ends in ``.gz``."""
+    if str(path).endswith(".gz"):
+        return cast("IO[bytes]", gzip.open(path, "rb"))
+    return open(path, "rb")
+
+
+def open_text(path: PathLike) -> IO[str]:
+    """Open a UTF-8 text file (plain or ``.gz``) keeping line endings as written."""
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8", newline="")
+
+
+@contextlib.contextmanager
+def atomic_write(path: PathLike, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """Write a text file so that the final name only ever holds a complete file.
+
+    The content goes to a temporary file in the same directory, which is flushed,
+    synced and renamed over ``path`` only when the ``with`` block ends without error;
+    an interrupted write leaves the previous file (or nothing) under the final name.
+    """
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    try:
+        with open(handle, "w", encoding=encoding, newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

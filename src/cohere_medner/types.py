@@ -1,0 +1,140 @@
+"""The library's data: documents, their mentions and relations, and scores.
+
+Offsets follow PubTator: the title and the abstract joined by one space, 0-based,
+end exclusive, so that ``doc.text[m.start:m.end] == m.text`` for every mention.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+from .errors import AnnotationError
+
+CHEMICAL: Final = "Chemical"
+DISEASE: Final = "Disease"
+ENTITY_TYPES: Final = (CHEMICAL, DISEASE)
+CID: Final = "CID"
+
+
+def _check_mention(instance: Mention, attribute: attrs.Attribute[str], text: str) -> None:
+    if not 0 <= instance.start < instance.end:
+        raise AnnotationError(
+            f"mention {text!r}: offsets must satisfy 0 <= start < end, "
+            f"got {instance.start}..{instance.end}"
+        )
+    if len(text) != instance.end - instance.start:
+        raise AnnotationError(
+            f"mention {text!r} is {len(text)} characters long but its offsets "
+            f"{instance.start}..{instance.end} span {instance.end - instance.start}"
+        )
+
+
+@attrs.frozen
+class Mention:
+    """One annotated (or predicted) mention: one PubTator line.
+
+    ``ids`` holds MeSH identifiers as written (``"D003866"``, or prefixed such as
+    ``"MESH:D003866"`` in prediction files); it is empty where the corpus writes ``-1``.
+    ``parts`` holds the texts of the individual mentions of a composite mention
+    ("Ocular and auditory toxicity" -> ``("Ocular toxicity", "auditory toxicity")``).
+    ``score`` is the confidence column of prediction files.
+    """
+
+    start: int
+    end: int
+    text: str = attrs.field(validator=_check_mention)
+    type: str
+    ids: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+    score: float | None = None
+
+
+@attrs.frozen
+class Relation:
+    """A document-level relation between two MeSH concepts (BC5CDR: ``CID``)."""
+
+    chemical: str
+    disease: str
+    type: str = CID
+    score: float | None = None
+
+
+def _check_offsets(
+    instance: Document,
+    attribute: attrs.Attribute[tuple[Mention, ...]],
+    mentions: tuple[Mention, ...],
+) -> None:
+    text = instance.text
+    for mention in instance.mentions:
+        found = text[mention.start : mention.end]
+        if found != mention.text:
+            raise AnnotationError(
+                f"document {instance.pmid}: mention {mention.text!r} at "
+                f"{mention.start}..{mention.end} does not match the text there ({found!r})"
+            )
+
+
+@attrs.frozen
+class Document:
+    """A PubMed abstract with its title, mentions and relations."""
+
+    pmid: str
+    title: str
+    abstract: str
+    mentions: tuple[Mention, ...] = attrs.field(default=(), validator=_check_offsets)
+    relations: tuple[Relation, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """Title and abstract joined by one space: the text that offsets refer to."""
+        return f"{self.title} {self.abstract}"
+
+    @property
+    def abstract_start(self) -> int:
+        """Offset of the abstract's first character in :attr:`text`."""
+        return len(self.title) + 1
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    # 0/0 is defined as 0.0: a system that predicts nothing has no precision to speak of,
+    # and the official evaluator prints 0 there as well.
+    return numerator / denominator if denominator else 0.0
+
+
+@attrs.frozen
+class Score:
+    """True positives, false positives and false negatives, with P, R and F1."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return _ratio(self.tp, self.tp + self.fp)
+
+    @property
+    def recall(self) -> float:
+        return _ratio(self.tp, self.tp + self.fn)
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall, computed as the official evaluator does."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def __add__(self, other: Score) -> Score:
+        return Score(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The JSON form: ``tp fp fn precision recall f1``."""
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+        }
