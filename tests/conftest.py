@@ -1,0 +1,41 @@
+"""Shared fixtures: where the real corpus and the evaluation kit's sample live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+
+
+def _data_dir(variable: str, default: Path) -> Path:
+    return Path(os.environ.get(variable, default))
+
+
+BC5CDR_DIR = _data_dir("COHERE_MEDNER_BC5CDR_DIR", SHARED / "bc5cdr")
+EVAL_SAMPLE_DIR = _data_dir("COHERE_MEDNER_EVAL_SAMPLE_DIR", SHARED / "bc5cdr_eval_sample")
+
+
+@pytest.fixture(scope="session")
+def bc5cdr_dir() -> Path:
+    """The official BC5CDR corpus directory; the test is skipped where it is absent."""
+    if not (BC5CDR_DIR / "CDR_TrainingSet.PubTator.txt").is_file():
+        pytest.skip(
+            f"the full BC5CDR corpus is not at {BC5CDR_DIR} "
+            "(set COHERE_MEDNER_BC5CDR_DIR to the directory holding CDR_*.PubTator.txt)"
+        )
+    return BC5CDR_DIR
+
+
+@pytest.fixture(scope="session")
+def eval_sample_dir() -> Path:
+    """The official evaluation kit's 50-document sample; skipped where it is absent."""
+    if not (EVAL_SAMPLE_DIR / "CDR_sample.gold.PubTator").is_file():
+        pytest.skip(
+            f"the BC5CDR evaluation kit sample is not at {EVAL_SAMPLE_DIR} "
+            "(set COHERE_MEDNER_EVAL_SAMPLE_DIR to the directory holding CDR_sample.*)"
+        )
+    return EVAL_SAMPLE_DIR
