@@ -1,0 +1,206 @@
+"""The PubTator format: BC5CDR's own files and the official evaluator's input.
+
+A document is a title line ``PMID|t|TITLE``, an abstract line ``PMID|a|ABSTRACT``, then
+one tab-separated line per mention (``PMID START END TEXT TYPE IDS [PARTS]``) and per
+relation (``PMID CID CHEMICAL DISEASE``), and a blank line. Prediction files carry a
+score in the last column (``... TYPE IDS SCORE`` and ``... CID CHEMICAL DISEASE SCORE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..errors import AnnotationError, CorpusFormatError, OffsetMismatchError, UnknownEntityTypeError
+from ..files import PathLike, atomic_write, open_text
+from ..types import ENTITY_TYPES, Document, Mention, Relation
+from .stream import DocumentStream
+
+NO_ID = "-1"
+_TAB = "\t"
+
+
+def read_pubtator(path: PathLike) -> DocumentStream:
+    """Documents of a PubTator file (plain or ``.gz``), streamed when iterated."""
+    source = str(path)
+
+    def documents() -> Iterator[Document]:
+        with open_text(path) as stream:
+            yield from parse_pubtator(stream, source)
+
+    return DocumentStream(documents, source)
+
+
+def parse_pubtator(lines: Iterable[str], source: str = "<pubtator>") -> Iterator[Document]:
+    """Parse PubTator lines into documents, one at a time."""
+    numbered = enumerate(lines, start=1)
+    known_ids: dict[str, tuple[str, ...]] = {}
+    for number, line in numbered:
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        pmid, title = _header(line, "t", source, number)
+        try:
+            number, line = next(numbered)
+        except StopIteration:
+            raise CorpusFormatError(
+                source, number + 1, f"document {pmid} ends before its abstract line '{pmid}|a|...'"
+            ) from None
+        line = line.rstrip("\r\n")
+        abstract_pmid, abstract = _header(line, "a", source, number)
+        if abstract_pmid != pmid:
+            raise CorpusFormatError(
+                source, number, f"abstract line is for {abstract_pmid}, expected {pmid}|a|..."
+            )
+        text = f"{title} {abstract}"
+        mentions: list[Mention] = []
+        relations: list[Relation] = []
+        for number, line in numbered:
+            columns = line.rstrip("\r\n").split("\t")
+            if len(columns) == 1 and not columns[0].strip():
+                break
+            if columns[0] != pmid:
+                raise CorpusFormatError(
+                    source,
+                    number,
+                    f"expected an annotation of document {pmid} or a blank line, "
+                    f"got {line.rstrip()[:60]!r}",
+                )
+            # The common six-column gold line is read inline: this loop is the loader's cost.
+            if len(columns) == 6 and columns[1].isdigit() and columns[2].isdigit():
+                start, end = int(columns[1]), int(columns[2])
+                surface, kind, id_text = columns[3], columns[4], columns[5]
+                if kind in ENTITY_TYPES and start < end and text[start:end] == surface:
+                    ids = known_ids.get(id_text)
+                    if ids is None:
+                        ids = known_ids[id_text] = _ids(id_text)
+                    mentions.append(Mention(start, end, surface, kind, ids))
+                    continue
+            if len(columns) > 1 and columns[1].isdigit():
+                mentions.append(_mention(columns, text, source, number))
+            else:
+                relations.append(_relation(columns, source, number))
+        yield Document(pmid, title, abstract, tuple(mentions), tuple(relations))
+
+
+def _header(line: str, kind: str, source: str, number: int) -> tuple[str, str]:
+    pmid, bar, rest = line.partition("|")
+    if bar and rest[:2] == f"{kind}|" and pmid.isdigit():
+        return pmid, rest[2:]
+    what = "title" if kind == "t" else "abstract"
+    raise CorpusFormatError(
+        source, number, f"expected a {what} line 'PMID|{kind}|...', got {line[:60]!r}"
+    )
+
+
+def _mention(columns: list[str], text: str, source: str, number: int) -> Mention:
+    if not 6 <= len(columns) <= 8:
+        raise CorpusFormatError(
+            source,
+            number,
+            "expected a mention line 'PMID START END TEXT TYPE IDS [PARTS] [SCORE]' "
+            f"(6 to 8 tab-separated columns), got {len(columns)} columns",
+        )
+    _, start_text, end_text, surface, kind, id_text, *extra = columns
+    if not end_text.isdigit():
+        raise CorpusFormatError(source, number, f"mention end {end_text!r} is not an integer")
+    start, end = int(start_text), int(end_text)
+    if kind not in ENTITY_TYPES:
+        raise UnknownEntityTypeError(
+            source,
+            number,
+            f"unknown entity type {kind!r}, expected one of {', '.join(ENTITY_TYPES)}",
+        )
+    if text[start:end] != surface or start >= end:
+        raise OffsetMismatchError(
+            source,
+            number,
+            f"mention {surface!r} at {start}..{end} does not match the document text there "
+            f"({text[start:end]!r})",
+        )
+    parts: tuple[str, ...] = ()
+    score = None
+    if extra:
+        score = _score(extra[-1])
+        if score is None or len(extra) == 2:
+            parts = tuple(extra[0].split("|"))
+        if len(extra) == 2 and score is None:
+            raise CorpusFormatError(
+                source, number, f"the last column should be a score, got {extra[-1]!r}"
+            )
+    return Mention(start, end, surface, kind, _ids(id_text), parts, score)
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return () if text in (NO_ID, "") else tuple(text.split("|"))
+
+
+def _relation(columns: list[str], source: str, number: int) -> Relation:
+    if len(columns) not in (4, 5) or not columns[1]:
+        raise CorpusFormatError(
+            source,
+            number,
+            "expected a relation line 'PMID CID CHEMICAL DISEASE [SCORE]' "
+            f"or a mention line 'PMID START END ...', got {_TAB.join(columns)[:60]!r}",
+        )
+    score = None
+    if len(columns) == 5:
+        score = _score(columns[4])
+        if score is None:
+            raise CorpusFormatError(
+                source, number, f"the relation's last column should be a score, got {columns[4]!r}"
+            )
+    return Relation(columns[2], columns[3], columns[1], score)
+
+
+def _score(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def format_pubtator(document: Document) -> str:
+    """One document in PubTator, ending with the blank line that separates documents."""
+    _check_writable(document)
+    pmid = document.pmid
+    lines = [f"{pmid}|t|{document.title}", f"{pmid}|a|{document.abstract}"]
+    for m in document.mentions:
+        columns = [pmid, str(m.start), str(m.end), m.text, m.type, "|".join(m.ids) or NO_ID]
+        if m.parts:
+            columns.append("|".join(m.parts))
+        if m.score is not None:
+            columns.append(repr(m.score))
+        lines.append("\t".join(columns))
+    for r in document.relations:
+        columns = [pmid, r.type, r.chemical, r.disease]
+        if r.score is not None:
+            columns.append(repr(r.score))
+        lines.append("\t".join(columns))
+    return "\n".join(lines) + "\n\n"
+
+
+def _check_writable(document: Document) -> None:
+    # PubTator has no escaping: a line break or tab inside a field would silently
+    # turn into a different document when read back.
+    fields = [("title", document.title), ("abstract", document.abstract)]
+    for m in document.mentions:
+        fields += [("mention text", m.text), *(("composite part", p) for p in m.parts)]
+        fields += [("identifier", i) for i in m.ids]
+    for r in document.relations:
+        fields += [("relation type", r.type), ("chemical", r.chemical), ("disease", r.disease)]
+    for what, value in fields:
+        if "\n" in value or "\r" in value or "\t" in value:
+            raise AnnotationError(
+                f"document {document.pmid}: the {what} {value[:40]!r} contains a line break "
+                "or tab, which PubTator cannot represent"
+            )
+    if not document.pmid.isdigit():
+        raise AnnotationError(f"PubTator needs a numeric PMID, got {document.pmid!r}")
+
+
+def write_pubtator(documents: Iterable[Document], path: PathLike) -> None:
+    """Write documents (gold or predicted) as the official evaluator reads them, atomically."""
+    with atomic_write(Path(path)) as stream:
+        for document in documents:
+            stream.write(format_pubtator(document))
