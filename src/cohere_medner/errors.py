@@ -56,3 +56,46 @@ class UnknownFormatError(CorpusError, ValueError):
 
 class AnnotationError(MedNerError, ValueError):
     """A data object was built with values that break its invariants."""
+
+
+# Tasks and training files -----------------------------------------------------------------
+
+
+class TaskError(MedNerError, ValueError):
+    """A task or template cannot be built or used as asked."""
+
+
+class UnknownTaskError(TaskError):
+    """A task name that is not one of the built-in (or registered) tasks."""
+
+
+class TemplateError(TaskError):
+    """A prompt template is malformed (a missing ``{text}`` slot, an unknown slot) or unusable."""
+
+
+class TrainingDataError(MedNerError, ValueError):
+    """Fine-tuning files cannot be written from the documents and settings given."""
+
+
+class ForbiddenSplitError(TrainingDataError):
+    """Training or evaluation files were asked for from the test split without ``allow_test``."""
+
+
+class DataLeakError(TrainingDataError):
+    """The same document would appear in both a training and an evaluation file."""
+
+
+class FinetuneRequirementError(TrainingDataError):
+    """Records break Cohere's stated fine-tuning requirements.
+
+    ``violations`` holds one line per violation (``"FILE, line N: what is wrong"``); the
+    message lists them all, so that every problem can be fixed in one pass.
+    """
+
+    def __init__(self, violations: tuple[str, ...]) -> None:
+        self.violations = violations
+        count = len(violations)
+        heading = (
+            f"{count} violation{'s' if count != 1 else ''} of Cohere's fine-tuning requirements"
+        )
+        super().__init__(heading + ":\n" + "\n".join(f"  {v}" for v in violations))
