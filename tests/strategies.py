@@ -1,0 +1,52 @@
+"""Hypothesis strategies for generated documents, shared by the corpus format tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from cohere_medner.types import ENTITY_TYPES, Document, Mention, Relation
+
+# Letters, digits, spaces and the punctuation abstracts use (with some beyond ASCII); no
+# line breaks or tabs, which no corpus format can hold inside a title or an abstract.
+TEXT_ALPHABET = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:()[]-+/'"
+    "αβγµ\u2013é"
+)
+texts = st.text(TEXT_ALPHABET, min_size=1, max_size=60)
+mesh_ids = st.from_regex(r"D[0-9]{6}", fullmatch=True)
+identifiers = st.lists(mesh_ids, max_size=2, unique=True).map(tuple)
+
+
+@st.composite
+def documents(draw: st.DrawFn, with_parts: bool = True, with_scores: bool = False) -> Document:
+    """A document with mentions at valid offsets, relations, and optional composites."""
+    pmid = str(draw(st.integers(1, 99_999_999)))
+    title = draw(texts)
+    abstract = draw(st.text(TEXT_ALPHABET, max_size=200))
+    text = f"{title} {abstract}"
+    mentions = []
+    for _ in range(draw(st.integers(0, 6))):
+        start = draw(st.integers(0, len(text) - 1))
+        end = draw(st.integers(start + 1, min(len(text), start + 30)))
+        parts: tuple[str, ...] = ()
+        if with_parts and draw(st.booleans()):
+            parts = tuple(draw(st.lists(texts, min_size=2, max_size=2)))
+        score = draw(st.floats(0, 1)) if with_scores else None
+        mentions.append(
+            Mention(
+                start,
+                end,
+                text[start:end],
+                draw(st.sampled_from(ENTITY_TYPES)),
+                draw(identifiers),
+                parts,
+                score,
+            )
+        )
+    relations = tuple(
+        Relation(
+            draw(mesh_ids), draw(mesh_ids), score=draw(st.floats(0, 1)) if with_scores else None
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    return Document(pmid, title, abstract, tuple(mentions), relations)
