@@ -1,0 +1,618 @@
+"""Tasks and templates: the tutorial's exact prompts, gold answers, few-shot, chat, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from cohere_medner.errors import MedNerError, TaskError, TemplateError, UnknownTaskError
+from cohere_medner.parsing import (
+    ParsedItems,
+    ParsedRelations,
+    is_listable_item,
+    is_listable_triple,
+    read_relations,
+    read_sections,
+)
+from cohere_medner.tasks import (
+    CHEMICALS,
+    COMBINED,
+    DISEASES,
+    EMPTY_COMPLETION,
+    RELATIONS,
+    SEED,
+    TASKS,
+    CombinedTask,
+    FewShot,
+    Task,
+    Template,
+    get_task,
+    get_tasks,
+    get_template,
+)
+from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention, Relation
+
+# The tutorial's strings, copied from its code (seeds), not from the library.
+TUTORIAL_INSTRUCTION = (
+    "The following article contains technical terms including diseases, drugs and chemicals. "
+    "Create a list only of the {what} mentioned.\n\n"
+)
+TUTORIAL_CUE = "\n\nList of extracted {what}:\n"
+
+
+def tutorial_prompt(what: str, abstract: str) -> str:
+    return TUTORIAL_INSTRUCTION.format(what=what) + abstract + TUTORIAL_CUE.format(what=what)
+
+
+def doc(title: str, abstract: str, *spans: tuple[str, str, int, tuple[str, ...]]) -> Document:
+    """A document whose mentions are given as (surface, type, occurrence, ids)."""
+    text = f"{title} {abstract}"
+    mentions = []
+    for surface, kind, occurrence, ids in spans:
+        start = -1
+        for _ in range(occurrence + 1):
+            start = text.index(surface, start + 1)
+        mentions.append(Mention(start, start + len(surface), surface, kind, ids))
+    return Document("12345", title, abstract, tuple(mentions))
+
+
+NALOXONE = doc(
+    "Naloxone reverses the antihypertensive effect of clonidine.",
+    "In spontaneously hypertensive rats clonidine was reversed by naloxone. "
+    "The hypotensive effect of alpha-methyldopa was reversed by naloxone. "
+    "Naloxone alone did not cause hypertensive crises.",
+    ("Naloxone", CHEMICAL, 0, ("D009270",)),
+    ("antihypertensive", DISEASE, 0, ()),
+    ("clonidine", CHEMICAL, 0, ("D003000",)),
+    ("hypertensive", DISEASE, 1, ("D006973",)),
+    ("clonidine", CHEMICAL, 1, ("D003000",)),
+    ("naloxone", CHEMICAL, 0, ("D009270",)),
+    ("hypotensive", DISEASE, 0, ("D007022",)),
+    ("alpha-methyldopa", CHEMICAL, 0, ("D008750",)),
+    ("naloxone", CHEMICAL, 1, ("D009270",)),
+    ("Naloxone", CHEMICAL, 1, ("D009270",)),
+    ("hypertensive", DISEASE, 2, ("D006973",)),
+)
+
+
+# The seed template: the tutorial's prompts and completions -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("task", "what"), [(DISEASES, "diseases"), (CHEMICALS, "chemicals")], ids=["d", "c"]
+)
+def test_seed_prompt_is_the_tutorials_string(task: Task, what: str) -> None:
+    assert SEED.prompt(task, NALOXONE) == tutorial_prompt(what, NALOXONE.abstract)
+
+
+def test_seed_relation_prompt_is_the_tutorials_string() -> None:
+    expected = (
+        "The following article contains technical terms including diseases, drugs and "
+        "chemicals. Create a list only of the influences between the chemicals and diseases "
+        "mentioned.\n\n" + NALOXONE.abstract + "\n\nList of extracted influences:\n"
+    )
+    assert SEED.prompt(RELATIONS, NALOXONE) == expected
+
+
+def test_seed_prompt_shows_the_abstract_only() -> None:
+    assert NALOXONE.title not in SEED.prompt(DISEASES, NALOXONE)
+
+
+def test_seed_gold_lists_abstract_mentions_deduplicated_by_exact_text() -> None:
+    # "Naloxone" in the title does not count; "naloxone" and "Naloxone" are different texts.
+    assert CHEMICALS.gold(NALOXONE) == "- clonidine\n- naloxone\n- alpha-methyldopa\n- Naloxone"
+    assert DISEASES.gold(NALOXONE) == "- hypertensive\n- hypotensive"
+
+
+def test_gold_follows_first_appearance_not_corpus_order() -> None:
+    shuffled = attrs.evolve(NALOXONE, mentions=tuple(reversed(NALOXONE.mentions)))
+    assert CHEMICALS.gold(shuffled) == CHEMICALS.gold(NALOXONE)
+
+
+def test_title_option_shows_the_title_and_counts_its_mentions() -> None:
+    titled = attrs.evolve(SEED, include_title=True)
+    prompt = titled.prompt(CHEMICALS, NALOXONE)
+    assert f"{NALOXONE.title}\n{NALOXONE.abstract}" in prompt
+    assert CHEMICALS.gold(NALOXONE, titled) == (
+        "- Naloxone\n- clonidine\n- naloxone\n- alpha-methyldopa"
+    )
+    assert DISEASES.gold(NALOXONE, titled) == "- antihypertensive\n- hypertensive\n- hypotensive"
+
+
+def test_no_items_gives_the_tutorials_empty_completion_and_parses_back_empty() -> None:
+    empty = Document("1", "A title.", "Nothing to see here.")
+    assert EMPTY_COMPLETION == "- "
+    for task in (DISEASES, CHEMICALS, RELATIONS):
+        assert task.gold(empty) == "- "
+        parsed = task.parse("- ")
+        assert parsed in (ParsedItems(), ParsedRelations())
+
+
+def test_parse_reads_back_a_list() -> None:
+    parsed = DISEASES.parse("- hypertensive\n- hypotensive")
+    assert isinstance(parsed, ParsedItems)
+    assert parsed.items == ("hypertensive", "hypotensive")
+
+
+# Relations ----------------------------------------------------------------------------------
+
+
+def with_relations(document: Document, *pairs: tuple[str, str]) -> Document:
+    return attrs.evolve(document, relations=tuple(Relation(c, d) for c, d in pairs))
+
+
+def test_relations_name_each_side_by_its_first_mention_in_the_shown_text() -> None:
+    document = with_relations(NALOXONE, ("D009270", "D006973"), ("D008750", "D007022"))
+    assert RELATIONS.gold(document) == (
+        "- Chemical naloxone influences disease hypertensive\n"
+        "- Chemical alpha-methyldopa influences disease hypotensive"
+    )
+    titled = attrs.evolve(SEED, include_title=True)
+    assert RELATIONS.gold(document, titled).startswith("- Chemical Naloxone influences")
+
+
+def test_relations_with_a_side_never_mentioned_are_reported_not_hidden() -> None:
+    # Keep only the two title mentions: D000001 is mentioned nowhere, D009270 and D999999
+    # only in the title, and clonidine (D003000) and hypotensive (D007022) nowhere any more.
+    only_in_title = attrs.evolve(
+        NALOXONE,
+        mentions=(*NALOXONE.mentions[:1], attrs.evolve(NALOXONE.mentions[1], ids=("D999999",))),
+    )
+    document = with_relations(
+        only_in_title, ("D000001", "D006973"), ("D009270", "D999999"), ("D003000", "D007022")
+    )
+    target = RELATIONS.gold_target(document)
+    assert [(r.chemical, r.disease) for r in target.unnamed] == [
+        ("D000001", "D006973"),
+        ("D009270", "D999999"),
+        ("D003000", "D007022"),
+    ]
+    assert target.completion == "- "
+    titled = RELATIONS.gold_target(document, attrs.evolve(SEED, include_title=True))
+    assert titled.triples == (("Naloxone", "influences", "antihypertensive"),)
+    assert len(titled.unnamed) == 2
+
+
+def test_relation_names_a_composite_side_by_its_part_and_accepts_mesh_prefixes() -> None:
+    title = "Desferrioxamine toxicity."
+    abstract = "Patients on desferrioxamine had visual or auditory toxicity."
+    text = f"{title} {abstract}"
+    composite = "visual or auditory toxicity"
+    start = text.index(composite)
+    document = Document(
+        "2234245",
+        title,
+        abstract,
+        (
+            Mention(
+                text.index("desferrioxamine"),
+                text.index("desferrioxamine") + 15,
+                "desferrioxamine",
+                CHEMICAL,
+                ("MESH:D003676",),
+            ),
+            Mention(
+                start,
+                start + len(composite),
+                composite,
+                DISEASE,
+                ("D014786", "D006311"),
+                ("visual toxicity", "auditory toxicity"),
+            ),
+        ),
+        (Relation("D003676", "D006311"), Relation("MESH:D003676", "D014786")),
+    )
+    assert RELATIONS.gold(document) == (
+        "- Chemical desferrioxamine influences disease auditory toxicity\n"
+        "- Chemical desferrioxamine influences disease visual toxicity"
+    )
+    # The entity list names the top-level mention, never a fragment such as "visual".
+    assert DISEASES.gold(document) == "- visual or auditory toxicity"
+
+
+def test_relation_task_keeps_only_its_relation_type() -> None:
+    document = attrs.evolve(NALOXONE, relations=(Relation("D009270", "D006973", type="OTHER"),))
+    assert RELATIONS.gold(document) == "- "
+
+
+def requires_relation_parser() -> None:
+    if not read_relations("- Chemical a influences disease b").triples:
+        pytest.skip("parsing.read_relations is not implemented yet (stub returns nothing)")
+
+
+def test_relation_gold_parses_back_to_its_triples() -> None:
+    requires_relation_parser()
+    document = with_relations(NALOXONE, ("D009270", "D006973"), ("D008750", "D007022"))
+    target = RELATIONS.gold_target(document)
+    parsed = RELATIONS.parse(target.completion)
+    assert isinstance(parsed, ParsedRelations)
+    assert parsed.triples == target.triples
+
+
+# User-defined tasks, names and bad input ---------------------------------------------------
+
+
+def test_a_user_defined_task_uses_its_own_strings_and_entity_type() -> None:
+    genes = Task(
+        "genes",
+        "Create a list only of the genes mentioned.",
+        "List of extracted genes:",
+        entity_type="Gene",
+    )
+    text = "BRCA1 study. BRCA1 and TP53 were mutated."
+    document = Document(
+        "7",
+        "BRCA1 study.",
+        "BRCA1 and TP53 were mutated.",
+        (Mention(13, 18, "BRCA1", "Gene"), Mention(23, 27, "TP53", "Gene")),
+    )
+    assert text == document.text
+    assert SEED.prompt(genes, document) == (
+        "Create a list only of the genes mentioned.\n\n"
+        "BRCA1 and TP53 were mutated.\n\nList of extracted genes:\n"
+    )
+    assert genes.gold(document) == "- BRCA1\n- TP53"
+    assert genes.kind == "entities"
+    assert RELATIONS.kind == "relations"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"entity_type": "Gene", "relation_type": "CID"}],
+    ids=["neither", "both"],
+)
+def test_a_task_needs_exactly_one_kind(kwargs: dict[str, str]) -> None:
+    with pytest.raises(TaskError, match="exactly one of entity_type"):
+        Task("x", "Do it.", "Answer:", **kwargs)
+
+
+@pytest.mark.parametrize("name", ["", "two words", "a,b"])
+def test_a_task_name_must_be_one_word(name: str) -> None:
+    with pytest.raises(TaskError, match="task name"):
+        Task(name, "Do it.", "Answer:", entity_type="Gene")
+
+
+def test_empty_instruction_is_refused() -> None:
+    with pytest.raises(TaskError, match="instruction must not be empty"):
+        Task("genes", "  ", "Answer:", entity_type="Gene")
+
+
+def test_get_task_and_get_tasks() -> None:
+    assert get_task("diseases") is DISEASES
+    assert get_task("combined") is COMBINED
+    assert set(TASKS) == {"diseases", "chemicals", "relations", "combined"}
+    assert get_tasks("diseases, chemicals,relations") == (DISEASES, CHEMICALS, RELATIONS)
+    assert get_tasks(["relations"]) == (RELATIONS,)
+
+
+def test_unknown_task_names_the_choices_and_a_close_match() -> None:
+    with pytest.raises(UnknownTaskError) as caught:
+        get_tasks("diseases,chemical")
+    message = str(caught.value)
+    assert "unknown task 'chemical'" in message
+    assert "diseases, chemicals, relations, combined" in message
+    assert "did you mean 'chemicals'?" in message
+    assert isinstance(caught.value, MedNerError)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("names", ["", " , ", "diseases,diseases"])
+def test_get_tasks_refuses_empty_or_repeated_lists(names: str) -> None:
+    with pytest.raises(UnknownTaskError):
+        get_tasks(names)
+
+
+def test_get_template() -> None:
+    assert get_template("seed") is SEED
+    with pytest.raises(TemplateError, match=r"unknown template 'sead'.*did you mean 'seed'"):
+        get_template("sead")
+
+
+@pytest.mark.parametrize(
+    ("field", "layout", "message"),
+    [
+        ("layout", "{instruction}\n\n{cue}\n", r"has no \{text\} slot"),
+        ("layout", "{instruction} {abstract} {text}", r"unknown slot\(s\) \{abstract\}"),
+        ("layout", "{text} {", "not a valid format string"),
+        ("layout", "{text} {0}", r"unknown slot\(s\) \{0\}"),
+        ("example_layout", "{text}\n{cue}\n", r"has no \{answer\} slot"),
+        ("user_layout", "{cue}", r"has no \{text\} slot"),
+    ],
+)
+def test_a_template_without_its_text_slot_or_with_unknown_slots_is_refused(
+    field: str, layout: str, message: str
+) -> None:
+    with pytest.raises(TemplateError, match=message):
+        Template(**{field: layout})  # type: ignore[arg-type]
+
+
+def test_a_custom_layout_with_literal_braces() -> None:
+    template = Template(name="json", layout="{instruction}\n{{text}}: {text}\n{cue}")
+    assert template.prompt(DISEASES, NALOXONE).startswith(DISEASES.instruction + "\n{text}: In")
+
+
+# Chat messages ------------------------------------------------------------------------------
+
+
+def test_messages_for_the_v2_chat_api() -> None:
+    assert SEED.messages(DISEASES, NALOXONE) == [
+        {"role": "system", "content": DISEASES.instruction},
+        {"role": "user", "content": NALOXONE.abstract + "\n\nList of extracted diseases:"},
+    ]
+
+
+# Few-shot -----------------------------------------------------------------------------------
+
+
+def pool(n: int) -> tuple[Document, ...]:
+    return tuple(
+        attrs.evolve(NALOXONE, pmid=str(1000 + i), abstract=NALOXONE.abstract + f" ({i})")
+        for i in range(n)
+    )
+
+
+def test_few_shot_is_seeded_never_draws_the_document_and_ignores_order() -> None:
+    documents = pool(8)
+    few_shot = FewShot(documents, k=3, seed=7)
+    for document in documents:
+        chosen = few_shot.choose(document)
+        assert len(chosen) == 3
+        assert document.pmid not in {d.pmid for d in chosen}
+        assert len({d.pmid for d in chosen}) == 3
+        assert FewShot(documents, k=3, seed=7).choose(document) == chosen
+    draws = {FewShot(documents, k=3, seed=s).choose(documents[0]) for s in range(10)}
+    assert len(draws) > 1
+
+
+def test_few_shot_prompt_shows_worked_examples_before_the_document() -> None:
+    documents = pool(5)
+    template = attrs.evolve(SEED, few_shot=FewShot(documents, k=2, seed=1))
+    target = documents[0]
+    examples = template.examples(target)
+    prompt = template.prompt(DISEASES, target)
+    expected = DISEASES.instruction + "\n\n"
+    for example in examples:
+        expected += (
+            f"{example.abstract}\n\nList of extracted diseases:\n{DISEASES.gold(example)}\n\n"
+        )
+    expected += f"{target.abstract}\n\nList of extracted diseases:\n"
+    assert prompt == expected
+
+    messages = template.messages(DISEASES, target)
+    assert [m["role"] for m in messages] == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+    ]
+    assert messages[2]["content"] == DISEASES.gold(examples[0])
+    assert messages[-1]["content"].startswith(target.abstract)
+
+
+def test_few_shot_needs_enough_documents() -> None:
+    with pytest.raises(TemplateError, match="pool holds only 2 documents"):
+        FewShot(pool(2), k=3)
+    with pytest.raises(TemplateError, match="at least one example"):
+        FewShot(pool(2), k=0)
+    # Three documents for k=3 suffice for an outside document, not for a pool member.
+    few_shot = FewShot(pool(3), k=3)
+    assert len(few_shot.choose(NALOXONE)) == 3
+    with pytest.raises(TemplateError, match="other than document 1000"):
+        few_shot.choose(pool(3)[0])
+
+
+# Combined -----------------------------------------------------------------------------------
+
+
+def test_combined_gold_has_a_headed_section_per_task() -> None:
+    document = with_relations(NALOXONE, ("D008750", "D007022"))
+    assert COMBINED.gold(document) == (
+        "List of extracted diseases:\n- hypertensive\n- hypotensive\n\n"
+        "List of extracted chemicals:\n- clonidine\n- naloxone\n- alpha-methyldopa\n"
+        "- Naloxone\n\n"
+        "List of extracted influences:\n"
+        "- Chemical alpha-methyldopa influences disease hypotensive"
+    )
+    prompt = SEED.prompt(COMBINED, document)
+    assert prompt.startswith(COMBINED.instruction + "\n\n" + document.abstract)
+    assert prompt.endswith("\n\nExtracted lists:\n")
+    for task in (DISEASES, CHEMICALS, RELATIONS):
+        assert repr(task.cue) in COMBINED.instruction
+    assert COMBINED.headings["diseases"] == ("List of extracted diseases", "Diseases")
+
+
+def test_combined_task_of_user_tasks() -> None:
+    pair = CombinedTask((DISEASES, CHEMICALS), name="entities")
+    assert "Create two lists: only the diseases mentioned; only the chemicals" in (pair.instruction)
+    with pytest.raises(TaskError, match="distinct names"):
+        CombinedTask((DISEASES, DISEASES))
+
+
+def test_combined_answer_parses_back_per_section() -> None:
+    document = with_relations(NALOXONE, ("D008750", "D007022"))
+    probe = read_sections(
+        "List of extracted diseases:\n- a", {"diseases": ("List of extracted diseases",)}
+    )
+    if "diseases" not in probe.texts:
+        pytest.skip("parsing.read_sections is not implemented yet (stub finds no section)")
+    requires_relation_parser()
+    parsed = COMBINED.parse(COMBINED.gold(document))
+    assert parsed.missing == ()
+    for task in (DISEASES, CHEMICALS):
+        result = parsed.results[task.name]
+        assert isinstance(result, ParsedItems)
+        assert result.items == task.gold_target(document).items
+    relations = parsed.results["relations"]
+    assert isinstance(relations, ParsedRelations)
+    assert relations.triples == RELATIONS.gold_target(document).triples
+
+
+# Properties over generated documents ------------------------------------------------------
+
+WORD = st.text(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789µé()[],'+/.-",
+    min_size=1,
+    max_size=8,
+).filter(lambda w: not w.startswith("-"))
+IDS = st.sampled_from(["D000001", "D000002", "D000003", "D000004"])
+
+
+def _words_and_mentions(
+    draw: st.DrawFn, words: list[str], offset: int
+) -> tuple[str, list[Mention]]:
+    """Join ``words`` with spaces; mentions cover whole words, as corpus mentions do."""
+    text = " ".join(words)
+    starts, position = [], 0
+    for word in words:
+        starts.append(position)
+        position += len(word) + 1
+    mentions = []
+    for _ in range(draw(st.integers(0, 5))):
+        first = draw(st.integers(0, len(words) - 1))
+        last = draw(st.integers(first, min(len(words) - 1, first + 2)))
+        start, end = starts[first], starts[last] + len(words[last])
+        mentions.append(
+            Mention(
+                offset + start,
+                offset + end,
+                text[start:end],
+                draw(st.sampled_from([CHEMICAL, DISEASE])),
+                (draw(IDS),),
+            )
+        )
+    return text, mentions
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> Document:
+    """Documents with mentions in the title and in the abstract, and relations."""
+    title, in_title = _words_and_mentions(draw, draw(st.lists(WORD, min_size=1, max_size=6)), 0)
+    abstract, in_abstract = _words_and_mentions(
+        draw, draw(st.lists(WORD, min_size=1, max_size=30)), len(title) + 1
+    )
+    mentions = draw(st.permutations([*in_title, *in_abstract]))
+    relations = tuple(Relation(draw(IDS), draw(IDS)) for _ in range(draw(st.integers(0, 4))))
+    return Document("1", title, abstract, tuple(mentions), relations)
+
+
+TEMPLATES = st.sampled_from([SEED, attrs.evolve(SEED, include_title=True)])
+
+
+@given(documents(), TEMPLATES, st.sampled_from([DISEASES, CHEMICALS]))
+def test_entity_gold_lists_exactly_the_shown_mentions_and_parses_back(
+    document: Document, template: Template, task: Task
+) -> None:
+    start, end = template.shown_span(document)
+    shown = sorted(
+        (m for m in document.mentions if start <= m.start and m.end <= end),
+        key=lambda m: m.start,
+    )
+    expected = tuple(dict.fromkeys(m.text for m in shown if m.type == task.entity_type))
+    target = task.gold_target(document, template)
+    assert target.items == expected
+    # What the parser promises to read back verbatim; every BC5CDR item is such (see below).
+    assume(all(is_listable_item(item) for item in expected))
+    parsed = task.parse(target.completion)
+    assert isinstance(parsed, ParsedItems)
+    assert parsed.items == expected
+
+
+@given(documents(), TEMPLATES, st.sampled_from([DISEASES, CHEMICALS, RELATIONS, COMBINED]))
+def test_prompts_always_contain_the_shown_text(
+    document: Document, template: Template, task: Task | CombinedTask
+) -> None:
+    prompt = template.prompt(task, document)
+    assert document.abstract in prompt
+    assert (document.title in prompt) or not template.include_title
+    assert template.messages(task, document)[-1]["content"].startswith(
+        template.shown_text(document)
+    )
+
+
+@given(documents(), TEMPLATES)
+def test_every_relation_is_either_named_from_the_shown_text_or_reported(
+    document: Document, template: Template
+) -> None:
+    start, end = template.shown_span(document)
+    shown = [m for m in document.mentions if start <= m.start and m.end <= end]
+    target = RELATIONS.gold_target(document, template)
+    named = {(c, d) for c, _, d in target.triples}
+    for relation in document.relations:
+        chemicals = [m for m in shown if m.type == CHEMICAL and relation.chemical in m.ids]
+        diseases = [m for m in shown if m.type == DISEASE and relation.disease in m.ids]
+        if chemicals and diseases:
+            first = (
+                min(chemicals, key=lambda m: m.start).text,
+                min(diseases, key=lambda m: m.start).text,
+            )
+            assert first in named
+            assert relation not in target.unnamed
+        else:
+            assert relation in target.unnamed
+
+
+@settings(max_examples=50)
+@given(documents())
+def test_relation_gold_parses_back_for_generated_documents(document: Document) -> None:
+    requires_relation_parser()
+    target = RELATIONS.gold_target(document)
+    assume(all(is_listable_triple(triple) for triple in target.triples))
+    parsed = RELATIONS.parse(target.completion)
+    assert isinstance(parsed, ParsedRelations)
+    assert parsed.triples == target.triples
+
+
+# The real corpus ----------------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+def test_every_gold_list_of_the_corpus_parses_back(bc5cdr_dir: Path) -> None:
+    from cohere_medner.corpus.pubtator import read_pubtator
+
+    for name in ("Training", "Development", "Test"):
+        for document in read_pubtator(bc5cdr_dir / f"CDR_{name}Set.PubTator.txt"):
+            for task in (DISEASES, CHEMICALS):
+                target = task.gold_target(document)
+                parsed = task.parse(target.completion)
+                assert isinstance(parsed, ParsedItems)
+                assert parsed.items == target.items, document.pmid
+
+
+@pytest.mark.corpus
+def test_seed_prompts_and_gold_match_the_tutorial_code_on_bc5cdr_json(bc5cdr_dir: Path) -> None:
+    """Per document, the tutorial's code (seeds) against the library, on the PubTator form.
+
+    The whole-file comparison through ``prepare_finetuning`` is in test_training_data.py;
+    this one pins the prompt and gold of each document, and needs only the PubTator reader.
+    """
+    from cohere_medner.corpus.pubtator import read_pubtator
+
+    with (bc5cdr_dir / "bc5cdr.json").open(encoding="utf-8") as stream:
+        data = json.load(stream)
+    files = {"train": "Training", "validation": "Development", "test": "Test"}
+    for split, name in files.items():
+        documents = list(read_pubtator(bc5cdr_dir / f"CDR_{name}Set.PubTator.txt"))
+        items = [item for item in data if item["dataset_type"] == split]
+        assert [d.pmid for d in documents] == [i["passages"][0]["document_id"] for i in items]
+        for item, document in zip(items, documents, strict=True):
+            for task, kind, what in (
+                (DISEASES, "Disease", "diseases"),
+                (CHEMICALS, "Chemical", "chemicals"),
+            ):
+                if any(m.parts and m.type == kind for m in document.mentions):
+                    continue  # the tutorial lists fragments of composite mentions
+                listed: list[str] = []
+                for ent in item["passages"][1]["entities"]:
+                    if ent["type"] == kind and ent["text"][0] not in listed:
+                        listed.append(ent["text"][0])
+                assert SEED.prompt(task, document) == tutorial_prompt(
+                    what, item["passages"][1]["text"]
+                )
+                assert task.gold(document) == "- " + "\n- ".join(listed)
