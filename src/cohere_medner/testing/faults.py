@@ -1,0 +1,202 @@
+"""Faults on demand: an explicit queue, a seeded random plan, and a sliding-window rate limiter.
+
+None of these classes lock: the server calls them while holding its own lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import math
+import random
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from .wire import (
+    BAD_GATEWAY_HTML,
+    GATEWAY_TIMEOUT,
+    INTERNAL_ERROR,
+    RATE_LIMITED,
+    SERVICE_UNAVAILABLE,
+    Reply,
+    new_id,
+)
+
+
+class Fault(str, enum.Enum):
+    """A way for the server to misbehave, as real networks and real APIs do."""
+
+    RATE_LIMITED = "rate_limited"
+    """429 with ``Retry-After`` (and ``retry-after-ms``)."""
+    SERVER_ERROR = "server_error"
+    """500 ``{"message": ...}``."""
+    BAD_GATEWAY = "bad_gateway"
+    """502 with a load balancer's HTML page, not JSON."""
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    """503 ``{"message": ...}``."""
+    GATEWAY_TIMEOUT = "gateway_timeout"
+    """504 ``{"message": ...}``."""
+    DISCONNECT = "disconnect"
+    """The connection is closed without any response."""
+    SLOW = "slow"
+    """The answer comes after ``delay`` seconds (longer than the client's timeout)."""
+    MALFORMED = "malformed"
+    """200 whose body is cut-off, invalid JSON."""
+
+
+STATUS_FAULTS: Final = (
+    Fault.RATE_LIMITED,
+    Fault.SERVER_ERROR,
+    Fault.BAD_GATEWAY,
+    Fault.SERVICE_UNAVAILABLE,
+    Fault.GATEWAY_TIMEOUT,
+)
+"""The faults the SDK itself retries (429 and 5xx): the random plan's default."""
+
+
+@attrs.frozen
+class PlannedFault:
+    """One fault to apply to one request, with its parameters."""
+
+    kind: Fault
+    retry_after: float = 1.0
+    delay: float = 5.0
+
+
+def fault_reply(fault: PlannedFault) -> Reply | None:
+    """The answer a fault sends; ``None`` for faults that send none (or delay the real one)."""
+    kind = fault.kind
+    if kind is Fault.RATE_LIMITED:
+        return Reply.error(429, RATE_LIMITED, retry_after_headers(fault.retry_after))
+    if kind is Fault.SERVER_ERROR:
+        return Reply.error(500, INTERNAL_ERROR)
+    if kind is Fault.BAD_GATEWAY:
+        return Reply(502, BAD_GATEWAY_HTML, "text/html")
+    if kind is Fault.SERVICE_UNAVAILABLE:
+        return Reply.error(503, SERVICE_UNAVAILABLE)
+    if kind is Fault.GATEWAY_TIMEOUT:
+        return Reply.error(504, GATEWAY_TIMEOUT)
+    if kind is Fault.MALFORMED:
+        whole = json.dumps({"id": new_id(), "finish_reason": "COMPLETE", "message": {}})
+        return Reply(200, whole[: len(whole) // 2].encode())
+    return None
+
+
+def retry_after_headers(seconds: float) -> tuple[tuple[str, str], ...]:
+    """``Retry-After`` in whole seconds (HTTP allows no fractions) and exact ``retry-after-ms``.
+
+    The SDK reads ``retry-after-ms`` first, so sub-second waits keep tests fast.
+    """
+    seconds = max(seconds, 0.0)
+    return (
+        ("Retry-After", str(math.ceil(seconds))),
+        ("retry-after-ms", str(round(seconds * 1000))),
+    )
+
+
+@attrs.define
+class _Queued:
+    fault: PlannedFault
+    remaining: int
+    endpoint: str | None
+
+
+@attrs.define
+class FaultQueue:
+    """Faults for the next requests, in order; each entry may be limited to one endpoint."""
+
+    _entries: list[_Queued] = attrs.field(factory=list)
+
+    def push(self, fault: PlannedFault, count: int, endpoint: str | None) -> None:
+        self._entries.append(_Queued(fault, count, endpoint))
+
+    def pop(self, endpoint: str) -> PlannedFault | None:
+        """The fault for a request to ``endpoint``, if one is queued for it."""
+        for entry in self._entries:
+            if entry.endpoint is None or entry.endpoint == endpoint:
+                entry.remaining -= 1
+                if entry.remaining == 0:
+                    self._entries.remove(entry)
+                return entry.fault
+        return None
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return sum(entry.remaining for entry in self._entries)
+
+
+def fingerprint(endpoint: str, body: Mapping[str, Any]) -> str:
+    """Identify a request by its endpoint and canonical JSON body (never by its key)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{endpoint}\n{canonical}".encode()).hexdigest()
+
+
+@attrs.define
+class FaultPlan:
+    """Random faults at ``rate``, reproducible from ``seed`` whatever the threads' order.
+
+    The n-th attempt of an identical request (same endpoint and body) draws from a
+    generator seeded by ``(seed, request, n)``, so a run replays exactly however
+    concurrent requests interleave. No request faults more than ``max_consecutive``
+    times in a row: a client that retries that often always finally succeeds.
+    """
+
+    rate: float
+    kinds: tuple[Fault, ...]
+    seed: int
+    max_consecutive: int
+    retry_after: float
+    delay: float
+    _attempts: dict[str, int] = attrs.field(factory=dict)
+    _consecutive: dict[str, int] = attrs.field(factory=dict)
+
+    def draw(self, request_id: str) -> PlannedFault | None:
+        """The fault (if any) for the next attempt of the request ``request_id``."""
+        if self.rate <= 0.0 or not self.kinds:
+            return None
+        attempt = self._attempts.get(request_id, 0)
+        self._attempts[request_id] = attempt + 1
+        rng = random.Random(f"{self.seed}:{request_id}:{attempt}")
+        faulty = rng.random() < self.rate
+        kind = rng.choice(self.kinds)
+        if faulty and self._consecutive.get(request_id, 0) < self.max_consecutive:
+            self._consecutive[request_id] = self._consecutive.get(request_id, 0) + 1
+            return PlannedFault(kind, self.retry_after, self.delay)
+        self._consecutive[request_id] = 0
+        return None
+
+    def clear(self) -> None:
+        self._attempts.clear()
+        self._consecutive.clear()
+
+
+@attrs.define
+class SlidingWindow:
+    """At most ``limit`` admissions per ``window`` seconds for each key (a sliding-window log).
+
+    Each admission's time is kept for ``window`` seconds; a request finding ``limit`` of
+    them is refused and told to wait until the oldest expires.
+    """
+
+    limit: int
+    window: float
+    _log: dict[str, deque[float]] = attrs.field(factory=dict)
+
+    def admit(self, key: str, now: float) -> float | None:
+        """Admit a request (``None``), or return the seconds until a slot frees."""
+        times = self._log.setdefault(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return times[0] + self.window - now
+        times.append(now)
+        return None
+
+    def clear(self) -> None:
+        self._log.clear()

@@ -1,0 +1,406 @@
+"""FakeCohere: a loopback HTTP server that answers the real ``cohere`` SDK as Cohere's API would."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import attrs
+
+from ..errors import FakeCohereConfigError, FakeCohereError, ResponderError
+from .endpoints import HTTPError, Outcome, Route, find_route
+from .faults import (
+    STATUS_FAULTS,
+    Fault,
+    FaultPlan,
+    FaultQueue,
+    PlannedFault,
+    SlidingWindow,
+    fault_reply,
+    fingerprint,
+    retry_after_headers,
+)
+from .responders import Responder, echo
+from .transport import LoopbackServer
+from .wire import (
+    INTERNAL_ERROR,
+    INVALID_API_KEY,
+    NO_API_KEY,
+    PAGE_NOT_FOUND,
+    RATE_LIMITED,
+    FakeRequest,
+    Reply,
+    invalid_json,
+)
+
+DEFAULT_MODELS: Final = frozenset(
+    {
+        "command-a-03-2025",
+        "command-r-plus-08-2024",
+        "command-r-08-2024",
+        "command-r7b-12-2024",
+        "command",
+        "command-light",
+    }
+)
+"""Models the fake knows unless told otherwise; any other name is answered with a 404."""
+
+UNROUTED: Final = "unrouted"
+
+
+@attrs.frozen
+class Exchange:
+    """A request and how it was answered: ``status`` is ``None`` when no answer was sent."""
+
+    request: FakeRequest
+    status: int | None
+    outcome: str
+
+
+def _latency_range(latency: float | tuple[float, float]) -> tuple[float, float]:
+    low, high = latency if isinstance(latency, tuple) else (latency, latency)
+    if not 0.0 <= low <= high:
+        raise FakeCohereConfigError(f"latency must be >= 0 (or a (min, max) range), got {latency}")
+    return float(low), float(high)
+
+
+class FakeCohere:
+    """A Cohere API on ``http://127.0.0.1:PORT`` for the real SDK, over real HTTP.
+
+    ``responder`` writes the model's answers. Requests need ``Authorization: Bearer KEY``
+    with a key in ``api_keys`` (any non-empty key when ``None``); models outside
+    ``models`` get a 404; prompts of more than ``max_input_tokens`` tokens (counted as
+    whitespace-separated words, as is usage) get a 400. ``rate_limit`` admits that many
+    requests per ``rate_window`` seconds for each key and endpoint (a sliding-window log),
+    answering others with 429 and ``Retry-After``. ``latency`` (seconds, or a
+    ``(min, max)`` range) delays every answer. Faults come from :meth:`inject` (first)
+    and from a random plan: ``fault_rate`` of requests fail with one of ``fault_kinds``,
+    reproducibly from ``seed``, never more than ``max_consecutive_faults`` times in a row
+    for an identical request; its 429s ask to wait ``retry_after`` seconds and its slow
+    answers take ``slow_delay`` seconds.
+    """
+
+    def __init__(
+        self,
+        responder: Responder = echo,
+        *,
+        api_keys: Iterable[str] | None = None,
+        models: Iterable[str] = DEFAULT_MODELS,
+        max_input_tokens: int = 128_000,
+        rate_limit: int | None = None,
+        rate_window: float = 60.0,
+        latency: float | tuple[float, float] = 0.0,
+        fault_rate: float = 0.0,
+        fault_kinds: Iterable[Fault] = STATUS_FAULTS,
+        seed: int = 0,
+        max_consecutive_faults: int = 2,
+        retry_after: float = 1.0,
+        slow_delay: float = 5.0,
+    ) -> None:
+        self._responder = responder
+        self._api_keys = None if api_keys is None else frozenset(api_keys)
+        if self._api_keys is not None and "" in self._api_keys:
+            raise FakeCohereConfigError("api_keys must not contain an empty key")
+        self._models = frozenset(models)
+        if max_input_tokens < 1:
+            raise FakeCohereConfigError(f"max_input_tokens must be >= 1, got {max_input_tokens}")
+        self._max_input_tokens = max_input_tokens
+        if rate_limit is not None and rate_limit < 1:
+            raise FakeCohereConfigError(f"rate_limit must be >= 1 or None, got {rate_limit}")
+        if rate_window <= 0:
+            raise FakeCohereConfigError(f"rate_window must be > 0 seconds, got {rate_window}")
+        self._limiter = None if rate_limit is None else SlidingWindow(rate_limit, rate_window)
+        self._latency = _latency_range(latency)
+        kinds = tuple(Fault(kind) for kind in fault_kinds)
+        if not 0.0 <= fault_rate <= 1.0:
+            raise FakeCohereConfigError(f"fault_rate must be within [0, 1], got {fault_rate}")
+        if fault_rate > 0 and not kinds:
+            raise FakeCohereConfigError("fault_rate > 0 needs at least one of fault_kinds")
+        if max_consecutive_faults < 0 or retry_after < 0 or slow_delay < 0:
+            raise FakeCohereConfigError(
+                "max_consecutive_faults, retry_after and slow_delay must be >= 0"
+            )
+        self._retry_after = retry_after
+        self._slow_delay = slow_delay
+        self._plan = FaultPlan(
+            fault_rate, kinds, seed, max_consecutive_faults, retry_after, slow_delay
+        )
+        self._queue = FaultQueue()
+        self._rng = random.Random(seed)
+
+        self._lock = threading.Lock()
+        self._requests: list[FakeRequest] = []
+        self._exchanges: list[Exchange] = []
+        self._endpoint_counts: Counter[str] = Counter()
+        self._outcome_counts: Counter[str] = Counter()
+        self._responder_errors: list[Exception] = []
+
+        self._stopping = threading.Event()
+        self._httpd: LoopbackServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # What handlers read (endpoints.ServerView) --------------------------------------------
+
+    @property
+    def responder(self) -> Responder:
+        return self._responder
+
+    @property
+    def models(self) -> frozenset[str]:
+        return self._models
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self._max_input_tokens
+
+    # Lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> FakeCohere:
+        """Listen on a free port of 127.0.0.1 and answer from a daemon thread."""
+        if self._httpd is not None:
+            raise FakeCohereError("this FakeCohere is already running")
+        self._stopping.clear()
+        httpd = LoopbackServer(self._answer)
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.01},  # how long stop() may wait for the loop
+            name=f"FakeCohere:{httpd.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop answering, drop open connections and wake sleeping answers; idempotent."""
+        httpd, thread = self._httpd, self._thread
+        if httpd is None or thread is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        httpd.drop_connections()
+        thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> FakeCohere:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+        errors = self.responder_errors
+        if exc_type is None and errors:
+            raise ResponderError(
+                f"the responder raised {len(errors)} time(s) and the client was sent a 500; "
+                f"first: {errors[0]!r}"
+            ) from errors[0]
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the SDK's ``base_url`` (or ``CO_API_URL``)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise FakeCohereError("FakeCohere is not running: use it in a with block or start()")
+        return self._httpd.port
+
+    # Faults ---------------------------------------------------------------------------------
+
+    def inject(
+        self,
+        kind: Fault,
+        count: int = 1,
+        *,
+        retry_after: float | None = None,
+        delay: float | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        """Make the next ``count`` requests (to ``endpoint`` only, if given) fail with ``kind``.
+
+        ``retry_after`` is the wait a 429 asks for; ``delay`` how long a slow answer takes.
+        Queued faults apply in order, before the random plan and before authentication.
+        """
+        if count < 1:
+            raise FakeCohereConfigError(f"count must be >= 1, got {count}")
+        fault = PlannedFault(
+            Fault(kind),
+            self._retry_after if retry_after is None else retry_after,
+            self._slow_delay if delay is None else delay,
+        )
+        with self._lock:
+            self._queue.push(fault, count, endpoint)
+
+    @property
+    def pending_faults(self) -> int:
+        """How many injected faults are still waiting for requests."""
+        with self._lock:
+            return len(self._queue)
+
+    # The log --------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[FakeRequest]:
+        """Every request received, in order of arrival (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every answered (or dropped) request with its status and outcome, in order of answer."""
+        with self._lock:
+            return list(self._exchanges)
+
+    @property
+    def endpoint_counts(self) -> Counter[str]:
+        """Requests received per endpoint (``"chat"``, ``"generate"``, ``"unrouted"``)."""
+        with self._lock:
+            return Counter(self._endpoint_counts)
+
+    @property
+    def outcome_counts(self) -> Counter[str]:
+        """Answers per outcome: an :class:`Outcome` or a :class:`Fault` value."""
+        with self._lock:
+            return Counter(self._outcome_counts)
+
+    @property
+    def responder_errors(self) -> list[Exception]:
+        """Exceptions the responder raised (each answered with a 500)."""
+        with self._lock:
+            return list(self._responder_errors)
+
+    def reset(self) -> None:
+        """Forget the log, counters, queued faults, rate windows and the plan's history."""
+        with self._lock:
+            self._requests.clear()
+            self._exchanges.clear()
+            self._endpoint_counts.clear()
+            self._outcome_counts.clear()
+            self._responder_errors.clear()
+            self._queue.clear()
+            self._plan.clear()
+            if self._limiter is not None:
+                self._limiter.clear()
+
+    # Answering ------------------------------------------------------------------------------
+
+    def _answer(
+        self, method: str, target: str, headers: Mapping[str, str], raw: bytes
+    ) -> Reply | None:
+        """The reply to one request, or ``None`` to drop the connection without one."""
+        path = urlsplit(target).path
+        route = find_route(method, path)
+        body, json_error = _parse_body(raw)
+        request = FakeRequest(
+            endpoint=route.endpoint if route else UNROUTED,
+            method=method,
+            path=path,
+            model=body["model"] if isinstance(body.get("model"), str) else None,
+            body=body,
+            prompt=route.prompt_of(body) if route else "",
+            headers={name: value for name, value in headers.items() if name != "authorization"},
+            received_at=time.monotonic(),
+        )
+        with self._lock:
+            self._requests.append(request)
+            self._endpoint_counts[request.endpoint] += 1
+            fault = self._next_fault(request) if route else None
+
+        if route is None:
+            return self._sent(request, Reply.error(404, PAGE_NOT_FOUND), Outcome.NOT_FOUND)
+        if fault is not None and fault.kind is Fault.DISCONNECT:
+            return self._sent(request, None, fault.kind)
+        if fault is not None and fault.kind is Fault.SLOW:
+            self._stopping.wait(fault.delay)
+        faulty = None if fault is None else fault_reply(fault)
+        outcome: Fault | Outcome
+        if fault is not None and faulty is not None:
+            reply, outcome = faulty, fault.kind
+        else:
+            reply, outcome = self._process(route, request, json_error, headers)
+            if fault is not None:  # a slow answer: right, only late
+                outcome = fault.kind
+        self._stopping.wait(self._draw_latency())
+        if self._stopping.is_set():
+            return self._sent(request, None, outcome)
+        return self._sent(request, reply, outcome)
+
+    def _process(
+        self, route: Route, request: FakeRequest, json_error: str | None, headers: Mapping[str, str]
+    ) -> tuple[Reply, Outcome]:
+        key = _bearer_key(headers.get("authorization", ""))
+        if not key:
+            return Reply.error(401, NO_API_KEY), Outcome.UNAUTHORIZED
+        if self._api_keys is not None and key not in self._api_keys:
+            return Reply.error(401, INVALID_API_KEY), Outcome.UNAUTHORIZED
+        if self._limiter is not None:
+            caller = hashlib.sha256(key.encode()).hexdigest()[:16]
+            with self._lock:
+                wait = self._limiter.admit(f"{caller}:{route.endpoint}", time.monotonic())
+            if wait is not None:
+                return Reply.error(429, RATE_LIMITED, retry_after_headers(wait)), Outcome.THROTTLED
+        if json_error is not None:
+            return Reply.error(400, invalid_json(json_error)), Outcome.INVALID_REQUEST
+        try:
+            return route.handle(request, self), Outcome.OK
+        except HTTPError as refusal:
+            return Reply.error(refusal.status, refusal.message), refusal.outcome
+        except Exception as error:
+            with self._lock:
+                self._responder_errors.append(error)
+            return Reply.error(500, INTERNAL_ERROR), Outcome.RESPONDER_ERROR
+
+    def _next_fault(self, request: FakeRequest) -> PlannedFault | None:
+        """Called with the lock held."""
+        queued = self._queue.pop(request.endpoint)
+        if queued is not None:
+            return queued
+        return self._plan.draw(fingerprint(request.endpoint, request.body))
+
+    def _draw_latency(self) -> float:
+        low, high = self._latency
+        if low == high:
+            return low
+        with self._lock:
+            return self._rng.uniform(low, high)
+
+    def _sent(
+        self, request: FakeRequest, reply: Reply | None, outcome: Fault | Outcome
+    ) -> Reply | None:
+        name = outcome.value
+        with self._lock:
+            self._exchanges.append(Exchange(request, None if reply is None else reply.status, name))
+            self._outcome_counts[name] += 1
+        return reply
+
+
+def _parse_body(raw: bytes) -> tuple[dict[str, Any], str | None]:
+    """The JSON object in ``raw`` (empty if none) and the parse error, if any."""
+    if not raw.strip():
+        return {}, None
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return {}, str(error)
+    if not isinstance(value, dict):
+        return {}, "the request body must be a JSON object"
+    return value, None
+
+
+def _bearer_key(authorization: str) -> str:
+    scheme, _, key = authorization.strip().partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""

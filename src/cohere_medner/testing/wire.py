@@ -1,0 +1,199 @@
+"""Cohere's HTTP wire format: what a request carries, and the JSON bodies the SDK expects back.
+
+The shapes follow the ``cohere`` SDK's own models (``V2ChatResponse``, ``Generation``,
+``Usage``, ``ApiMeta``) and responses captured from the real API; error bodies are
+``{"message": ...}`` with the messages Cohere documents on its errors page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+JSON_TYPE: Final = "application/json"
+
+_WORD = re.compile(r"\S+")
+
+
+def count_tokens(text: str) -> int:
+    """Count tokens the fake's rough way: whitespace-separated words (not Cohere's BPE)."""
+    return len(text.split())
+
+
+def truncate_tokens(text: str, limit: int) -> str:
+    """Cut ``text`` after its ``limit``-th word, keeping the words' original spacing."""
+    if limit <= 0:
+        return ""
+    for index, match in enumerate(_WORD.finditer(text), start=1):
+        if index == limit:
+            return text[: match.end()]
+    return text
+
+
+def content_text(content: object) -> str:
+    """The text of a chat message's ``content``: a string, or a list of content items."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [
+            item["text"]
+            for item in content
+            if isinstance(item, dict)
+            and item.get("type") == "text"
+            and isinstance(item.get("text"), str)
+        ]
+        return "\n".join(texts)
+    return ""
+
+
+def chat_messages(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(role, text)`` of each well-formed message in a ``/v2/chat`` body; others are skipped."""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return []
+    return [
+        (str(message.get("role", "")), content_text(message.get("content")))
+        for message in messages
+        if isinstance(message, dict)
+    ]
+
+
+@attrs.frozen
+class FakeRequest:
+    """One request as FakeCohere received it; the Authorization header is never kept.
+
+    ``endpoint`` names the route (``"chat"``, ``"generate"``; ``"unrouted"`` for unknown
+    paths), ``body`` is the parsed JSON (empty when the body was not a JSON object; treat
+    it as read-only), ``prompt`` is the text the model would read (all chat messages'
+    texts joined by blank lines, or the generate prompt) and ``received_at`` is a
+    ``time.monotonic()`` reading.
+    """
+
+    endpoint: str
+    method: str
+    path: str
+    model: str | None
+    body: Mapping[str, Any]
+    prompt: str
+    headers: Mapping[str, str]
+    received_at: float
+
+    @property
+    def messages(self) -> list[tuple[str, str]]:
+        """``(role, text)`` of each chat message; empty for other endpoints."""
+        return chat_messages(self.body)
+
+    @property
+    def last_user_message(self) -> str:
+        """The text of the last ``user`` message (chat), or the whole prompt (generate)."""
+        if "messages" not in self.body:
+            return self.prompt
+        users = [text for role, text in self.messages if role == "user"]
+        return users[-1] if users else ""
+
+
+@attrs.frozen
+class Reply:
+    """A complete HTTP answer: status, headers and body bytes."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON_TYPE
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def json(cls, status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+        """A JSON answer."""
+        return cls(status, json.dumps(payload).encode(), JSON_TYPE, headers)
+
+    @classmethod
+    def error(cls, status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+        """An error in Cohere's shape: ``{"message": ...}``."""
+        return cls.json(status, {"message": message}, headers)
+
+
+def new_id() -> str:
+    """A fresh response id, shaped like the real API's (a UUID4)."""
+    return str(uuid.uuid4())
+
+
+def chat_body(
+    text: str, input_tokens: int, output_tokens: int, finish_reason: str
+) -> dict[str, Any]:
+    """A non-streaming ``/v2/chat`` answer (SDK model ``V2ChatResponse``)."""
+    return {
+        "id": new_id(),
+        "message": {"role": "assistant", "content": [{"type": "text", "text": text}]},
+        "finish_reason": finish_reason,
+        "usage": {
+            "billed_units": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+            "tokens": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        },
+    }
+
+
+def generate_body(
+    prompt: str, texts: list[tuple[str, str]], input_tokens: int, output_tokens: int
+) -> dict[str, Any]:
+    """A legacy ``/v1/generate`` answer (SDK model ``Generation``).
+
+    ``texts`` holds ``(text, finish_reason)`` for each generation.
+    """
+    generations: list[dict[str, Any]] = []
+    for index, (text, finish_reason) in enumerate(texts):
+        generation: dict[str, Any] = {"id": new_id(), "text": text, "finish_reason": finish_reason}
+        if len(texts) > 1:
+            generation["index"] = index
+        generations.append(generation)
+    return {
+        "id": new_id(),
+        "generations": generations,
+        "prompt": prompt,
+        "meta": {
+            "api_version": {"version": "1"},
+            "billed_units": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        },
+    }
+
+
+# Messages as Cohere documents them (docs.cohere.com/reference/errors) --------------------
+
+NO_API_KEY: Final = "no api key supplied"
+INVALID_API_KEY: Final = "invalid api token"
+PAGE_NOT_FOUND: Final = "404 page not found"
+RATE_LIMITED: Final = "You are past the per minute request limit, please wait and try again later."
+MODEL_REQUIRED: Final = "a model parameter is required for this endpoint."
+INTERNAL_ERROR: Final = "internal server error"
+SERVICE_UNAVAILABLE: Final = "service unavailable, please try again later"
+GATEWAY_TIMEOUT: Final = "gateway timeout"
+BAD_GATEWAY_HTML: Final = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
+    b"<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def unknown_model(model: str) -> str:
+    """The 404 message for a model the account cannot use."""
+    return (
+        f"model '{model}' not found, make sure the correct model ID was used "
+        "and that you have access to the model."
+    )
+
+
+def too_many_tokens(limit: int, received: int) -> str:
+    """The 400 message for a prompt over the model's input limit."""
+    return (
+        f"too many tokens: total number of tokens in the prompt cannot exceed {limit} - "
+        f"received {received}. Try using a shorter prompt, or enabling prompt truncating. "
+        "See https://docs.cohere.com/reference/generate for more details."
+    )
+
+
+def invalid_json(error: str) -> str:
+    """The 400 message for a body that is not JSON."""
+    return f"invalid json syntax: {error}"
