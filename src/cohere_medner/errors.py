@@ -128,3 +128,40 @@ class UnmappedPromptError(FakeCohereError, LookupError):
         self.prompt = prompt
         shown = prompt if len(prompt) <= 80 else prompt[:77] + "..."
         super().__init__(f"no answer mapped for prompt {shown!r}")
+
+
+# Talking to Cohere ----------------------------------------------------------------------
+
+
+class ConfigurationError(MedNerError, ValueError):
+    """A setting out of range (a non-positive rate limit, a zero concurrency ...)."""
+
+
+class MissingApiKeyError(MedNerError):
+    """No Cohere API key was given and none is set in the environment."""
+
+
+class CohereApiError(MedNerError):
+    """Cohere answered a request with an error; ``status`` is the HTTP status (if any)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        self.status = status
+        self.message = message
+        prefix = f"Cohere API error {status}" if status is not None else "Cohere API error"
+        super().__init__(f"{prefix}: {message}")
+
+
+class AuthenticationError(CohereApiError):
+    """The API key was refused (401/403): check CO_API_KEY."""
+
+
+class ModelNotFoundError(CohereApiError):
+    """The server does not know the model (404): check its name or fine-tuned model id."""
+
+
+class InvalidRequestError(CohereApiError):
+    """The server refused the request as invalid (400/422), e.g. a prompt too long."""
+
+
+class RetriesExhaustedError(CohereApiError):
+    """A retryable failure (429, 5xx, timeout, dropped connection) outlasted the budget."""

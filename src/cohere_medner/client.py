@@ -1,0 +1,333 @@
+"""A retrying, rate-limited wrapper over the official ``cohere`` SDK.
+
+One retry policy governs every request: the SDK's own retrying is switched off, and
+tenacity retries 429, 5xx, malformed answers, timeouts and dropped connections with
+exponential backoff and jitter, honouring ``Retry-After``, within a total time budget.
+400, 401, 403, 404 and 422 fail at once with the server's message. The client knows
+nothing about diseases or prompts: it sends messages and returns text and token counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import attrs
+import cohere
+import httpx
+from cohere.core.api_error import ApiError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential,
+    wait_random,
+)
+
+from .errors import (
+    AuthenticationError,
+    CohereApiError,
+    ConfigurationError,
+    InvalidRequestError,
+    MissingApiKeyError,
+    ModelNotFoundError,
+    RetriesExhaustedError,
+)
+from .ratelimit import RateLimiter
+
+Endpoint = Literal["chat", "generate"]
+Message = Mapping[str, str]
+KEY_VARIABLES = ("CO_API_KEY", "COHERE_API_KEY")
+URL_VARIABLE = "CO_API_URL"
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Completion:
+    """One answer: the model's text and what it was billed."""
+
+    text: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    finish_reason: str | None = None
+
+
+@attrs.define
+class Usage:
+    """What a client has spent: HTTP requests (retries included) and billed tokens."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return attrs.asdict(self)
+
+
+def resolve_api_key(api_key: str | None = None) -> str:
+    """The key given, else ``CO_API_KEY``, else ``COHERE_API_KEY``."""
+    if api_key:
+        return api_key
+    for variable in KEY_VARIABLES:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value
+    raise MissingApiKeyError(
+        "no Cohere API key: pass api_key=... or set CO_API_KEY (or COHERE_API_KEY) "
+        "to a key from https://dashboard.cohere.com/api-keys"
+    )
+
+
+def _server_message(error: ApiError) -> str:
+    body = error.body
+    if isinstance(body, Mapping):
+        for key in ("message", "detail", "error"):
+            if body.get(key):
+                return str(body[key])
+    return str(body) if body else "(no message)"
+
+
+def _retry_after(error: BaseException) -> float | None:
+    if not isinstance(error, ApiError) or not error.headers:
+        return None
+    headers = {k.lower(): v for k, v in error.headers.items()}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return max(0.0, float(headers[name]) * scale)
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, ApiError):
+        status = error.status_code or 0
+        # A 2xx status reaching here means a body the SDK could not read: malformed.
+        return status == 429 or status >= 500 or status in (408, 409) or 200 <= status < 300
+    return isinstance(error, (httpx.TimeoutException, httpx.TransportError))
+
+
+def _final_error(error: BaseException) -> CohereApiError:
+    """The library's error for a failure that will not be retried (any more)."""
+    if isinstance(error, ApiError):
+        status, message = error.status_code, _server_message(error)
+        if status in (401, 403):
+            return AuthenticationError(message + " (check CO_API_KEY)", status)
+        if status == 404:
+            return ModelNotFoundError(message, status)
+        if status in (400, 422):
+            return InvalidRequestError(message, status)
+        if status is not None and 400 <= status < 500 and status not in (408, 409, 429):
+            return CohereApiError(message, status)
+        return RetriesExhaustedError(f"gave up retrying: {message}", status)
+    return RetriesExhaustedError(f"gave up retrying: {type(error).__name__}: {error}")
+
+
+class CohereClient:
+    """Sends chat (v2) or legacy generate (v1) requests, retried and rate-limited.
+
+    ``requests_per_minute`` paces requests (a Cohere trial key allows 20 chat calls a
+    minute, production keys 500) and adapts down on 429; ``None`` sends as fast as
+    ``max_concurrency`` allows. ``retry_budget`` bounds the time one request may spend
+    retrying. Usable from any event loop, and from synchronous code through
+    :meth:`chat_sync` / :meth:`generate_sync`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        requests_per_minute: float | None = None,
+        max_concurrency: int = 8,
+        timeout: float = 120.0,
+        retry_budget: float = 300.0,
+        rate_window: float = 60.0,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        if timeout <= 0 or retry_budget < 0:
+            raise ConfigurationError("timeout must be positive and retry_budget not negative")
+        self._api_key = resolve_api_key(api_key)
+        self.base_url = base_url or os.environ.get(URL_VARIABLE) or None
+        self.timeout = timeout
+        self.retry_budget = retry_budget
+        self.max_concurrency = max_concurrency
+        self.limiter = (
+            RateLimiter(requests_per_minute, rate_window) if requests_per_minute else None
+        )
+        self.usage = Usage()
+        self._usage_lock = threading.Lock()
+        # The SDK's async clients hold an httpx pool bound to one event loop: one per loop.
+        self._per_loop: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[cohere.AsyncClientV2, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        # Never show the key.
+        rpm = self.limiter.per_minute if self.limiter else None
+        return f"CohereClient(base_url={self.base_url!r}, requests_per_minute={rpm})"
+
+    def _for_this_loop(self) -> tuple[cohere.AsyncClientV2, asyncio.Semaphore]:
+        loop = asyncio.get_running_loop()
+        found = self._per_loop.get(loop)
+        if found is None:
+            sdk = cohere.AsyncClientV2(
+                api_key=self._api_key,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                client_name="cohere-medner",
+            )
+            found = (sdk, asyncio.Semaphore(self.max_concurrency))
+            self._per_loop[loop] = found
+        return found
+
+    async def chat(self, model: str, messages: Sequence[Message], **params: Any) -> Completion:
+        """One v2 chat request; ``params`` go to the API (``temperature``, ``max_tokens`` ...)."""
+        sdk, _ = self._for_this_loop()
+
+        async def send(options: Mapping[str, Any]) -> Completion:
+            response = await sdk.chat(
+                model=model,
+                messages=[dict(m) for m in messages],  # type: ignore[misc]
+                request_options=options,  # type: ignore[arg-type]
+                **params,
+            )
+            content = response.message.content or []
+            text = "".join(getattr(part, "text", "") for part in content)
+            billed = response.usage.billed_units if response.usage else None
+            return Completion(
+                text,
+                int(getattr(billed, "input_tokens", 0) or 0),
+                int(getattr(billed, "output_tokens", 0) or 0),
+                str(response.finish_reason) if response.finish_reason else None,
+            )
+
+        return await self._send(send)
+
+    async def generate(self, model: str, prompt: str, **params: Any) -> Completion:
+        """One legacy v1 generate request, for the tutorial's generative fine-tuned models."""
+        sdk, _ = self._for_this_loop()
+
+        async def send(options: Mapping[str, Any]) -> Completion:
+            response = await sdk.generate(
+                model=model,
+                prompt=prompt,
+                request_options=options,  # type: ignore[arg-type]
+                **params,
+            )
+            generation = response.generations[0]
+            billed = response.meta.billed_units if response.meta else None
+            return Completion(
+                generation.text,
+                int(getattr(billed, "input_tokens", 0) or 0),
+                int(getattr(billed, "output_tokens", 0) or 0),
+                None,
+            )
+
+        return await self._send(send)
+
+    async def complete(
+        self, endpoint: Endpoint, model: str, messages: Sequence[Message], **params: Any
+    ) -> Completion:
+        """Chat with ``messages``, or generate from their concatenated contents."""
+        if endpoint == "chat":
+            return await self.chat(model, messages, **params)
+        prompt = "".join(m["content"] for m in messages)
+        return await self.generate(model, prompt, **params)
+
+    async def _send(self, send: Callable[[Mapping[str, Any]], Awaitable[Completion]]) -> Completion:
+        _, semaphore = self._for_this_loop()
+        options = {"max_retries": 0, "timeout_in_seconds": self.timeout}
+        limiter = self.limiter
+
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            with self._usage_lock:
+                self.usage.retries += 1
+            if isinstance(error, ApiError) and error.status_code == 429 and limiter:
+                limiter.rate_limited(_retry_after(error))
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_retryable),
+            wait=_wait,
+            stop=stop_after_delay(self.retry_budget),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    async with semaphore:
+                        if limiter:
+                            await asyncio.sleep(limiter.reserve())
+                        with self._usage_lock:
+                            self.usage.requests += 1
+                        try:
+                            completion: Completion = await send(options)
+                        except ApiError as error:
+                            if error.status_code == 429:
+                                with self._usage_lock:
+                                    self.usage.rate_limited += 1
+                            raise
+                    if limiter:
+                        limiter.succeeded()
+                    with self._usage_lock:
+                        self.usage.input_tokens += completion.input_tokens
+                        self.usage.output_tokens += completion.output_tokens
+        except (ApiError, httpx.HTTPError) as error:
+            raise _final_error(error) from error
+        return completion
+
+    def chat_sync(self, model: str, messages: Sequence[Message], **params: Any) -> Completion:
+        """:meth:`chat` from synchronous code (also inside a running Jupyter loop)."""
+        return run_sync(self.chat(model, messages, **params))
+
+    def generate_sync(self, model: str, prompt: str, **params: Any) -> Completion:
+        """:meth:`generate` from synchronous code."""
+        return run_sync(self.generate(model, prompt, **params))
+
+
+_backoff = wait_exponential(multiplier=0.5, max=20.0) + wait_random(0.0, 0.5)
+
+
+def _wait(state: RetryCallState) -> float:
+    error = state.outcome.exception() if state.outcome else None
+    retry_after = _retry_after(error) if error else None
+    if retry_after is not None:
+        return retry_after
+    return float(_backoff(state))
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code.
+
+    Where no event loop runs in this thread, ``asyncio.run``; inside a running loop (a
+    Jupyter notebook), in a fresh loop on a helper thread, so the caller simply blocks.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(coroutine))
+        except BaseException as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=target, name="cohere-medner-sync", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]

@@ -1,0 +1,159 @@
+"""The client wrapper, driven through the real SDK against the loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from cohere_medner.client import CohereClient, resolve_api_key, run_sync
+from cohere_medner.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidRequestError,
+    MissingApiKeyError,
+    ModelNotFoundError,
+    RetriesExhaustedError,
+)
+from cohere_medner.testing import FakeCohere, Fault
+from cohere_medner.testing.responders import fixed
+
+MODEL = "command-r-08-2024"
+HELLO = [{"role": "user", "content": "List the diseases in: glaucoma causes blindness"}]
+ANSWER = "- glaucoma\n- blindness"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeCohere]:
+    with FakeCohere(responder=fixed(ANSWER), api_keys={"good-key"}) as fake:
+        yield fake
+
+
+def client(server: FakeCohere, **options: object) -> CohereClient:
+    settings: dict[str, object] = {"timeout": 2.0, "retry_budget": 20.0, **options}
+    return CohereClient("good-key", base_url=server.url, **settings)  # type: ignore[arg-type]
+
+
+def test_chat_returns_text_and_billed_tokens(server: FakeCohere) -> None:
+    co = client(server)
+    completion = co.chat_sync(MODEL, HELLO, temperature=0.0, max_tokens=200)
+    assert completion.text == ANSWER
+    assert completion.input_tokens > 0 and completion.output_tokens == 4
+    assert co.usage.requests == 1 and co.usage.retries == 0
+    body = server.requests[0].body
+    assert body["model"] == MODEL and body["temperature"] == 0.0 and body["max_tokens"] == 200
+
+
+def test_legacy_generate(server: FakeCohere) -> None:
+    completion = client(server).generate_sync("command", "List the diseases")
+    assert completion.text == ANSWER
+    assert server.requests[0].endpoint.endswith("generate")
+
+
+@pytest.mark.parametrize("fault", list(Fault))
+def test_every_retryable_fault_is_retried_to_success(server: FakeCohere, fault: Fault) -> None:
+    server.inject(fault, count=2, retry_after=0.1, delay=1.5)
+    co = client(server, timeout=0.5)
+    assert co.chat_sync(MODEL, HELLO).text == ANSWER
+    assert co.usage.retries == 2 and co.usage.requests == 3
+
+
+def test_sdk_retries_are_off_so_one_policy_governs(server: FakeCohere) -> None:
+    server.inject(Fault.SERVICE_UNAVAILABLE, count=5)
+    co = client(server, retry_budget=0.0)
+    with pytest.raises(RetriesExhaustedError, match="503"):
+        co.chat_sync(MODEL, HELLO)
+    assert len(server.requests) == 1
+
+
+def test_retry_after_is_honoured(server: FakeCohere) -> None:
+    server.inject(Fault.RATE_LIMITED, count=1, retry_after=1.0)
+    co = client(server)
+    start = time.monotonic()
+    co.chat_sync(MODEL, HELLO)
+    assert time.monotonic() - start >= 0.95
+    assert co.usage.rate_limited == 1
+
+
+def test_retry_budget_bounds_the_time_spent(server: FakeCohere) -> None:
+    server.inject(Fault.SERVER_ERROR, count=1000)
+    co = client(server, retry_budget=1.0)
+    with pytest.raises(RetriesExhaustedError, match="gave up retrying"):
+        co.chat_sync(MODEL, HELLO)
+    assert co.usage.retries >= 1
+
+
+@pytest.mark.parametrize(
+    ("model", "key", "content", "error", "message"),
+    [
+        (MODEL, "bad-key", "hi", AuthenticationError, "CO_API_KEY"),
+        ("no-such-model", "good-key", "hi", ModelNotFoundError, "no-such-model"),
+        (MODEL, "good-key", "word " * 200_000, InvalidRequestError, "too many tokens"),
+    ],
+)
+def test_non_retryable_errors_fail_at_once(
+    server: FakeCohere, model: str, key: str, content: str, error: type[Exception], message: str
+) -> None:
+    co = CohereClient(key, base_url=server.url, retry_budget=30.0)
+    with pytest.raises(error, match=message):
+        co.chat_sync(model, [{"role": "user", "content": content}])
+    assert len(server.requests) == 1 and co.usage.retries == 0
+
+
+def test_key_and_url_from_the_environment(
+    server: FakeCohere, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CO_API_KEY", raising=False)
+    monkeypatch.setenv("COHERE_API_KEY", "good-key")
+    monkeypatch.setenv("CO_API_URL", server.url)
+    co = CohereClient()
+    assert co.chat_sync(MODEL, HELLO).text == ANSWER
+    monkeypatch.setenv("CO_API_KEY", "bad-key")
+    assert resolve_api_key() == "bad-key"
+
+
+def test_missing_key_fails_before_any_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CO_API_KEY", raising=False)
+    monkeypatch.delenv("COHERE_API_KEY", raising=False)
+    with pytest.raises(MissingApiKeyError, match="CO_API_KEY"):
+        CohereClient()
+
+
+def test_repr_never_shows_the_key(server: FakeCohere) -> None:
+    assert "good-key" not in repr(client(server))
+
+
+def test_bad_settings() -> None:
+    with pytest.raises(ConfigurationError):
+        CohereClient("k", max_concurrency=0)
+    with pytest.raises(ConfigurationError):
+        CohereClient("k", requests_per_minute=-5)
+
+
+def test_rate_limit_paces_requests_and_adapts_to_429(server: FakeCohere) -> None:
+    co = client(server, requests_per_minute=600, rate_window=1.0)
+    assert co.limiter is not None
+    configured = co.limiter.rate
+    server.inject(Fault.RATE_LIMITED, count=1, retry_after=0.0)
+
+    async def many() -> list[str]:
+        answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(30)))
+        return [a.text for a in answers]
+
+    start = time.monotonic()
+    assert run_sync(many()) == [ANSWER] * 30
+    # 31 requests at most 600 a second (0.97 of it): at least 50 ms apart in all.
+    assert time.monotonic() - start >= 30 / 600
+    assert co.limiter.rate <= configured
+
+
+def test_sync_call_inside_a_running_event_loop(server: FakeCohere) -> None:
+    co = client(server)
+
+    async def notebook_cell() -> str:
+        # A Jupyter cell runs inside a loop; the synchronous API must still work there.
+        return co.chat_sync(MODEL, HELLO).text
+
+    assert asyncio.run(notebook_cell()) == ANSWER
