@@ -215,6 +215,13 @@ def test_relation_names_a_composite_side_by_its_part_and_accepts_mesh_prefixes()
     assert DISEASES.gold(document) == "- visual or auditory toxicity"
 
 
+def test_a_single_or_empty_part_is_not_a_composite() -> None:
+    # A PubTator line with an empty seventh column must not rename the mention "".
+    mentions = tuple(attrs.evolve(m, parts=("",)) for m in NALOXONE.mentions)
+    document = with_relations(attrs.evolve(NALOXONE, mentions=mentions), ("D008750", "D007022"))
+    assert RELATIONS.gold(document) == "- Chemical alpha-methyldopa influences disease hypotensive"
+
+
 def test_relation_task_keeps_only_its_relation_type() -> None:
     document = attrs.evolve(NALOXONE, relations=(Relation("D009270", "D006973", type="OTHER"),))
     assert RELATIONS.gold(document) == "- "

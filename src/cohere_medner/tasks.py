@@ -202,8 +202,10 @@ def _name_of(mentions: Sequence[Mention], concept: str, entity_type: str) -> str
             continue
         ids = [_bare_id(i) for i in mention.ids]
         if concept in ids:
-            if mention.parts and len(mention.parts) == len(ids):
-                return mention.parts[ids.index(concept)]
+            # Only a true composite (several non-empty parts, one per id) names its parts.
+            parts = mention.parts
+            if len(parts) > 1 and len(parts) == len(ids) and all(p.strip() for p in parts):
+                return parts[ids.index(concept)]
             return mention.text
     return None
 
