@@ -580,16 +580,26 @@ def test_relation_gold_parses_back_for_generated_documents(document: Document) -
 
 
 @pytest.mark.corpus
-def test_every_gold_list_of_the_corpus_parses_back(bc5cdr_dir: Path) -> None:
+def test_every_gold_answer_of_the_corpus_parses_back(bc5cdr_dir: Path) -> None:
     from cohere_medner.corpus.pubtator import read_pubtator
 
+    templates = (SEED, attrs.evolve(SEED, include_title=True))
     for name in ("Training", "Development", "Test"):
         for document in read_pubtator(bc5cdr_dir / f"CDR_{name}Set.PubTator.txt"):
-            for task in (DISEASES, CHEMICALS):
-                target = task.gold_target(document)
-                parsed = task.parse(target.completion)
-                assert isinstance(parsed, ParsedItems)
-                assert parsed.items == target.items, document.pmid
+            for template in templates:
+                targets = {t.name: t.gold_target(document, template) for t in COMBINED.tasks}
+                for task in (DISEASES, CHEMICALS):
+                    parsed = task.parse(targets[task.name].completion)
+                    assert parsed == ParsedItems(targets[task.name].items), document.pmid
+                relations = RELATIONS.parse(targets["relations"].completion)
+                assert relations == ParsedRelations(targets["relations"].triples), document.pmid
+                combined = COMBINED.parse(COMBINED.gold(document, template))
+                assert combined.missing == combined.rejected == ()
+                assert combined.results == {
+                    "diseases": ParsedItems(targets["diseases"].items),
+                    "chemicals": ParsedItems(targets["chemicals"].items),
+                    "relations": ParsedRelations(targets["relations"].triples),
+                }, document.pmid
 
 
 @pytest.mark.corpus
