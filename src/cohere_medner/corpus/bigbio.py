@@ -1,0 +1,581 @@
+"""The tutorial's ``bc5cdr.json``: BigBio ``bc5cdr_source`` documents with a split key.
+
+The file is one JSON list. Each document has a ``title`` and an ``abstract`` passage
+(``document_id``, ``type``, ``text``, ``entities``, ``relations``) and a ``dataset_type``
+(``train``, ``validation`` or ``test``). Entity offsets are document-level pairs
+``[start, end]``; ``normalized`` lists ``{db_name, db_id}`` and is empty where BC5CDR
+writes ``-1``. The relations are repeated in both passages.
+
+The layout has lost BC5CDR's composite roles: "Ocular and auditory toxicity" is followed
+by the individual mentions "Ocular"+"toxicity" and "auditory toxicity" as entities of
+their own. An entity is read as an individual mention when its span lies inside a
+same-type entity with more identifiers; on all three BC5CDR splits this marks exactly
+the annotations the official BioC files call ``IndividualMention``. Individual mentions
+become the :attr:`~cohere_medner.types.Mention.parts` of their composite, each part
+being its fragments joined by one space, as the PubTator files write them. Only their
+texts reach the Document, so their offsets need only lie in the composite (BC5CDR has
+four a character or two off); a top-level mention must match the text exactly and be one
+contiguous span.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from ..errors import (
+    CorpusFormatError,
+    CorpusNotFoundError,
+    OffsetMismatchError,
+    UnknownEntityTypeError,
+    UnknownSplitError,
+)
+from ..files import PathLike, atomic_write, open_text
+from ..types import ENTITY_TYPES, Document, Mention, Relation
+from .stream import DocumentStream
+
+SPLITS: Final = ("train", "validation", "test")
+SPLIT_KEY: Final = "dataset_type"
+MESH: Final = "MESH"
+
+
+def read_bigbio(path: PathLike, split: str | None = None) -> DocumentStream:
+    """Documents of a ``bc5cdr.json`` file, all of them or those of one split."""
+    chosen = None if split is None else _check_split(split)
+    source = str(path)
+
+    def documents() -> Iterator[Document]:
+        return _parse(_load(path, source), source, chosen)
+
+    return DocumentStream(documents, source)
+
+
+def parse_bigbio(data: object, source: str, split: str | None = None) -> Iterator[Document]:
+    """Documents of already-decoded JSON; ``source`` names it in error messages."""
+    return _parse(data, source, None if split is None else _check_split(split))
+
+
+def write_bigbio(
+    documents: Iterable[Document] | Mapping[str, Iterable[Document]],
+    path: PathLike,
+    split: str | None = None,
+) -> None:
+    """Write documents in the ``bc5cdr.json`` layout, atomically.
+
+    Either ``documents`` with the ``split`` they all belong to, or a mapping from split
+    to documents (``split`` left out) to write a whole corpus in one file, splits in
+    mapping order. Reading the file back gives the documents written, except that
+    scores are dropped (the layout has no place for them), a relation given twice is
+    written once, and the title's mentions come before the abstract's (each passage
+    lists its own). A document the layout cannot represent, such as a mention lying
+    inside a same-type mention with more identifiers (it would read back as a part),
+    raises :class:`~cohere_medner.errors.CorpusFormatError` and leaves ``path`` as it was.
+    """
+    source = str(path)
+    if isinstance(documents, Mapping):
+        if split is not None:
+            raise UnknownSplitError(
+                "give either a split or a mapping from split to documents, not both"
+            )
+        groups = [(_check_split(name), docs) for name, docs in documents.items()]
+    else:
+        if split is None:
+            raise UnknownSplitError(
+                f"write_bigbio needs the split of the documents, one of {', '.join(SPLITS)}"
+            )
+        groups = [(_check_split(split), documents)]
+    with atomic_write(path) as stream:
+        # Written record by record, in the spacing json.dumps gives the whole list,
+        # so a large corpus never sits in memory twice.
+        stream.write("[")
+        index = 0
+        for name, docs in groups:
+            for document in docs:
+                if index:
+                    stream.write(", ")
+                stream.write(json.dumps(_record(document, name, source, index)))
+                index += 1
+        stream.write("]")
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+def _check_split(split: str) -> str:
+    if split not in SPLITS:
+        raise UnknownSplitError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    return split
+
+
+def _load(path: PathLike, source: str) -> object:
+    try:
+        with open_text(path) as stream:
+            return json.load(stream)
+    except FileNotFoundError:
+        raise CorpusNotFoundError(f"{source}: no such corpus file") from None
+    except json.JSONDecodeError as error:
+        raise CorpusFormatError(
+            source, error.lineno, f"invalid JSON at column {error.colno}: {error.msg}"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise CorpusFormatError(
+            source, None, f"not UTF-8 text (byte {error.start}), expected JSON"
+        ) from None
+
+
+def _parse(data: object, source: str, split: str | None) -> Iterator[Document]:
+    if not isinstance(data, list):
+        raise CorpusFormatError(
+            source, None, f"expected a JSON list of documents, got {_kind(data)}"
+        )
+    for index, record in enumerate(data):
+        if split is not None and _split_of(record, source, index) != split:
+            continue
+        yield _document(record, source, index)
+
+
+def _kind(value: object) -> str:
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }
+    return "null" if value is None else names.get(type(value), f"a {type(value).__name__}")
+
+
+def _where(record: object, index: int) -> str:
+    """'document at index 3 (PMID 227508)': the PMID wherever one can be found."""
+    pmid = None
+    if isinstance(record, dict) and isinstance(record.get("passages"), list):
+        for passage in record["passages"]:
+            if isinstance(passage, dict) and isinstance(passage.get("document_id"), str):
+                pmid = passage["document_id"]
+                break
+    return f"document at index {index}" + (f" (PMID {pmid})" if pmid else "")
+
+
+def _split_of(record: object, source: str, index: int) -> str:
+    value = record.get(SPLIT_KEY) if isinstance(record, dict) else None
+    if value not in SPLITS:
+        found = "no" if value is None else repr(value)
+        raise CorpusFormatError(
+            source,
+            _where(record, index),
+            f"has {found} {SPLIT_KEY!r}, expected one of {', '.join(SPLITS)} to choose a split",
+        )
+    return str(value)
+
+
+@attrs.frozen
+class _Entity:
+    """One BigBio entity, checked against the text: a top-level or an individual mention."""
+
+    key: str
+    type: str
+    spans: tuple[tuple[int, int], ...]
+    texts: tuple[str, ...]
+    ids: tuple[str, ...]
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+
+def _document(record: object, source: str, index: int) -> Document:
+    where = _where(record, index)
+
+    def fail(message: str) -> CorpusFormatError:
+        return CorpusFormatError(source, where, message)
+
+    if not isinstance(record, dict):
+        raise fail(f"expected an object with 'passages', got {_kind(record)}")
+    passages = record.get("passages")
+    if not isinstance(passages, list):
+        raise fail(f"expected 'passages' to be a list, got {_kind(passages)}")
+    by_type: dict[str, dict[str, Any]] = {}
+    for number, passage in enumerate(passages):
+        kind = passage.get("type") if isinstance(passage, dict) else None
+        if kind not in ("title", "abstract"):
+            raise fail(f"passage {number} has type {kind!r}, expected 'title' or 'abstract'")
+        if kind in by_type:
+            raise fail(f"has two {kind} passages, expected one title and one abstract")
+        by_type[kind] = passage
+    for kind in ("title", "abstract"):
+        if kind not in by_type:
+            raise fail(f"has no {kind} passage, expected one title and one abstract")
+        for key, expected in (
+            ("document_id", str),
+            ("text", str),
+            ("entities", list),
+            ("relations", list),
+        ):
+            value = by_type[kind].get(key)
+            if not isinstance(value, expected):
+                raise fail(
+                    f"the {kind}'s {key!r} is {_kind(value)}, expected a {expected.__name__}"
+                )
+    pmid = by_type["title"]["document_id"]
+    if by_type["abstract"]["document_id"] != pmid:
+        raise fail(
+            f"the abstract's document_id {by_type['abstract']['document_id']!r} differs from "
+            f"the title's {pmid!r}"
+        )
+    title, abstract = by_type["title"]["text"], by_type["abstract"]["text"]
+    text = f"{title} {abstract}"
+    entities = [
+        _entity(entity, text, source, where)
+        for passage in passages
+        for entity in passage["entities"]
+    ]
+    mentions = _fold(entities, text, source, where)
+    relations = dict.fromkeys(
+        _relation(relation, source, where)
+        for passage in passages
+        for relation in passage["relations"]
+    )
+    return Document(pmid, title, abstract, tuple(mentions), tuple(relations))
+
+
+def _entity(entity: object, text: str, source: str, where: str) -> _Entity:
+    # Plain loops rather than all(...) over generators: this runs once per entity, and
+    # is most of the loader's cost after json.load.
+    if not isinstance(entity, dict):
+        raise CorpusFormatError(source, where, f"expected an entity object, got {_kind(entity)}")
+    key = str(entity.get("id", "?"))
+
+    def fail(error: type[CorpusFormatError], message: str) -> CorpusFormatError:
+        return error(source, f"{where}, entity {key}", message)
+
+    kind = entity.get("type")
+    if kind not in ENTITY_TYPES:
+        raise fail(
+            UnknownEntityTypeError,
+            f"unknown entity type {kind!r}, expected one of {', '.join(ENTITY_TYPES)}",
+        )
+    offsets, texts, normalized = entity.get("offsets"), entity.get("text"), entity.get("normalized")
+    if not (isinstance(offsets, list) and offsets and isinstance(texts, list)):
+        raise fail(
+            CorpusFormatError,
+            f"expected 'offsets' as a list of [start, end] pairs and 'text' as a list of "
+            f"strings, got {offsets!r} and {texts!r}",
+        )
+    if len(texts) != len(offsets):
+        raise fail(
+            OffsetMismatchError, f"has {len(offsets)} offset pairs but {len(texts)} text fragments"
+        )
+    spans: list[tuple[int, int]] = []
+    previous_end = 0
+    for pair, fragment in zip(offsets, texts, strict=True):
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and type(pair[0]) is int
+            and type(pair[1]) is int
+            and isinstance(fragment, str)
+        ):
+            raise fail(
+                CorpusFormatError,
+                f"expected 'offsets' as [start, end] pairs of integers and 'text' as strings, "
+                f"got {pair!r} for {fragment!r}",
+            )
+        start, end = pair
+        if not previous_end <= start < end <= len(text):
+            raise fail(
+                OffsetMismatchError,
+                f"offsets {offsets} are not increasing, non-overlapping pairs within the "
+                f"document text (0..{len(text)})",
+            )
+        spans.append((start, end))
+        previous_end = end
+    # Whether the fragments' texts match the text at their offsets is checked once the
+    # entity's role is known (see _fold).
+    ids: list[str] = []
+    for item in normalized if isinstance(normalized, list) else ():
+        name = item.get("db_name") if isinstance(item, dict) else None
+        value = item.get("db_id") if isinstance(item, dict) else None
+        if not (isinstance(name, str) and isinstance(value, str)):
+            break
+        ids.append(value if name == MESH else f"{name}:{value}")
+    if not isinstance(normalized, list) or len(ids) != len(normalized):
+        raise fail(
+            CorpusFormatError,
+            f"expected 'normalized' as a list of {{db_name, db_id}}, got {normalized!r}",
+        )
+    return _Entity(key, kind, tuple(spans), tuple(texts), tuple(ids))
+
+
+def _fold(entities: Sequence[_Entity], text: str, source: str, where: str) -> list[Mention]:
+    """Top-level mentions, with the individual mentions folded into their composite's parts."""
+    # Entities richest in identifiers first: an entity can only lie in those before it.
+    richest = sorted(range(len(entities)), key=lambda j: -len(entities[j].ids))
+    containers: list[list[int]] = []
+    for entity in entities:
+        inside = []
+        for j in richest:
+            other = entities[j]
+            if len(other.ids) <= len(entity.ids):
+                break
+            if (
+                other.type == entity.type
+                and other.start <= entity.start
+                and entity.end <= other.end
+            ):
+                inside.append(j)
+        containers.append(inside)
+    top = [not inside for inside in containers]
+    parts: list[list[str]] = [[] for _ in entities]
+    for number, entity in enumerate(entities):
+        if top[number]:
+            continue
+        # The corpus lists individual mentions right after their composite: the nearest
+        # containing top-level entity before it (or else after it) is that composite. One
+        # always exists: the widest entity of a chain of containers is top-level.
+        owner = min(
+            (j for j in containers[number] if top[j]),
+            key=lambda j: (j > number, abs(j - number)),
+        )
+        composite = entities[owner]
+        # Only the texts of an individual mention's fragments reach the Document. BC5CDR's
+        # own offsets for four of them are one or two characters off (in its BioC files
+        # too), so a fragment need only be found in its composite's text.
+        composite_text = text[composite.start : composite.end]
+        for fragment in entity.texts:
+            if fragment not in composite_text:
+                raise OffsetMismatchError(
+                    source,
+                    f"{where}, entity {entity.key}",
+                    f"the individual mention fragment {fragment!r} is not in the text of its "
+                    f"composite {composite_text!r} at {composite.start}..{composite.end}",
+                )
+        parts[owner].append(" ".join(entity.texts))
+    mentions = []
+    for number, entity in enumerate(entities):
+        if not top[number]:
+            continue
+        here = f"{where}, entity {entity.key}"
+        if len(entity.spans) > 1:
+            raise CorpusFormatError(
+                source,
+                here,
+                f"{' '.join(entity.texts)!r} has {len(entity.spans)} fragments but lies in no "
+                "same-type entity with more identifiers; a top-level mention must be one "
+                "contiguous span",
+            )
+        surface, found = entity.texts[0], text[entity.start : entity.end]
+        if surface != found:
+            raise OffsetMismatchError(
+                source,
+                here,
+                f"{surface!r} at {entity.start}..{entity.end} does not match the document text "
+                f"there ({found!r})",
+            )
+        mentions.append(
+            Mention(
+                entity.start, entity.end, surface, entity.type, entity.ids, tuple(parts[number])
+            )
+        )
+    return mentions
+
+
+def _relation(relation: object, source: str, where: str) -> Relation:
+    fields = [
+        relation.get(key) if isinstance(relation, dict) else None
+        for key in ("type", "arg1_id", "arg2_id")
+    ]
+    kind, chemical, disease = fields
+    if not (isinstance(kind, str) and isinstance(chemical, str) and isinstance(disease, str)):
+        raise CorpusFormatError(
+            source,
+            where,
+            f"expected a relation with string type, arg1_id, arg2_id, got {relation!r}",
+        )
+    return Relation(chemical, disease, kind)
+
+
+# Writing ------------------------------------------------------------------------------
+
+
+def _record(document: Document, split: str, source: str, index: int) -> dict[str, object]:
+    """The JSON of one document, checked to read back as the document it was made from."""
+    where = f"document at index {index} (PMID {document.pmid})"
+    boundary = document.abstract_start
+    title_mentions = [m for m in document.mentions if m.start < boundary]
+    abstract_mentions = [m for m in document.mentions if m.start >= boundary]
+    relations = list(dict.fromkeys(attrs.evolve(r, score=None) for r in document.relations))
+    counter = iter(range(len(document.mentions) + sum(len(m.parts) for m in document.mentions)))
+    passages = []
+    for kind, text, mentions in (
+        ("title", document.title, title_mentions),
+        ("abstract", document.abstract, abstract_mentions),
+    ):
+        entities = []
+        for mention in mentions:
+            entities.append(
+                _entity_json(
+                    next(counter),
+                    [(mention.start, mention.end)],
+                    [mention.text],
+                    mention.type,
+                    mention.ids,
+                )
+            )
+            for number, part in enumerate(mention.parts):
+                entities.append(_part_json(next(counter), mention, number, part, source, where))
+        passages.append(
+            {
+                "document_id": document.pmid,
+                "type": kind,
+                "text": text,
+                "entities": entities,
+                "relations": [
+                    {"id": f"R{n}", "type": r.type, "arg1_id": r.chemical, "arg2_id": r.disease}
+                    for n, r in enumerate(relations)
+                ],
+            }
+        )
+    record: dict[str, object] = {"passages": passages, SPLIT_KEY: split}
+    expected = Document(
+        document.pmid,
+        document.title,
+        document.abstract,
+        tuple(attrs.evolve(m, score=None) for m in [*title_mentions, *abstract_mentions]),
+        tuple(relations),
+    )
+    found = _document(record, source, index)
+    if found != expected:
+        raise CorpusFormatError(source, where, _unrepresentable(expected, found))
+    return record
+
+
+def _entity_json(
+    number: int,
+    spans: Sequence[tuple[int, int]],
+    texts: Sequence[str],
+    kind: str,
+    ids: Sequence[str],
+) -> dict[str, object]:
+    return {
+        "id": str(number),
+        "offsets": [[start, end] for start, end in spans],
+        "text": list(texts),
+        "type": kind,
+        "normalized": [_normalized(identifier) for identifier in ids],
+    }
+
+
+def _normalized(identifier: str) -> dict[str, str]:
+    # The inverse of reading: "CHEBI:1" is db CHEBI, id 1; a plain id (and, so that it
+    # reads back unchanged, a "MESH:"-prefixed one) is written under MESH as it stands.
+    name, colon, rest = identifier.partition(":")
+    if colon and name != MESH:
+        return {"db_name": name, "db_id": rest}
+    return {"db_name": MESH, "db_id": identifier}
+
+
+def _part_json(
+    number: int, mention: Mention, index: int, part: str, source: str, where: str
+) -> dict[str, object]:
+    fragments = _fragments(part, mention.text)
+    if fragments is None:
+        raise CorpusFormatError(
+            source,
+            where,
+            f"the part {part!r} of {mention.text!r} is not made of pieces of its text in "
+            "order; the layout writes each part as fragments of its composite",
+        )
+    if not mention.ids:
+        raise CorpusFormatError(
+            source,
+            where,
+            f"the composite {mention.text!r} has parts but no identifier; the layout tells "
+            "an individual mention by its having fewer identifiers than its composite",
+        )
+    # As BC5CDR does: with one identifier per part, part i has the i-th ("-1": none).
+    ids: tuple[str, ...] = ()
+    if len(mention.ids) == len(mention.parts) > 1 and mention.ids[index] != "-1":
+        ids = (mention.ids[index],)
+    spans = [(mention.start + start, mention.start + end) for start, end in fragments]
+    texts = [mention.text[start:end] for start, end in fragments]
+    return _entity_json(number, spans, texts, mention.type, ids)
+
+
+def _fragments(part: str, text: str) -> tuple[tuple[int, int], ...] | None:
+    """The fewest pieces of ``text``, in order, whose texts joined by spaces give ``part``.
+
+    "Ocular toxicity" in "Ocular and auditory toxicity" gives (0, 6), (20, 28). As in
+    BC5CDR, pieces are whole words where they can be ("e antigen" in "surface antigen and
+    e antigen" is the second), and each is the leftmost that lets the rest be found.
+    """
+    words = part.split(" ")
+
+    def whole(start: int, end: int) -> bool:
+        return (start == 0 or not text[start - 1].isalnum()) and (
+            end == len(text) or not text[end].isalnum()
+        )
+
+    def search(whole_words: bool) -> tuple[tuple[int, int], ...] | None:
+        memo: dict[tuple[int, int], tuple[tuple[int, int], ...] | None] = {}
+
+        def place(first: int, position: int) -> tuple[tuple[int, int], ...] | None:
+            if first == len(words):
+                return ()
+            if (first, position) in memo:
+                return memo[(first, position)]
+            best: tuple[tuple[int, int], ...] | None = None
+            for last in range(len(words), first, -1):
+                piece = " ".join(words[first:last])
+                start = text.find(piece, position) if piece else -1
+                while start != -1:
+                    end = start + len(piece)
+                    rest = place(last, end) if whole(start, end) or not whole_words else None
+                    if rest is not None:
+                        # Leftmost is best for this piece: a later start leaves less room.
+                        if best is None or len(rest) + 1 < len(best):
+                            best = ((start, end), *rest)
+                        break
+                    start = text.find(piece, start + 1)
+            memo[(first, position)] = best
+            return best
+
+        return place(0, 0)
+
+    found = search(whole_words=True)
+    return found if found is not None else search(whole_words=False)
+
+
+def _unrepresentable(expected: Document, found: Document) -> str:
+    # The mention that vanished (read as a part), rather than the one that grew a part.
+    kept = {attrs.evolve(m, parts=()) for m in found.mentions}
+    lost = [m for m in expected.mentions if attrs.evolve(m, parts=()) not in kept]
+    if lost:
+        mention = lost[0]
+        container = next(
+            (
+                m
+                for m in found.mentions
+                if m.type == mention.type
+                and m.start <= mention.start
+                and mention.end <= m.end
+                and len(m.ids) > len(mention.ids)
+            ),
+            None,
+        )
+        if container is not None:
+            return (
+                f"the mention {mention.text!r} at {mention.start}..{mention.end} lies inside "
+                f"{container.text!r} at {container.start}..{container.end}, a {mention.type} "
+                "mention with more identifiers, and would read back as one of its parts; the "
+                "layout cannot tell such nested mentions from composite parts"
+            )
+        return f"the mention {mention!r} would not read back as written"
+    return "the document would not read back as written"
