@@ -71,6 +71,26 @@ def test_prediction_columns_carry_scores_and_prefixed_ids() -> None:
     assert document.relations == (Relation("CHEBI:32875", "D014786", score=0.25),)
 
 
+def test_an_empty_parts_column_means_no_parts() -> None:
+    # 18 lines of the official CDR_TrainingSet.PubTator.txt end with a tab.
+    [document] = parse(f"{TITLE}\n{ABSTRACT}\n1\t30\t38\tNaloxone\tChemical\tD009270\t\n")
+    assert document.mentions[0].parts == ()
+
+
+def test_any_chunking_of_the_text_gives_the_same_documents() -> None:
+    text = f"{TITLE}\r\n{ABSTRACT}\r\n{COMPOSITE}\r\n\r\n\r\n  \n2|t|T\n2|a|A\n\n"
+    expected = parse(text)
+    assert [d.pmid for d in expected] == ["1", "2"]
+    for size in (1, 2, 3, 7, 50):
+        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        assert list(parse_pubtator(pieces, "x.PubTator")) == expected
+
+
+def test_line_numbers_count_blank_lines_between_documents() -> None:
+    with pytest.raises(OffsetMismatchError, match="line 7:"):
+        parse(f"{TITLE}\n{ABSTRACT}\n\n\n2|t|T\n2|a|A\n2\t0\t1\tX\tDisease\t-1\n")
+
+
 def test_documents_without_blank_line_at_end_and_windows_line_ends() -> None:
     text = f"{TITLE}\r\n{ABSTRACT}\r\n\r\n2|t|T\r\n2|a|A"
     assert [d.pmid for d in parse(text)] == ["1", "2"]

@@ -8,6 +8,7 @@ score in the last column (``... TYPE IDS SCORE`` and ``... CID CHEMICAL DISEASE 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -20,67 +21,125 @@ NO_ID = "-1"
 _TAB = "\t"
 
 
+_CHUNK = 1 << 20
+_SEPARATOR = re.compile(r"(\n(?:[ \t]*\n)+)")
+# One gold line, mention or CID relation, matched in C for a whole document at once.
+_ROW = re.compile(
+    r"^(\d+)\t(?:(\d+)\t(\d+)\t([^\t\n]*)\t(Chemical|Disease)\t([^\t\n]*)"
+    r"|CID\t([^\t\n]+)\t([^\t\n]+))$",
+    re.MULTILINE,
+)
+
+
 def read_pubtator(path: PathLike) -> DocumentStream:
     """Documents of a PubTator file (plain or ``.gz``), streamed when iterated."""
     source = str(path)
 
     def documents() -> Iterator[Document]:
         with open_text(path) as stream:
-            yield from parse_pubtator(stream, source)
+            yield from parse_pubtator(iter(lambda: stream.read(_CHUNK), ""), source)
 
     return DocumentStream(documents, source)
 
 
-def parse_pubtator(lines: Iterable[str], source: str = "<pubtator>") -> Iterator[Document]:
-    """Parse PubTator lines into documents, one at a time."""
-    numbered = enumerate(lines, start=1)
+def parse_pubtator(text: Iterable[str], source: str = "<pubtator>") -> Iterator[Document]:
+    """Parse PubTator text into documents, one at a time.
+
+    ``text`` is any iterable of consecutive pieces of the file: its lines, or chunks of
+    any size. Only one document's text is held at a time.
+    """
     known_ids: dict[str, tuple[str, ...]] = {}
-    for number, line in numbered:
-        line = line.rstrip("\r\n")
-        if not line.strip():
-            continue
-        pmid, title = _header(line, "t", source, number)
-        try:
-            number, line = next(numbered)
-        except StopIteration:
+    line = 1
+    for block, newlines in _blocks(text):
+        content = block.lstrip("\n \t")
+        if content:
+            first = line + block.count("\n", 0, len(block) - len(content))
+            yield _document(content, first, source, known_ids)
+        line += newlines
+
+
+def _blocks(text: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """Document blocks (text between blank lines), each with the line breaks it spans."""
+    pending = ""
+    for piece in text:
+        pending += piece
+        if "\r" in pending:
+            if pending.endswith("\r"):
+                continue  # a "\r\n" may straddle two pieces
+            pending = pending.replace("\r\n", "\n")
+        pieces = _SEPARATOR.split(pending)
+        pending = pieces.pop()
+        for block, separator in zip(pieces[::2], pieces[1::2], strict=True):
+            yield block, block.count("\n") + separator.count("\n")
+    pending = pending.replace("\r\n", "\n").rstrip("\n")
+    if pending:
+        yield pending, 0
+
+
+def _document(
+    block: str, first: int, source: str, known_ids: dict[str, tuple[str, ...]]
+) -> Document:
+    lines = block.split("\n")
+    pmid, title = _header(lines[0], "t", source, first)
+    if len(lines) < 2:
+        raise CorpusFormatError(
+            source, first + 1, f"document {pmid} ends before its abstract line '{pmid}|a|...'"
+        )
+    abstract_pmid, abstract = _header(lines[1], "a", source, first + 1)
+    if abstract_pmid != pmid:
+        raise CorpusFormatError(
+            source, first + 1, f"abstract line is for {abstract_pmid}, expected {pmid}|a|..."
+        )
+    text = f"{title} {abstract}"
+    mentions: list[Mention] = []
+    relations: list[Relation] = []
+    body = block[len(lines[0]) + len(lines[1]) + 2 :]
+    rows = _ROW.findall(body) if body else []
+    if len(rows) == len(lines) - 2 and _read_rows(rows, pmid, text, mentions, relations, known_ids):
+        return Document(pmid, title, abstract, tuple(mentions), tuple(relations))
+    # Something unusual (a score, composite parts, an error): read line by line, so that
+    # an error names its line.
+    mentions.clear()
+    relations.clear()
+    for number, line in enumerate(lines[2:], start=first + 2):
+        columns = line.split("\t")
+        if columns[0] != pmid:
             raise CorpusFormatError(
-                source, number + 1, f"document {pmid} ends before its abstract line '{pmid}|a|...'"
-            ) from None
-        line = line.rstrip("\r\n")
-        abstract_pmid, abstract = _header(line, "a", source, number)
-        if abstract_pmid != pmid:
-            raise CorpusFormatError(
-                source, number, f"abstract line is for {abstract_pmid}, expected {pmid}|a|..."
+                source,
+                number,
+                f"expected an annotation of document {pmid} or a blank line, "
+                f"got {line.rstrip()[:60]!r}",
             )
-        text = f"{title} {abstract}"
-        mentions: list[Mention] = []
-        relations: list[Relation] = []
-        for number, line in numbered:
-            columns = line.rstrip("\r\n").split("\t")
-            if len(columns) == 1 and not columns[0].strip():
-                break
-            if columns[0] != pmid:
-                raise CorpusFormatError(
-                    source,
-                    number,
-                    f"expected an annotation of document {pmid} or a blank line, "
-                    f"got {line.rstrip()[:60]!r}",
-                )
-            # The common six-column gold line is read inline: this loop is the loader's cost.
-            if len(columns) == 6 and columns[1].isdigit() and columns[2].isdigit():
-                start, end = int(columns[1]), int(columns[2])
-                surface, kind, id_text = columns[3], columns[4], columns[5]
-                if kind in ENTITY_TYPES and start < end and text[start:end] == surface:
-                    ids = known_ids.get(id_text)
-                    if ids is None:
-                        ids = known_ids[id_text] = _ids(id_text)
-                    mentions.append(Mention(start, end, surface, kind, ids))
-                    continue
-            if len(columns) > 1 and columns[1].isdigit():
-                mentions.append(_mention(columns, text, source, number))
-            else:
-                relations.append(_relation(columns, source, number))
-        yield Document(pmid, title, abstract, tuple(mentions), tuple(relations))
+        if len(columns) > 1 and columns[1].isdigit():
+            mentions.append(_mention(columns, text, source, number))
+        else:
+            relations.append(_relation(columns, source, number))
+    return Document(pmid, title, abstract, tuple(mentions), tuple(relations))
+
+
+def _read_rows(
+    rows: list[tuple[str, ...]],
+    pmid: str,
+    text: str,
+    mentions: list[Mention],
+    relations: list[Relation],
+    known_ids: dict[str, tuple[str, ...]],
+) -> bool:
+    """Read regular-expression rows of plain gold lines; False where any looks wrong."""
+    for row_pmid, start_text, end_text, surface, kind, id_text, chemical, disease in rows:
+        if row_pmid != pmid:
+            return False
+        if not start_text:
+            relations.append(Relation(chemical, disease))
+            continue
+        start, end = int(start_text), int(end_text)
+        if start >= end or text[start:end] != surface:
+            return False
+        ids = known_ids.get(id_text)
+        if ids is None:
+            ids = known_ids[id_text] = _ids(id_text)
+        mentions.append(Mention(start, end, surface, kind, ids))
+    return True
 
 
 def _header(line: str, kind: str, source: str, number: int) -> tuple[str, str]:
@@ -122,7 +181,8 @@ def _mention(columns: list[str], text: str, source: str, number: int) -> Mention
     score = None
     if extra:
         score = _score(extra[-1])
-        if score is None or len(extra) == 2:
+        # The official training file ends some lines with a tab: an empty parts column.
+        if (score is None or len(extra) == 2) and extra[0]:
             parts = tuple(extra[0].split("|"))
         if len(extra) == 2 and score is None:
             raise CorpusFormatError(
