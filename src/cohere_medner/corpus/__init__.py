@@ -1,0 +1,61 @@
+"""Reading and writing BC5CDR corpora: PubTator, BioC XML and the tutorial's JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..errors import UnknownFormatError
+from ..files import PathLike
+from ..types import Document
+from .bc5cdr import (
+    SPLITS,
+    load_bc5cdr,
+    load_corpus,
+    load_sample,
+    load_splits,
+    normalize_split,
+    official_path,
+    read_file,
+)
+from .bigbio import read_bigbio, write_bigbio
+from .bioc import read_bioc, write_bioc
+from .detect import FORMATS, Format, detect_format
+from .pubtator import read_pubtator, write_pubtator
+from .stream import DocumentStream
+
+
+def write_corpus(
+    documents: Iterable[Document], path: PathLike, format: Format, split: str | None = None
+) -> None:
+    """Write documents in ``format``, atomically; the tutorial's JSON needs their split."""
+    if format == "pubtator":
+        write_pubtator(documents, path)
+    elif format == "bioc":
+        write_bioc(documents, path)
+    elif format == "json":
+        write_bigbio(documents, path, normalize_split(split) if split else None)
+    else:
+        raise UnknownFormatError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+
+
+__all__ = [
+    "FORMATS",
+    "SPLITS",
+    "DocumentStream",
+    "Format",
+    "detect_format",
+    "load_bc5cdr",
+    "load_corpus",
+    "load_sample",
+    "load_splits",
+    "normalize_split",
+    "official_path",
+    "read_bigbio",
+    "read_bioc",
+    "read_file",
+    "read_pubtator",
+    "write_bigbio",
+    "write_bioc",
+    "write_corpus",
+    "write_pubtator",
+]

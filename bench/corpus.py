@@ -1,0 +1,154 @@
+"""Benchmark: loading BC5CDR from PubTator and BioC, scoring, and streaming memory.
+
+Run by hand (``python bench/corpus.py [DATA_DIR]``); prints one JSON object. Every figure
+is measured side by side with its floor in the same run, best of several repetitions:
+
+- PubTator loading against merely splitting the three files into lines (target: < 5x);
+- BioC loading against a bare ``xml.etree.ElementTree.iterparse`` pass (target: < 3x);
+- scoring the corpus against itself at all three levels, per document;
+- peak memory while streaming a file ten times the corpus' size, against one the corpus'
+  size (target: flat, not ten times larger).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import tempfile
+import time
+import tracemalloc
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+from cohere_medner import scoring
+from cohere_medner.corpus.bioc import read_bioc
+from cohere_medner.corpus.pubtator import read_pubtator
+from cohere_medner.files import open_text
+from cohere_medner.types import Document
+
+NAMES = ("Training", "Development", "Test")
+REPEAT = 7
+
+
+def best(run: Callable[[], object], repeat: int = REPEAT) -> float:
+    """The fastest of ``repeat`` runs, in seconds: the least disturbed by other work."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def split_lines(paths: list[Path]) -> int:
+    count = 0
+    for path in paths:
+        with open_text(path) as stream:
+            for _ in stream:
+                count += 1
+    return count
+
+
+def bare_iterparse(paths: list[Path]) -> int:
+    count = 0
+    for path in paths:
+        for _ in ET.iterparse(path):
+            count += 1
+    return count
+
+
+def peak_streaming(path: Path, read: Callable[[Path], object]) -> tuple[int, int]:
+    """Documents read and peak traced memory (bytes) while streaming ``path``."""
+    tracemalloc.start()
+    count = sum(1 for _ in read(path))  # type: ignore[attr-defined]
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return count, peak
+
+
+def repeated_pubtator(paths: list[Path], times: int, target: Path) -> Path:
+    text = "".join(p.read_text(encoding="utf-8") for p in paths)
+    with target.open("w", encoding="utf-8") as out:
+        for _ in range(times):
+            out.write(text)
+    return target
+
+
+def repeated_bioc(paths: list[Path], times: int, target: Path) -> Path:
+    bodies = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        bodies.append(text[text.index("<document>") : text.rindex("</collection>")])
+    head = paths[0].read_text(encoding="utf-8")
+    head = head[: head.index("<document>")]
+    with target.open("w", encoding="utf-8") as out:
+        out.write(head)
+        for _ in range(times):
+            out.writelines(bodies)
+        out.write("</collection>\n")
+    return target
+
+
+def main(data_dir: Path) -> dict[str, object]:
+    pubtator = [data_dir / f"CDR_{n}Set.PubTator.txt" for n in NAMES]
+    bioc = [data_dir / f"CDR_{n}Set.BioC.xml" for n in NAMES]
+    documents: list[Document] = [d for p in pubtator for d in read_pubtator(p)]
+    n = len(documents)
+
+    floor_lines = best(lambda: split_lines(pubtator))
+    load_pubtator = best(lambda: [list(read_pubtator(p)) for p in pubtator])
+    floor_xml = best(lambda: bare_iterparse(bioc))
+    load_bioc = best(lambda: [list(read_bioc(p)) for p in bioc])
+    score_times = {
+        level: best(lambda level=level: scoring.score(documents, documents, level), 3)
+        for level in scoring.LEVELS
+    }
+
+    memory: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, build, read in (
+            ("pubtator", repeated_pubtator, read_pubtator),
+            ("bioc", repeated_bioc, read_bioc),
+        ):
+            sources = pubtator if name == "pubtator" else bioc
+            one = build(sources, 1, Path(tmp) / f"x1.{name}")
+            ten = build(sources, 10, Path(tmp) / f"x10.{name}")
+            docs_one, peak_one = peak_streaming(one, read)
+            docs_ten, peak_ten = peak_streaming(ten, read)
+            memory[name] = {
+                "documents": [docs_one, docs_ten],
+                "file_mib": [round(p.stat().st_size / 2**20, 1) for p in (one, ten)],
+                "peak_mib": [round(peak_one / 2**20, 2), round(peak_ten / 2**20, 2)],
+                "peak_ratio_10x_over_1x": round(peak_ten / peak_one, 2),
+            }
+
+    return {
+        "documents": n,
+        "pubtator": {
+            "floor_split_lines_s": round(floor_lines, 4),
+            "load_s": round(load_pubtator, 4),
+            "load_ms_per_document": round(1000 * load_pubtator / n, 4),
+            "ratio_to_floor": round(load_pubtator / floor_lines, 2),
+            "target_ratio": 5,
+        },
+        "bioc": {
+            "floor_iterparse_s": round(floor_xml, 4),
+            "load_s": round(load_bioc, 4),
+            "load_ms_per_document": round(1000 * load_bioc / n, 4),
+            "ratio_to_floor": round(load_bioc / floor_xml, 2),
+            "target_ratio": 3,
+        },
+        "scoring_against_itself": {
+            level: {"s": round(t, 4), "ms_per_document": round(1000 * t / n, 4)}
+            for level, t in score_times.items()
+        },
+        "streaming_memory": memory,
+    }
+
+
+if __name__ == "__main__":
+    default = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bc5cdr"
+    print(json.dumps(main(Path(sys.argv[1]) if len(sys.argv) > 1 else default), indent=2))
