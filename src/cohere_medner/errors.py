@@ -165,3 +165,11 @@ class InvalidRequestError(CohereApiError):
 
 class RetriesExhaustedError(CohereApiError):
     """A retryable failure (429, 5xx, timeout, dropped connection) outlasted the budget."""
+
+
+class MetricsInputError(MedNerError, ValueError):
+    """Gold and predicted lists cannot be scored as given.
+
+    Positional lists of different lengths, one side keyed by document id and the other not,
+    or a string where a document's list of items belongs.
+    """
