@@ -189,6 +189,11 @@ def test_inputs_that_cannot_be_paired(gold: object, predicted: object) -> None:
     assert isinstance(raised.value, ValueError)
 
 
+def test_one_string_is_not_a_list_of_items() -> None:
+    with pytest.raises(MetricsInputError):
+        score_items("glaucoma", ["glaucoma"])
+
+
 def test_no_documents() -> None:
     scores = score_lists({}, {})
     assert scores == ListScores()

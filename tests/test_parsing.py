@@ -281,10 +281,11 @@ def test_nothing_to_list_is_empty_not_rejected(text: str) -> None:
 
 
 def test_nitric_oxide_is_not_none() -> None:
-    assert parse_list("- NO\n- NO donors\n- NO synthase inhibitors") == [
+    assert parse_list("- NO\n- NO donors\n- NO synthase inhibitors\n- CO.") == [
         "NO",
         "NO donors",
         "NO synthase inhibitors",
+        "CO",
     ]
 
 

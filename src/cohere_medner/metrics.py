@@ -116,6 +116,7 @@ class Comparison(Generic[K]):
 
     @property
     def score(self) -> Score:
+        """The counts: one per distinct (normalized) item."""
         return Score(len(self.tp), len(self.fp), len(self.fn))
 
     @property
@@ -152,6 +153,8 @@ def score_items(
     gold: Sequence[str], predicted: Sequence[str], exact: bool = False
 ) -> ItemComparison:
     """Compare one document's predicted items with its gold items."""
+    if isinstance(gold, str) or isinstance(predicted, str):
+        raise MetricsInputError("items must be a list of names, not one string")
     return _compare(gold, predicted, lambda item: normalize_item(item, exact))
 
 

@@ -38,10 +38,12 @@ INFLUENCES: Final = "influences"
 """The middle element of every triple, whatever verb the model wrote."""
 
 KEPT_ABBREVIATIONS: Final = frozenset(
-    {"al.", "approx.", "co.", "etc.", "inc.", "jr.", "no.", "sp.", "spp.", "ssp.", "st."}
-    | {"subsp.", "var.", "vs."}
+    {"al.", "approx.", "etc.", "inc.", "sp.", "spp.", "ssp.", "subsp.", "var.", "vs."}
 )
-"""Last words whose trailing period is part of the name (compared case-insensitively)."""
+"""Last words whose trailing period is part of the name (compared case-insensitively).
+
+Not ``no.`` or ``co.``: ``NO.`` and ``CO.`` are nitric oxide and carbon monoxide.
+"""
 
 __all__ = [
     "INFLUENCES",
