@@ -9,8 +9,7 @@ from cohere_medner.types import ENTITY_TYPES, Document, Mention, Relation
 # Letters, digits, spaces and the punctuation abstracts use (with some beyond ASCII); no
 # line breaks or tabs, which no corpus format can hold inside a title or an abstract.
 TEXT_ALPHABET = (
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:()[]-+/'"
-    "αβγµ\u2013é"
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:()[]-+/'αβγµ\u2013é"
 )
 texts = st.text(TEXT_ALPHABET, min_size=1, max_size=60)
 mesh_ids = st.from_regex(r"D[0-9]{6}", fullmatch=True)

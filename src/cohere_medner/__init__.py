@@ -1,39 +1,138 @@
-"""Extract diseases, chemicals and chemical-induces-disease relations with Cohere models."""
+"""Extract diseases, chemicals and chemical-induces-disease relations with Cohere models.
+
+::
+
+    from cohere_medner import Extractor, load_bc5cdr
+
+    extractor = Extractor("command-r-08-2024")          # CO_API_KEY from the environment
+    extraction = extractor.extract("Naloxone reverses the hypotension induced by clonidine.")
+    extraction.entities["Chemical"], extraction.relations
+"""
 
 from __future__ import annotations
 
+from .cache import ResponseCache
+from .client import CohereClient, Completion, Usage
+from .corpus import (
+    DocumentStream,
+    load_bc5cdr,
+    load_corpus,
+    load_sample,
+    read_bigbio,
+    read_bioc,
+    read_file,
+    read_pubtator,
+    write_bigbio,
+    write_bioc,
+    write_corpus,
+    write_pubtator,
+)
 from .errors import (
     AnnotationError,
+    AuthenticationError,
+    CacheError,
+    CohereApiError,
+    ConfigurationError,
     CorpusError,
     CorpusFormatError,
     CorpusNotFoundError,
+    EmptyTextError,
+    InvalidRequestError,
     MedNerError,
+    MissingApiKeyError,
+    ModelNotFoundError,
     OffsetMismatchError,
+    RetriesExhaustedError,
     UnknownEntityTypeError,
     UnknownFormatError,
     UnknownSplitError,
 )
+from .extraction import Extraction, read_extractions, write_extractions
+from .extractor import Extractor
+from .parsing import parse_list, parse_relations
+from .scoring import score
+from .tasks import (
+    CHEMICALS,
+    COMBINED,
+    DISEASES,
+    RELATIONS,
+    SEED,
+    CombinedTask,
+    FewShot,
+    Task,
+    Template,
+    get_task,
+    get_tasks,
+    get_template,
+)
+from .training_data import PrepareReport, prepare_finetuning
 from .types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention, Relation, Score
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CHEMICAL",
+    "CHEMICALS",
     "CID",
+    "COMBINED",
     "DISEASE",
+    "DISEASES",
     "ENTITY_TYPES",
+    "RELATIONS",
+    "SEED",
     "AnnotationError",
+    "AuthenticationError",
+    "CacheError",
+    "CohereApiError",
+    "CohereClient",
+    "CombinedTask",
+    "Completion",
+    "ConfigurationError",
     "CorpusError",
     "CorpusFormatError",
     "CorpusNotFoundError",
     "Document",
+    "DocumentStream",
+    "EmptyTextError",
+    "Extraction",
+    "Extractor",
+    "FewShot",
+    "InvalidRequestError",
     "MedNerError",
     "Mention",
+    "MissingApiKeyError",
+    "ModelNotFoundError",
     "OffsetMismatchError",
+    "PrepareReport",
     "Relation",
+    "ResponseCache",
+    "RetriesExhaustedError",
     "Score",
+    "Task",
+    "Template",
     "UnknownEntityTypeError",
     "UnknownFormatError",
     "UnknownSplitError",
+    "Usage",
     "__version__",
+    "get_task",
+    "get_tasks",
+    "get_template",
+    "load_bc5cdr",
+    "load_corpus",
+    "load_sample",
+    "parse_list",
+    "parse_relations",
+    "prepare_finetuning",
+    "read_bigbio",
+    "read_bioc",
+    "read_extractions",
+    "read_file",
+    "read_pubtator",
+    "score",
+    "write_bigbio",
+    "write_bioc",
+    "write_corpus",
+    "write_extractions",
+    "write_pubtator",
 ]

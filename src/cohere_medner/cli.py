@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections import Counter
@@ -11,8 +12,10 @@ from pathlib import Path
 
 from . import scoring
 from .corpus import load_corpus, load_splits, read_file, write_bigbio, write_corpus
-from .errors import MedNerError
-from .types import ENTITY_TYPES
+from .errors import ConfigurationError, MedNerError
+from .extraction import Extraction, write_extractions
+from .extractor import MODES, Extractor
+from .types import ENTITY_TYPES, Document
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -71,6 +74,81 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="a Cohere model name or fine-tuned model id")
+    parser.add_argument(
+        "--tasks",
+        default="diseases,chemicals,relations",
+        help="comma-separated tasks (default: diseases,chemicals,relations)",
+    )
+    parser.add_argument("--mode", choices=MODES, default="per-task", help="requests per document")
+    parser.add_argument("--template", default="seed", help="prompt template (default: seed)")
+    parser.add_argument(
+        "--endpoint",
+        choices=("chat", "generate"),
+        default="chat",
+        help="v2 chat, or the legacy v1 generate of the tutorial's fine-tuned models",
+    )
+    parser.add_argument("--rpm", type=float, help="requests per minute to stay under")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
+    parser.add_argument("--limit", type=int, help="only the first N documents")
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--max-tokens", type=int, default=600)
+    parser.add_argument(
+        "--cache", type=Path, help="response cache file (default: ~/.cache/cohere-medner/...)"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="ask again even if answered")
+    parser.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+
+
+def _extractor(args: argparse.Namespace) -> Extractor:
+    return Extractor(
+        args.model,
+        tuple(t for t in args.tasks.split(",") if t.strip()),
+        mode=args.mode,
+        template=args.template,
+        endpoint=args.endpoint,
+        requests_per_minute=args.rpm,
+        max_concurrency=args.concurrency,
+        cache=False if args.no_cache else (args.cache or True),
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        progress=not args.no_progress,
+    )
+
+
+def _documents(args: argparse.Namespace) -> list[Document]:
+    documents = load_corpus(args.data, args.split)
+    if args.limit is not None:
+        return list(itertools.islice(documents, args.limit))
+    return list(documents)
+
+
+def _report_failures(extractions: Sequence[Extraction]) -> int:
+    failed = [e for e in extractions if not e.ok]
+    for extraction in failed:
+        print(f"failed: document {extraction.document}: {extraction.error}", file=sys.stderr)
+    if failed:
+        print(
+            f"{len(failed)} of {len(extractions)} documents failed; run the same command "
+            "again to retry them (answers already received are cached)",
+            file=sys.stderr,
+        )
+    return 3 if failed else 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    if args.output.suffix.lower() not in (".jsonl", ".json"):
+        raise ConfigurationError(
+            f"{args.output}: write extractions to a .jsonl file (one JSON object per document)"
+        )
+    extractor = _extractor(args)
+    items: Sequence[str | Document] = [args.text] if args.text is not None else _documents(args)
+    extractions = extractor.extract_many(items)
+    write_extractions(extractions, args.output)
+    return _report_failures(extractions)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -100,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--type", choices=ENTITY_TYPES, help="entity type (mention and id levels)")
     score.add_argument("--json", action="store_true", help="print tp fp fn precision recall f1")
     score.set_defaults(run=_score)
+
+    extract = commands.add_parser("extract", help="extract entities and relations with a model")
+    _add_model(extract)
+    source = extract.add_mutually_exclusive_group()
+    source.add_argument("--text", help="one text to extract from, instead of --data")
+    _add_data(extract)
+    extract.add_argument("--output", required=True, type=Path, help="extractions, .jsonl")
+    extract.set_defaults(run=_extract)
     return parser
 
 

@@ -167,6 +167,14 @@ class RetriesExhaustedError(CohereApiError):
     """A retryable failure (429, 5xx, timeout, dropped connection) outlasted the budget."""
 
 
+class EmptyTextError(MedNerError, ValueError):
+    """There is no text to extract from."""
+
+
+class CacheError(MedNerError):
+    """The response cache file cannot be opened or is not a cohere-medner cache."""
+
+
 class MetricsInputError(MedNerError, ValueError):
     """Gold and predicted lists cannot be scored as given.
 

@@ -1,0 +1,105 @@
+"""A persistent store of model answers, so that no paid-for answer is ever requested twice.
+
+Answers are kept in SQLite, one committed row per answer: a run killed at any moment
+keeps every answer it had received, and a re-run (or a resumed one) sends only the
+requests that were never answered. The key is a hash of everything that determines the
+answer: server, endpoint, model, the full request and its parameters. The API key is
+never part of it, and nothing the store writes contains it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .client import Completion
+from .errors import CacheError
+from .files import PathLike
+
+CACHE_VARIABLE = "COHERE_MEDNER_CACHE"
+_SCHEMA = """
+create table if not exists answers (
+    key text primary key,
+    request text not null,
+    text text not null,
+    input_tokens integer not null,
+    output_tokens integer not null,
+    finish_reason text
+)
+"""
+
+
+def default_cache_path() -> Path:
+    """``$COHERE_MEDNER_CACHE``, else ``$XDG_CACHE_HOME/cohere-medner/responses.sqlite3``."""
+    if os.environ.get(CACHE_VARIABLE):
+        return Path(os.environ[CACHE_VARIABLE])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "cohere-medner" / "responses.sqlite3"
+
+
+def request_key(request: Mapping[str, Any]) -> str:
+    """A stable hash of a request description (any JSON-serialisable mapping)."""
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """Answers by request, on disk; safe to share between threads of one process."""
+
+    def __init__(self, path: PathLike | None = None) -> None:
+        self.path = Path(path) if path is not None else default_cache_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("pragma journal_mode=wal")
+            self._db.execute("pragma synchronous=normal")
+            self._db.execute(_SCHEMA)
+        except sqlite3.DatabaseError as error:
+            raise CacheError(
+                f"{self.path}: cannot use as a response cache ({error}); "
+                f"point {CACHE_VARIABLE} or cache=... elsewhere"
+            ) from None
+        self._lock = threading.Lock()
+
+    def get(self, request: Mapping[str, Any]) -> Completion | None:
+        """The stored answer to ``request``, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "select text, input_tokens, output_tokens, finish_reason"
+                " from answers where key = ?",
+                (request_key(request),),
+            ).fetchone()
+        return None if row is None else Completion(*row)
+
+    def put(self, request: Mapping[str, Any], completion: Completion) -> None:
+        """Store an answer; committed before this returns."""
+        with self._lock:
+            self._db.execute(
+                "insert or replace into answers values (?, ?, ?, ?, ?, ?)",
+                (
+                    request_key(request),
+                    json.dumps(request, sort_keys=True, ensure_ascii=False),
+                    completion.text,
+                    completion.input_tokens,
+                    completion.output_tokens,
+                    completion.finish_reason,
+                ),
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            (count,) = self._db.execute("select count(*) from answers").fetchone()
+        return int(count)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __repr__(self) -> str:
+        return f"ResponseCache({str(self.path)!r})"

@@ -1,0 +1,304 @@
+"""The Extractor: the one place where tasks, the Cohere client and the cache meet."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from .cache import ResponseCache
+from .client import CohereClient, Completion, Endpoint, run_sync
+from .errors import ConfigurationError, EmptyTextError, MedNerError
+from .extraction import Extraction
+from .parsing import ParsedItems, ParsedRelations, Rejected
+from .tasks import AnyTask, CombinedTask, Task, Template, get_tasks, get_template
+from .types import Document
+
+Mode = Literal["per-task", "combined"]
+MODES: tuple[Mode, ...] = ("per-task", "combined")
+
+
+def as_document(item: str | Document) -> Document:
+    """A document for a bare text: the text as its abstract, an id from its hash."""
+    if isinstance(item, Document):
+        if not item.abstract.strip() and not item.title.strip():
+            raise EmptyTextError(f"document {item.pmid} has no text to extract from")
+        return item
+    if not item.strip():
+        raise EmptyTextError("the text to extract from is empty")
+    digest = hashlib.sha1(item.encode("utf-8")).hexdigest()[:12]
+    return Document(f"text-{digest}", "", item)
+
+
+class Extractor:
+    """Extract diseases, chemicals and CID relations from abstracts with a Cohere model.
+
+    ``mode="per-task"`` sends one request per task (the tutorial's three prompts, what
+    its fine-tuned models expect); ``"combined"`` asks for all lists in one request, a
+    third of the requests. ``endpoint="generate"`` uses the legacy v1 generate API
+    with prompt strings, for the tutorial's generative fine-tuned models. Answers are
+    cached on disk (``cache=False`` to switch off, or a path or a
+    :class:`~cohere_medner.cache.ResponseCache`): re-running costs nothing, and an
+    interrupted run resumes where it stopped.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        tasks: str | Sequence[str] | Sequence[Task] = ("diseases", "chemicals", "relations"),
+        *,
+        mode: Mode = "per-task",
+        template: str | Template = "seed",
+        endpoint: Endpoint = "chat",
+        client: CohereClient | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        requests_per_minute: float | None = None,
+        max_concurrency: int = 8,
+        retry_budget: float = 300.0,
+        timeout: float = 120.0,
+        cache: ResponseCache | str | Path | bool = True,
+        temperature: float = 0.0,
+        max_tokens: int = 600,
+        progress: bool = True,
+    ) -> None:
+        if mode not in MODES:
+            raise ConfigurationError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        if endpoint not in ("chat", "generate"):
+            raise ConfigurationError(f"unknown endpoint {endpoint!r}; expected chat or generate")
+        self.model = model
+        self.tasks = _single_tasks(tasks)
+        self.mode = mode
+        self.units: tuple[AnyTask, ...] = (
+            (CombinedTask(self.tasks),) if mode == "combined" else self.tasks
+        )
+        self.template = get_template(template) if isinstance(template, str) else template
+        self.endpoint: Endpoint = endpoint
+        self.client = client or CohereClient(
+            api_key,
+            base_url=base_url,
+            requests_per_minute=requests_per_minute,
+            max_concurrency=max_concurrency,
+            retry_budget=retry_budget,
+            timeout=timeout,
+        )
+        self.cache = _open_cache(cache)
+        self.parameters: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+        self.progress = progress
+
+    def __repr__(self) -> str:
+        names = ",".join(t.name for t in self.tasks)
+        return f"Extractor(model={self.model!r}, tasks={names!r}, mode={self.mode!r})"
+
+    # One document -------------------------------------------------------------------------
+
+    def extract(self, item: str | Document) -> Extraction:
+        """Extract from one text or document; raises if its requests fail."""
+        return run_sync(self.aextract(item))
+
+    async def aextract(self, item: str | Document) -> Extraction:
+        """:meth:`extract`, in a running event loop."""
+        extraction, error = await self._extract(as_document(item))
+        if error is not None:
+            raise error
+        return extraction
+
+    # Many documents ---------------------------------------------------------------------
+
+    def extract_many(
+        self, documents: Iterable[str | Document], *, progress: bool | None = None
+    ) -> list[Extraction]:
+        """Extract from every document, concurrently, in input order.
+
+        A document whose requests still fail after retrying comes back with ``error``
+        set (which document, why); the others complete.
+        """
+        return run_sync(self.aextract_many(documents, progress=progress))
+
+    async def aextract_many(
+        self, documents: Iterable[str | Document], *, progress: bool | None = None
+    ) -> list[Extraction]:
+        """:meth:`extract_many`, in a running event loop."""
+        items = list(documents)
+        bar = (
+            _Progress(len(items), sys.stderr)
+            if (self.progress if progress is None else progress)
+            else None
+        )
+
+        async def one(item: str | Document) -> Extraction:
+            try:
+                document = as_document(item)
+            except EmptyTextError as error:
+                result = Extraction(
+                    item.pmid if isinstance(item, Document) else "", error=str(error)
+                )
+            else:
+                result, _ = await self._extract(document)
+            if bar:
+                bar.advance(result.ok)
+            return result
+
+        try:
+            return list(await asyncio.gather(*(one(i) for i in items)))
+        finally:
+            if bar:
+                bar.close()
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """Requests, retries, 429s and billed tokens spent by this extractor's client."""
+        return self.client.usage.as_dict()
+
+    # Internals ----------------------------------------------------------------------------
+
+    def request(self, unit: AnyTask, document: Document) -> dict[str, Any]:
+        """Everything that determines the answer to one request: the cache key."""
+        if self.endpoint == "chat":
+            body: dict[str, Any] = {"messages": self.template.messages(unit, document)}
+        else:
+            body = {"prompt": self.template.prompt(unit, document)}
+        return {
+            "server": self.client.base_url or "https://api.cohere.com",
+            "endpoint": self.endpoint,
+            "model": self.model,
+            "parameters": self.parameters,
+            **body,
+        }
+
+    async def _answer(self, request: dict[str, Any]) -> tuple[Completion, bool]:
+        if self.cache is not None:
+            found = self.cache.get(request)
+            if found is not None:
+                return found, True
+        if self.endpoint == "chat":
+            completion = await self.client.chat(self.model, request["messages"], **self.parameters)
+        else:
+            completion = await self.client.generate(
+                self.model, request["prompt"], **self.parameters
+            )
+        if self.cache is not None:
+            self.cache.put(request, completion)
+        return completion, False
+
+    async def _extract(self, document: Document) -> tuple[Extraction, MedNerError | None]:
+        """The document's extraction, and the first error that failed one of its requests."""
+        entities: dict[str, tuple[str, ...]] = {}
+        relations: list[Any] = []
+        raw: dict[str, str] = {}
+        rejected: dict[str, tuple[Rejected, ...]] = {}
+        tokens_in = tokens_out = requests = cached = 0
+        errors: list[str] = []
+        first_error: MedNerError | None = None
+        results = await asyncio.gather(
+            *(self._answer(self.request(unit, document)) for unit in self.units),
+            return_exceptions=True,
+        )
+        for unit, result in zip(self.units, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, MedNerError):
+                    raise result
+                first_error = first_error or result
+                errors.append(f"{unit.name}: {result}")
+                continue
+            completion, from_cache = result
+            raw[unit.name] = completion.text
+            tokens_in += completion.input_tokens
+            tokens_out += completion.output_tokens
+            requests += 0 if from_cache else 1
+            cached += 1 if from_cache else 0
+            bad: list[Rejected] = []
+            for task, parsed in _parsed(unit, completion.text, bad):
+                if isinstance(parsed, ParsedItems) and task.entity_type is not None:
+                    entities[task.entity_type] = parsed.items
+                elif isinstance(parsed, ParsedRelations):
+                    relations.extend(parsed.triples)
+            if bad:
+                rejected[unit.name] = tuple(bad)
+        extraction = Extraction(
+            document.pmid,
+            entities,
+            tuple(relations),
+            raw,
+            rejected,
+            tokens_in,
+            tokens_out,
+            requests,
+            cached,
+            "; ".join(errors) or None,
+        )
+        return extraction, first_error
+
+
+def _parsed(
+    unit: AnyTask, text: str, rejected: list[Rejected]
+) -> Iterable[tuple[Task, ParsedItems | ParsedRelations]]:
+    """Each task a request answered with its parsed answer; unreadable lines to ``rejected``."""
+    if isinstance(unit, Task):
+        parsed = unit.parse(text)
+        rejected.extend(parsed.rejected)
+        yield unit, parsed
+        return
+    combined = unit.parse(text)
+    rejected.extend(combined.rejected)
+    for task in unit.tasks:
+        found = combined.results.get(task.name)
+        if found is None:
+            rejected.append(Rejected(0, "", f"the answer has no {task.cue!r} section"))
+            continue
+        rejected.extend(found.rejected)
+        yield task, found
+
+
+def _single_tasks(tasks: str | Sequence[str] | Sequence[Task]) -> tuple[Task, ...]:
+    if isinstance(tasks, str) or all(isinstance(t, str) for t in tasks):
+        found = get_tasks(tasks)  # type: ignore[arg-type]
+    else:
+        found = tuple(tasks)  # type: ignore[arg-type]
+    single: list[Task] = []
+    for task in found:
+        single.extend(task.tasks if isinstance(task, CombinedTask) else (task,))
+    if not single:
+        raise ConfigurationError("an Extractor needs at least one task")
+    return tuple(single)
+
+
+def _open_cache(cache: ResponseCache | str | Path | bool) -> ResponseCache | None:
+    if cache is False:
+        return None
+    if isinstance(cache, ResponseCache):
+        return cache
+    return ResponseCache(None if cache is True else cache)
+
+
+class _Progress:
+    """A one-line progress report on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.done, self.failed = total, 0, 0
+        self.stream = stream
+        self.start = self.last = time.monotonic()
+
+    def advance(self, ok: bool) -> None:
+        self.done += 1
+        self.failed += 0 if ok else 1
+        now = time.monotonic()
+        if now - self.last >= 0.1 or self.done == self.total:
+            self.last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        rate = self.done / max(now - self.start, 1e-9) * 60
+        failed = f", {self.failed} failed" if self.failed else ""
+        self.stream.write(f"\r{self.done}/{self.total} documents{failed} ({rate:.0f}/min)")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.total:
+            self._draw(time.monotonic())
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,39 @@
+"""An oracle responder: answers every prompt with the gold answer of the document it shows.
+
+A perfect model, for testing pipelines end to end: extraction through it must score
+F1 = 1.0 on every task, so any loss is the pipeline's fault, not the model's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..tasks import COMBINED, SEED, TASKS, AnyTask, Task, Template
+from ..types import Document
+from .responders import Responder
+from .wire import FakeRequest
+
+
+def oracle(documents: Iterable[Document], template: Template = SEED) -> Responder:
+    """A responder that knows the gold answers of ``documents``.
+
+    It finds the document whose abstract the prompt shows (the last one shown, after
+    any worked examples) and the task whose cue the prompt ends with, and answers that
+    task's gold completion under ``template``. A prompt showing none of the documents
+    gets ``"- "``, the empty list.
+    """
+    known = [d for d in documents if d.abstract.strip()]
+    tasks: list[AnyTask] = [COMBINED, *(t for t in TASKS.values() if isinstance(t, Task))]
+
+    def respond(request: FakeRequest) -> str:
+        prompt = request.last_user_message or request.prompt
+        shown = [(prompt.rfind(d.abstract), d) for d in known]
+        position, document = max(shown, key=lambda found: found[0], default=(-1, None))
+        if document is None or position < 0:
+            return "- "
+        task = max(tasks, key=lambda t: prompt.rfind(t.cue))
+        if prompt.rfind(task.cue) < 0:
+            return "- "
+        return task.gold(document, template)
+
+    return respond

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cohere_medner.errors import CorpusFormatError
+from cohere_medner.extraction import Extraction, read_extractions, write_extractions
+from cohere_medner.parsing import Rejected
+
+names = st.text(min_size=1, max_size=10)
+extractions = st.builds(
+    Extraction,
+    document=st.from_regex(r"[0-9]{1,8}", fullmatch=True),
+    entities=st.dictionaries(st.sampled_from(["Disease", "Chemical"]), st.tuples(names)),
+    relations=st.lists(st.tuples(names, st.just("influences"), names)).map(tuple),
+    raw=st.dictionaries(st.sampled_from(["diseases", "combined"]), st.text(max_size=30)),
+    rejected=st.dictionaries(
+        st.just("diseases"),
+        st.tuples(st.builds(Rejected, st.integers(0, 9), st.text(max_size=9), names)),
+    ),
+    input_tokens=st.integers(0, 999),
+    error=st.none() | names,
+)
+
+
+@given(st.lists(extractions, max_size=4))
+def test_jsonl_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, items: list[Extraction]
+) -> None:
+    path = tmp_path_factory.mktemp("x") / "out.jsonl"
+    write_extractions(items, path)
+    assert list(read_extractions(path)) == items
+
+
+def test_failed_document_is_not_ok() -> None:
+    assert not Extraction("1", error="boom").ok and Extraction("1").ok
+
+
+def test_unreadable_line_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_text('{"document": "1"}\nnot json\n')
+    with pytest.raises(CorpusFormatError, match=r"out\.jsonl, line 2"):
+        list(read_extractions(path))

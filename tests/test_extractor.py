@@ -1,0 +1,169 @@
+"""The Extractor end to end: real SDK, real HTTP, the loopback server answering as an oracle."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cohere_medner.corpus import load_sample
+from cohere_medner.errors import EmptyTextError, InvalidRequestError, ModelNotFoundError
+from cohere_medner.extraction import read_extractions
+from cohere_medner.extractor import Extractor, Mode
+from cohere_medner.tasks import CHEMICALS, DISEASES, RELATIONS
+from cohere_medner.testing import FakeCohere, Fault
+from cohere_medner.testing.oracle import oracle
+from cohere_medner.types import Document
+
+MODEL = "command-r-08-2024"
+DOCUMENTS = load_sample().to_list()
+
+
+@pytest.fixture
+def server() -> Iterator[FakeCohere]:
+    with FakeCohere(responder=oracle(DOCUMENTS)) as fake:
+        yield fake
+
+
+def extractor(server: FakeCohere, tmp_path: Path, **options: object) -> Extractor:
+    settings: dict[str, object] = {
+        "api_key": "test-key",
+        "base_url": server.url,
+        "cache": tmp_path / "cache.sqlite3",
+        "progress": False,
+        "timeout": 1.0,
+        **options,
+    }
+    return Extractor(MODEL, **settings)  # type: ignore[arg-type]
+
+
+def assert_perfect(extractions: list, documents: list[Document]) -> None:  # type: ignore[type-arg]
+    assert [e.document for e in extractions] == [d.pmid for d in documents]
+    for extraction, document in zip(extractions, documents, strict=True):
+        assert extraction.ok, extraction.error
+        for task in (DISEASES, CHEMICALS):
+            gold = task.gold_target(document).items
+            assert extraction.entities.get(task.entity_type, ()) == gold
+        assert set(extraction.relations) == set(RELATIONS.gold_target(document).triples)
+        assert not extraction.rejected
+
+
+@pytest.mark.parametrize("mode", ["per-task", "combined"])
+def test_oracle_answers_are_read_back_exactly(
+    server: FakeCohere, tmp_path: Path, mode: Mode
+) -> None:
+    ex = extractor(server, tmp_path, mode=mode)
+    extractions = ex.extract_many(DOCUMENTS)
+    assert_perfect(extractions, DOCUMENTS)
+    per_document = 3 if mode == "per-task" else 1
+    assert len(server.requests) == per_document * len(DOCUMENTS)
+
+
+@pytest.mark.parametrize("mode", ["per-task", "combined"])
+def test_no_document_is_lost_to_faults_of_every_kind(tmp_path: Path, mode: Mode) -> None:
+    documents = DOCUMENTS[:20]
+    with FakeCohere(
+        responder=oracle(documents),
+        fault_rate=0.2,
+        fault_kinds=list(Fault),
+        retry_after=0.05,
+        slow_delay=1.5,
+        seed=7,
+    ) as server:
+        ex = extractor(server, tmp_path, mode=mode, timeout=0.5, max_concurrency=16)
+        extractions = ex.extract_many(documents)
+        faults = sum(n for k, n in server.outcome_counts.items() if k != "ok")
+    assert_perfect(extractions, documents)
+    assert faults > 0 and ex.usage["retries"] >= faults - 1
+
+
+def test_second_run_sends_nothing(server: FakeCohere, tmp_path: Path) -> None:
+    extractor(server, tmp_path).extract_many(DOCUMENTS[:5])
+    sent = len(server.requests)
+    again = extractor(server, tmp_path)
+    extractions = again.extract_many(DOCUMENTS[:5])
+    assert len(server.requests) == sent
+    assert all(e.cached == 3 and e.requests == 0 for e in extractions)
+    assert_perfect(extractions, DOCUMENTS[:5])
+
+
+def test_cache_key_covers_model_parameters_and_template(server: FakeCohere, tmp_path: Path) -> None:
+    extractor(server, tmp_path).extract(DOCUMENTS[0])
+    extractor(server, tmp_path, temperature=0.5).extract(DOCUMENTS[0])
+    extractor(server, tmp_path, template="seed", mode="combined").extract(DOCUMENTS[0])
+    assert len(server.requests) == 3 + 3 + 1
+
+
+def test_unknown_model_fails_fast_and_every_document_says_why(
+    server: FakeCohere, tmp_path: Path
+) -> None:
+    ex = Extractor("no-such-model", api_key="k", base_url=server.url, cache=False, progress=False)
+    extractions = ex.extract_many(DOCUMENTS[:3])
+    assert all("no-such-model" in (e.error or "") for e in extractions)
+    assert len(server.requests) == 9 and ex.usage["retries"] == 0
+    with pytest.raises(ModelNotFoundError):
+        ex.extract(DOCUMENTS[0])
+
+
+def test_bad_documents_fail_alone(tmp_path: Path) -> None:
+    with FakeCohere(responder=oracle(DOCUMENTS), max_input_tokens=2000) as server:
+        ex = extractor(server, tmp_path)
+        long_text = "word " * 5000
+        extractions = ex.extract_many([DOCUMENTS[0], "   ", long_text, DOCUMENTS[1]])
+        assert [e.ok for e in extractions] == [True, False, False, True]
+        assert "empty" in (extractions[1].error or "")
+        assert "too many tokens" in (extractions[2].error or "")
+        with pytest.raises(EmptyTextError):
+            ex.extract("")
+        with pytest.raises(InvalidRequestError, match="too many tokens"):
+            ex.extract(long_text)
+
+
+def test_extract_inside_a_running_event_loop(server: FakeCohere, tmp_path: Path) -> None:
+    ex = extractor(server, tmp_path)
+
+    async def notebook_cell() -> list[str]:
+        done = ex.extract_many(DOCUMENTS[:2])  # the synchronous API, from inside a loop
+        more = await ex.aextract_many(DOCUMENTS[2:4])
+        return [e.document for e in done + more]
+
+    assert asyncio.run(notebook_cell()) == [d.pmid for d in DOCUMENTS[:4]]
+
+
+def test_legacy_generate_endpoint(server: FakeCohere, tmp_path: Path) -> None:
+    ex = extractor(server, tmp_path, endpoint="generate")
+    assert_perfect(ex.extract_many(DOCUMENTS[:3]), DOCUMENTS[:3])
+    assert {r.endpoint for r in server.requests} == {"generate"}
+
+
+def test_killed_run_resumes_sending_only_what_was_not_answered(tmp_path: Path) -> None:
+    output = tmp_path / "out.jsonl"
+    command = [
+        sys.executable, "-m", "cohere_medner.cli", "extract", "--model", MODEL,
+        "--output", str(output), "--cache", str(tmp_path / "cache.sqlite3"),
+        "--concurrency", "2", "--no-progress",
+    ]  # fmt: skip
+    with FakeCohere(responder=oracle(DOCUMENTS), latency=0.02) as server:
+        environment = {**os.environ, "CO_API_URL": server.url, "CO_API_KEY": "test-key"}
+        run = subprocess.Popen(command, env=environment)
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 40 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        answered = len(server.requests)
+        assert 40 <= answered < 150 and not output.exists()
+        finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+        assert finished.returncode == 0, finished.stderr
+        # In flight when killed: at most the two concurrent requests are asked again.
+        assert 150 <= len(server.requests) <= 150 + 2
+    extractions = list(read_extractions(output))
+    assert_perfect(extractions, DOCUMENTS)
+    assert sum(e.cached for e in extractions) >= answered - 2
