@@ -7,6 +7,7 @@ import pytest
 
 from cohere_medner.cli import main
 from cohere_medner.corpus import load_sample, read_bigbio, read_file
+from cohere_medner.extraction import read_extractions
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -111,3 +112,48 @@ def test_errors_go_to_stderr_with_nonzero_exit(
         main(["score", "--gold", str(broken), "--pred", str(broken), "--level", "id"])
     assert exited.value.code == 2
     assert "--type" in capsys.readouterr().err
+
+
+@pytest.fixture
+def fake_cohere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from cohere_medner.testing import FakeCohere
+    from cohere_medner.testing.oracle import oracle
+
+    with FakeCohere(responder=oracle(load_sample())) as server:
+        monkeypatch.setenv("CO_API_URL", server.url)
+        monkeypatch.setenv("CO_API_KEY", "test-key")
+        monkeypatch.setenv("COHERE_MEDNER_CACHE", str(tmp_path / "cache.sqlite3"))
+        yield server
+
+
+def test_evaluate_prints_the_documented_json(
+    capsys: pytest.CaptureFixture[str], fake_cohere: object
+) -> None:
+    argv = ["evaluate", "--model", "command-r-08-2024", "--split", "test", "--limit", "4"]
+    code, out, _ = run(capsys, *argv, "--mode", "combined", "--no-progress", "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert set(summary) == {
+        "model", "documents", "tasks", "failed", "requests", "retries",
+        "input_tokens", "output_tokens", "seconds",
+    }  # fmt: skip
+    assert summary["documents"] == 4 and summary["requests"] == 4
+    assert summary["tasks"]["diseases"]["f1"] == 1.0
+    code, out, _ = run(capsys, *argv, "--no-progress")
+    assert code == 0 and "relations" in out and "1.0000" in out
+
+
+def test_extract_writes_jsonl_and_reports_failures(
+    capsys: pytest.CaptureFixture[str], fake_cohere: object, tmp_path: Path
+) -> None:
+    output = tmp_path / "out.jsonl"
+    argv = ["extract", "--model", "command-r-08-2024", "--output", str(output), "--no-progress"]
+    code, _, err = run(capsys, *argv, "--split", "test", "--limit", "3")
+    assert (code, err) == (0, "")
+    assert [e.document for e in read_extractions(output)] == [
+        d.pmid for d in load_sample("test")[:3]
+    ]
+    code, _, err = run(capsys, *argv[:2], "unknown-model", *argv[3:], "--text", "Aspirin.")
+    assert code == 3 and "not found" in err and "1 of 1 documents failed" in err
+    code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.txt"), "--text", "Aspirin.")
+    assert code == 1 and ".jsonl" in err

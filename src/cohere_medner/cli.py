@@ -13,6 +13,7 @@ from pathlib import Path
 from . import scoring
 from .corpus import load_corpus, load_splits, read_file, write_bigbio, write_corpus
 from .errors import ConfigurationError, MedNerError
+from .evaluation import evaluate
 from .extraction import Extraction, write_extractions
 from .extractor import MODES, Extractor
 from .types import ENTITY_TYPES, Document
@@ -149,6 +150,27 @@ def _extract(args: argparse.Namespace) -> int:
     return _report_failures(extractions)
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    extractor = _extractor(args)
+    run = evaluate(extractor, _documents(args))
+    if args.json:
+        print(json.dumps(run.as_json()))
+    else:
+        summary = run.as_json()
+        print(f"model {run.model}: {summary['documents']} documents in {run.seconds:.1f} s")
+        print(f"{'task':<12} {'precision':>9} {'recall':>9} {'F1':>9}")
+        for name, figures in summary["tasks"].items():
+            print(
+                f"{name:<12} {figures['precision']:>9.4f} {figures['recall']:>9.4f} "
+                f"{figures['f1']:>9.4f}"
+            )
+        print(
+            f"requests {summary['requests']} (retries {summary['retries']}), tokens "
+            f"{summary['input_tokens']} in / {summary['output_tokens']} out"
+        )
+    return _report_failures(run.extractions)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -186,6 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(extract)
     extract.add_argument("--output", required=True, type=Path, help="extractions, .jsonl")
     extract.set_defaults(run=_extract)
+
+    evaluation = commands.add_parser(
+        "evaluate", help="extract from annotated documents and score the lists"
+    )
+    _add_model(evaluation)
+    _add_data(evaluation)
+    evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation.set_defaults(run=_evaluate)
     return parser
 
 

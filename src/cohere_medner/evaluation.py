@@ -1,0 +1,102 @@
+"""Evaluation runs: extract from annotated documents and score the lists against gold.
+
+List-level scores compare, per document and task, the model's list with the gold list
+the task builds from the annotations (the text the prompt showed only), after the
+normalization of :mod:`cohere_medner.metrics`. Documents whose requests failed are left
+out of the scores and listed in ``failed``: a failure is the API's, not the model's, and
+re-running the evaluation (answers are cached) fills them in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from .extraction import Extraction
+from .extractor import Extractor
+from .metrics import ListScores, score_lists, score_relation_lists
+from .parsing import Triple
+from .tasks import Task, Template
+from .types import Document
+
+
+@attrs.frozen
+class EvaluationRun:
+    """One model's extractions on a set of documents, scored task by task."""
+
+    model: str
+    extractions: tuple[Extraction, ...]
+    scores: dict[str, ListScores[Any]]
+    usage: dict[str, int]
+    seconds: float
+
+    @property
+    def failed(self) -> tuple[Extraction, ...]:
+        return tuple(e for e in self.extractions if not e.ok)
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary ``evaluate --json`` prints (micro-averaged P, R, F1 per task)."""
+        return {
+            "model": self.model,
+            "documents": len(self.extractions),
+            "tasks": {
+                name: {
+                    "precision": s.micro.precision,
+                    "recall": s.micro.recall,
+                    "f1": s.micro.f1,
+                    "tp": s.micro.tp,
+                    "fp": s.micro.fp,
+                    "fn": s.micro.fn,
+                    "macro_f1": s.macro_f1,
+                }
+                for name, s in self.scores.items()
+            },
+            "failed": [{"document": e.document, "error": e.error} for e in self.failed],
+            "requests": self.usage.get("requests", 0),
+            "retries": self.usage.get("retries", 0),
+            "input_tokens": self.usage.get("input_tokens", 0),
+            "output_tokens": self.usage.get("output_tokens", 0),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def score_extractions(
+    extractions: Iterable[Extraction],
+    documents: Iterable[Document],
+    tasks: Sequence[Task],
+    template: Template,
+) -> dict[str, ListScores[Any]]:
+    """List-level scores per task of answered extractions against their documents' gold."""
+    answered = {e.document: e for e in extractions if e.ok}
+    gold_docs = [d for d in documents if d.pmid in answered]
+    scores: dict[str, ListScores[Any]] = {}
+    for task in tasks:
+        if task.entity_type is not None:
+            kind = task.entity_type
+            scores[task.name] = score_lists(
+                {d.pmid: task.gold_target(d, template).items for d in gold_docs},
+                {d.pmid: answered[d.pmid].entities.get(kind, ()) for d in gold_docs},
+            )
+        else:
+            gold: dict[str, Sequence[Triple]] = {
+                d.pmid: task.gold_target(d, template).triples for d in gold_docs
+            }
+            scores[task.name] = score_relation_lists(
+                gold, {d.pmid: answered[d.pmid].relations for d in gold_docs}
+            )
+    return scores
+
+
+def evaluate(extractor: Extractor, documents: Iterable[Document]) -> EvaluationRun:
+    """Run ``extractor`` over ``documents`` and score every task it extracts."""
+    items = list(documents)
+    before = dict(extractor.usage)
+    start = time.monotonic()
+    extractions = extractor.extract_many(items)
+    seconds = time.monotonic() - start
+    usage = {k: v - before.get(k, 0) for k, v in extractor.usage.items()}
+    scores = score_extractions(extractions, items, extractor.tasks, extractor.template)
+    return EvaluationRun(extractor.model, tuple(extractions), scores, usage, seconds)

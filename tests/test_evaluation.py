@@ -1,0 +1,77 @@
+"""Evaluation runs through the real SDK against the loopback server's oracle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cohere_medner.corpus import load_bc5cdr, load_sample
+from cohere_medner.evaluation import evaluate
+from cohere_medner.extractor import Extractor, Mode
+from cohere_medner.testing import FakeCohere, Fault
+from cohere_medner.testing.oracle import oracle
+from cohere_medner.types import Document
+
+MODEL = "command-r-08-2024"
+
+
+def run(server: FakeCohere, documents: list[Document], **options: object):  # type: ignore[no-untyped-def]
+    settings: dict[str, object] = {
+        "api_key": "k",
+        "base_url": server.url,
+        "cache": False,
+        "progress": False,
+        "timeout": 0.5,
+        "max_concurrency": 16,
+        **options,
+    }
+    return evaluate(Extractor(MODEL, **settings), documents)  # type: ignore[arg-type]
+
+
+def assert_perfect(result, documents: list[Document]) -> None:  # type: ignore[no-untyped-def]
+    summary = result.as_json()
+    assert summary["documents"] == len(documents) and summary["failed"] == []
+    for name in ("diseases", "chemicals", "relations"):
+        figures = summary["tasks"][name]
+        assert (figures["precision"], figures["recall"], figures["f1"]) == (1.0, 1.0, 1.0)
+        assert figures["tp"] > 0 and figures["fp"] == figures["fn"] == 0
+
+
+@pytest.mark.parametrize("mode", ["per-task", "combined"])
+def test_oracle_scores_one_on_the_full_test_split(bc5cdr_dir: Path, mode: Mode) -> None:
+    documents = load_bc5cdr("test", bc5cdr_dir).to_list()
+    if mode == "per-task":
+        documents = documents[:150]
+    with FakeCohere(responder=oracle(documents)) as server:
+        result = run(server, documents, mode=mode, timeout=10.0)
+    assert_perfect(result, documents)
+    sent = result.usage["requests"] - result.usage["retries"]
+    assert sent == len(documents) * (3 if mode == "per-task" else 1)
+
+
+@pytest.mark.parametrize("mode", ["per-task", "combined"])
+def test_oracle_scores_one_through_twenty_percent_faults(mode: Mode) -> None:
+    documents = load_sample().to_list()
+    with FakeCohere(
+        responder=oracle(documents),
+        fault_rate=0.2,
+        fault_kinds=list(Fault),
+        retry_after=0.05,
+        slow_delay=1.0,
+        seed=3,
+    ) as server:
+        result = run(server, documents, mode=mode)
+        faults = sum(n for kind, n in server.outcome_counts.items() if kind != "ok")
+    assert_perfect(result, documents)
+    assert faults > 0 and result.usage["retries"] >= faults - 1
+
+
+def test_failed_documents_are_listed_not_scored() -> None:
+    documents = load_sample("test").to_list()
+    with FakeCohere(responder=oracle(documents), models=["other"]) as server:
+        result = run(server, documents)
+    summary = result.as_json()
+    assert [f["document"] for f in summary["failed"]] == [d.pmid for d in documents]
+    assert "not found" in summary["failed"][0]["error"]
+    assert summary["tasks"]["diseases"]["tp"] == 0 and summary["tasks"]["diseases"]["fn"] == 0
