@@ -157,3 +157,37 @@ def test_extract_writes_jsonl_and_reports_failures(
     assert code == 3 and "not found" in err and "1 of 1 documents failed" in err
     code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.txt"), "--text", "Aspirin.")
     assert code == 1 and ".jsonl" in err
+
+
+def test_prepare_writes_the_same_file_from_every_corpus_form(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    sample = tmp_path / "sample.json"
+    assert run(capsys, "convert", "--to", "json", "--output", str(sample))[0] == 0
+    bioc = tmp_path / "train.BioC.xml"
+    assert run(capsys, "convert", "--split", "train", "--to", "bioc", "--output", str(bioc))[0] == 0
+    written = []
+    for data in (None, sample, bioc):
+        output = tmp_path / f"out{len(written)}.jsonl"
+        argv = ["prepare", "--task", "diseases,chemicals,relations", "--format", "chat"]
+        argv += ["--output", str(output), "--seed", "5"]
+        code, out, err = run(capsys, *argv, *(["--data", str(data)] if data else []))
+        assert (code, err) == (0, ""), err
+        assert "wrote 90 chat records (30 documents x diseases, chemicals, relations)" in out
+        written.append(output.read_bytes())
+    assert written[0] == written[1] == written[2]
+    first = json.loads(written[0].splitlines()[0])
+    assert [m["role"] for m in first["messages"]] == ["System", "User", "Chatbot"]
+
+
+def test_prepare_refuses_the_test_split_and_unknown_tasks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "out.jsonl"
+    code, _, err = run(capsys, "prepare", "--split", "test", "--output", str(output))
+    assert code == 1 and "--allow-test" in err and not output.exists()
+    code, _, err = run(capsys, "prepare", "--task", "genes", "--output", str(output))
+    assert code == 1 and "unknown task 'genes'" in err
+    argv = ["prepare", "--split", "train,validation", "--output", str(output)]
+    code, out, _ = run(capsys, *argv, "--eval-output", str(tmp_path / "eval.jsonl"))
+    assert code == 0 and "evaluation records" in out

@@ -10,12 +10,23 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import attrs
+
 from . import scoring
-from .corpus import load_corpus, load_splits, read_file, write_bigbio, write_corpus
+from .corpus import (
+    load_corpus,
+    load_splits,
+    normalize_split,
+    read_file,
+    write_bigbio,
+    write_corpus,
+)
 from .errors import ConfigurationError, MedNerError
 from .evaluation import evaluate
 from .extraction import Extraction, write_extractions
 from .extractor import MODES, Extractor
+from .tasks import FewShot, Template, get_template
+from .training_data import prepare_finetuning
 from .types import ENTITY_TYPES, Document
 
 Command = Callable[[argparse.Namespace], int]
@@ -171,6 +182,34 @@ def _evaluate(args: argparse.Namespace) -> int:
     return _report_failures(run.extractions)
 
 
+def _template(args: argparse.Namespace, pool: Sequence[Document]) -> Template:
+    template = get_template(args.template)
+    if args.include_title:
+        template = attrs.evolve(template, include_title=True)
+    if args.examples:
+        template = attrs.evolve(template, few_shot=FewShot(pool, k=args.examples, seed=args.seed))
+    return template
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    splits = [normalize_split(s) for s in args.split.split(",") if s.strip()]
+    documents = {split: load_corpus(args.data, split).to_list() for split in splits}
+    pool = [d for split in documents.values() for d in split]
+    report = prepare_finetuning(
+        documents,
+        args.task,
+        args.format,
+        args.output,
+        eval_output=args.eval_output,
+        eval_fraction=args.eval_fraction,
+        seed=args.seed,
+        allow_test=args.allow_test,
+        template=_template(args, pool),
+    )
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -200,6 +239,29 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--type", choices=ENTITY_TYPES, help="entity type (mention and id levels)")
     score.add_argument("--json", action="store_true", help="print tp fp fn precision recall f1")
     score.set_defaults(run=_score)
+
+    prepare = commands.add_parser("prepare", help="write fine-tuning files (JSONL)")
+    _add_data(prepare, "comma-separated splits to train on (default: train)")
+    prepare.set_defaults(split="train")
+    prepare.add_argument("--task", default="diseases", help="comma-separated tasks")
+    prepare.add_argument(
+        "--format", choices=("prompt-completion", "chat"), default="prompt-completion"
+    )
+    prepare.add_argument("--output", required=True, type=Path, help="the training JSONL file")
+    prepare.add_argument("--eval-output", type=Path, help="also write an evaluation file")
+    prepare.add_argument(
+        "--eval-fraction", type=float, help="share of documents held out (default 0.1)"
+    )
+    prepare.add_argument("--seed", type=int, default=0, help="shuffling and sampling seed")
+    prepare.add_argument(
+        "--allow-test", action="store_true", help="allow training files from the test split"
+    )
+    prepare.add_argument("--template", default="seed", help="prompt template (default: seed)")
+    prepare.add_argument("--include-title", action="store_true", help="show the title too")
+    prepare.add_argument(
+        "--examples", type=int, default=0, help="worked examples per prompt (few-shot)"
+    )
+    prepare.set_defaults(run=_prepare)
 
     extract = commands.add_parser("extract", help="extract entities and relations with a model")
     _add_model(extract)
