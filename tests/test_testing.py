@@ -214,15 +214,11 @@ def test_a_prompt_over_the_input_limit_is_a_400() -> None:
     assert "exceed 5 - received 6" in message
 
 
-def test_unrouted_endpoints_are_404s(co: cohere.ClientV2) -> None:
+def test_unrouted_endpoints_are_404s(co: cohere.ClientV2, server: FakeCohere) -> None:
     with pytest.raises(cohere.NotFoundError) as raised:
-        co.embed(
-            model="embed-v4.0",
-            texts=["x"],
-            input_type="search_document",
-            embedding_types=["float"],
-        )
+        co.classify(inputs=["x"], examples=[])  # /v1/classify: retired, and never routed
     assert raised.value.body == {"message": "404 page not found"}
+    assert server.endpoint_counts == {"unrouted": 1}
 
 
 def test_streaming_is_refused_plainly(co: cohere.ClientV2) -> None:
@@ -475,3 +471,92 @@ def test_truncation_keeps_a_prefix_of_at_most_the_limit(text: str, limit: int) -
     cut = truncate_tokens(text, limit)
     assert text.startswith(cut)
     assert count_tokens(cut) == min(limit, count_tokens(text))
+
+
+# Plumbing the job endpoints stand on ---------------------------------------------------------
+
+_AVRO_RECORD = {
+    "type": "record",
+    "name": "Row",
+    "fields": [
+        {"name": "custom_id", "type": "string"},
+        {"name": "n", "type": "long"},
+        {"name": "score", "type": "double"},
+        {"name": "tags", "type": {"type": "array", "items": "string"}},
+        {"name": "metrics", "type": {"type": "map", "values": "double"}},
+        {"name": "error", "type": ["null", "string"]},
+    ],
+}
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "custom_id": st.text(),
+                "n": st.integers(min_value=-(2**62), max_value=2**62),
+                "score": st.floats(allow_nan=False),
+                "tags": st.lists(st.text(max_size=5), max_size=3),
+                "metrics": st.dictionaries(
+                    st.text(max_size=5), st.floats(allow_nan=False), max_size=3
+                ),
+                "error": st.none() | st.text(),
+            }
+        ),
+        max_size=5,
+    )
+)
+def test_the_avro_writer_round_trips_through_the_sdks_reader(rows: list[dict[str, Any]]) -> None:
+    import io
+
+    import fastavro
+
+    from cohere_medner.testing.avro import container
+
+    assert list(fastavro.reader(io.BytesIO(container(_AVRO_RECORD, rows)))) == rows
+
+
+def test_multipart_bodies_as_httpx_writes_them() -> None:
+    from cohere_medner.testing.wire import parse_multipart
+
+    body = httpx.Request(
+        "POST",
+        "http://x/",
+        files={
+            "data": ("train.jsonl", b'{"a": 1}\r\n\r\n--x', "application/jsonl"),
+            "eval_data": b"e",
+        },
+    )
+    body.read()
+    parts = parse_multipart(body.headers["content-type"], body.content)
+    assert parts["data"].filename == "train.jsonl"
+    assert parts["data"].content == b'{"a": 1}\r\n\r\n--x'
+    assert parts["eval_data"].content == b"e"
+    assert parse_multipart("application/json", b"{}") == {}
+
+
+def test_a_timeline_moves_by_the_clock_or_by_polls() -> None:
+    from cohere_medner.testing.jobs import Timeline
+
+    timed = Timeline(2, 1.0, 100.0)
+    assert [timed.stage(t) for t in (100.0, 100.9, 101.0, 102.5, 500.0)] == [0, 0, 1, 2, 2]
+    assert timed.poll(100.5) == 0 and timed.stage(100.5) == 0  # polls do not move a clock
+    assert timed.reached_at(2) == 102.0
+    assert Timeline(2, 0.0, 5.0).stage(5.0) == 2
+
+    polled = Timeline(2, "poll", 0.0)
+    assert [polled.poll(t) for t in (1.0, 2.0, 3.0, 4.0)] == [0, 1, 2, 2]
+    assert [polled.reached_at(s) for s in range(3)] == [0.0, 1.0, 2.0]
+    assert polled.done(9.0)
+
+
+def test_requests_carry_their_query_and_path_params(server: FakeCohere) -> None:
+    co = cohere.ClientV2(api_key="k", base_url=server.url)
+    with pytest.raises(cohere.NotFoundError):
+        co.datasets.get("abc-123")
+    co.datasets.list(dataset_type="embed-input", limit=5)
+    got, listed = server.requests
+    assert (got.endpoint, got.path_params) == ("datasets.get", {"id": "abc-123"})
+    assert listed.endpoint == "datasets.list"
+    assert listed.query == (("datasetType", "embed-input"), ("limit", "5"))
+    assert listed.param("limit") == "5" and listed.param("offset") is None

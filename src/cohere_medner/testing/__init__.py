@@ -11,6 +11,12 @@
         reply = co.chat(model="command-r-08-2024", messages=[{"role": "user", "content": "hi"}])
         assert reply.message.content[0].text == "aspirin"  # after the SDK's own two retries
 
+Besides chat and generate, the server speaks embed and rerank (deterministic, word-based
+answers), datasets (uploads validated as Cohere validates them, downloadable through the
+SDK), chat fine-tuning (jobs that become chat models named ``ID-ft``, or a retired feature)
+and batches (dataset lines answered by the responder into an output dataset); see
+:mod:`.endpoints` for the route table.
+
 The SDK reads ``CO_API_URL`` once, when ``cohere`` is imported, so set it (to
 ``server.url``) in the environment of a subprocess rather than in a running test.
 Nothing here imports the SDK: the server only speaks its wire format.
@@ -24,14 +30,21 @@ from ..errors import (
     ResponderError,
     UnmappedPromptError,
 )
+from .embeddings import DEFAULT_EMBED_MODELS, embed_vector
 from .endpoints import ROUTES, Outcome, Route
 from .faults import STATUS_FAULTS, Fault
+from .finetuning import finetuned_name
+from .jobs import POLL, Pace
+from .rerank import DEFAULT_RERANK_MODELS, relevance
 from .responders import Responder, echo, fixed, from_mapping
-from .server import DEFAULT_MODELS, Exchange, FakeCohere
+from .server import DEFAULT_MODELS, Exchange, FakeCohere, Finetuning
 from .wire import FakeRequest, count_tokens
 
 __all__ = [
+    "DEFAULT_EMBED_MODELS",
     "DEFAULT_MODELS",
+    "DEFAULT_RERANK_MODELS",
+    "POLL",
     "ROUTES",
     "STATUS_FAULTS",
     "Exchange",
@@ -40,13 +53,18 @@ __all__ = [
     "FakeCohereError",
     "FakeRequest",
     "Fault",
+    "Finetuning",
     "Outcome",
+    "Pace",
     "Responder",
     "ResponderError",
     "Route",
     "UnmappedPromptError",
     "count_tokens",
     "echo",
+    "embed_vector",
+    "finetuned_name",
     "fixed",
     "from_mapping",
+    "relevance",
 ]

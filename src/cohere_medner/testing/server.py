@@ -10,13 +10,16 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final
-from urllib.parse import urlsplit
+from typing import Any, Final, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
 from ..errors import FakeCohereConfigError, FakeCohereError, ResponderError
-from .endpoints import HTTPError, Outcome, Route, find_route
+from .batches import BatchStore
+from .datasets import DatasetStore
+from .embeddings import DEFAULT_EMBED_MODELS
+from .endpoints import find_route
 from .faults import (
     STATUS_FAULTS,
     Fault,
@@ -28,6 +31,10 @@ from .faults import (
     fingerprint,
     retry_after_headers,
 )
+from .finetuning import FinetuneStore
+from .handling import HTTPError, Outcome, Route
+from .jobs import Pace, check_pace
+from .rerank import DEFAULT_RERANK_MODELS
 from .responders import Responder, echo
 from .transport import LoopbackServer
 from .wire import (
@@ -39,6 +46,7 @@ from .wire import (
     FakeRequest,
     Reply,
     invalid_json,
+    is_multipart,
 )
 
 DEFAULT_MODELS: Final = frozenset(
@@ -54,6 +62,9 @@ DEFAULT_MODELS: Final = frozenset(
 """Models the fake knows unless told otherwise; any other name is answered with a 404."""
 
 UNROUTED: Final = "unrouted"
+
+Finetuning = Literal["available", "retired"]
+"""Whether fine-tuning works, or answers as the feature Cohere retired in September 2025."""
 
 
 @attrs.frozen
@@ -86,6 +97,13 @@ class FakeCohere:
     reproducibly from ``seed``, never more than ``max_consecutive_faults`` times in a row
     for an identical request; its 429s ask to wait ``retry_after`` seconds and its slow
     answers take ``slow_delay`` seconds.
+
+    Embeddings and rerank know ``embed_models`` and ``rerank_models``. Datasets, fine-tuned
+    models and batches live in the server while it exists; each walks its statuses one
+    stage per ``validation_delay``, ``finetune_step`` or ``batch_step`` seconds (``0``: at
+    once; ``"poll"``: one stage per fetch). ``finetuning="retired"`` answers every
+    fine-tuning call with 410, as for a retired feature; ``fail_finetuning`` and
+    ``fail_batches`` make new jobs fail.
     """
 
     def __init__(
@@ -104,8 +122,32 @@ class FakeCohere:
         max_consecutive_faults: int = 2,
         retry_after: float = 1.0,
         slow_delay: float = 5.0,
+        embed_models: Iterable[str] = DEFAULT_EMBED_MODELS,
+        rerank_models: Iterable[str] = DEFAULT_RERANK_MODELS,
+        validation_delay: Pace = 0.05,
+        finetune_step: Pace = 0.05,
+        batch_step: Pace = 0.05,
+        finetuning: Finetuning = "available",
+        fail_finetuning: bool = False,
+        fail_batches: bool = False,
     ) -> None:
         self._responder = responder
+        self._embed_models = frozenset(embed_models)
+        self._rerank_models = frozenset(rerank_models)
+        if finetuning not in ("available", "retired"):
+            raise FakeCohereConfigError(
+                f'finetuning must be "available" or "retired", got {finetuning!r}'
+            )
+        self._datasets = DatasetStore(check_pace("validation_delay", validation_delay))
+        self._finetunes = FinetuneStore(
+            self._datasets,
+            check_pace("finetune_step", finetune_step),
+            retired=finetuning == "retired",
+            fail=fail_finetuning,
+        )
+        self._batches = BatchStore(
+            self._datasets, check_pace("batch_step", batch_step), fail=fail_batches
+        )
         self._api_keys = None if api_keys is None else frozenset(api_keys)
         if self._api_keys is not None and "" in self._api_keys:
             raise FakeCohereConfigError("api_keys must not contain an empty key")
@@ -160,6 +202,54 @@ class FakeCohere:
     @property
     def max_input_tokens(self) -> int:
         return self._max_input_tokens
+
+    @property
+    def chat_models(self) -> frozenset[str]:
+        """``models`` and every ready fine-tuned model, by the ``ID-ft`` name chat takes."""
+        return self._models | self._finetunes.ready_models(time.monotonic())
+
+    @property
+    def embed_models(self) -> frozenset[str]:
+        return self._embed_models
+
+    @property
+    def rerank_models(self) -> frozenset[str]:
+        return self._rerank_models
+
+    @property
+    def datasets(self) -> DatasetStore:
+        return self._datasets
+
+    @property
+    def finetunes(self) -> FinetuneStore:
+        return self._finetunes
+
+    @property
+    def batches(self) -> BatchStore:
+        return self._batches
+
+    def record_responder_error(self, error: Exception) -> None:
+        with self._lock:
+            self._responder_errors.append(error)
+
+    # Long-running jobs ------------------------------------------------------------------
+
+    @property
+    def finetuning(self) -> Finetuning:
+        """``"available"`` or ``"retired"``; set it to retire fine-tuning mid-test."""
+        return "retired" if self._finetunes.retired else "available"
+
+    @finetuning.setter
+    def finetuning(self, value: Finetuning) -> None:
+        if value not in ("available", "retired"):
+            raise FakeCohereConfigError(
+                f'finetuning must be "available" or "retired", got {value!r}'
+            )
+        self._finetunes.retired = value == "retired"
+
+    def finetune_failure_reason(self, finetuned_model_id: str) -> str | None:
+        """Why a fine-tuning job failed, for tests: the API itself never says."""
+        return self._finetunes.failure_reason(finetuned_model_id, time.monotonic())
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -284,7 +374,10 @@ class FakeCohere:
             return list(self._responder_errors)
 
     def reset(self) -> None:
-        """Forget the log, counters, queued faults, rate windows and the plan's history."""
+        """Forget the log, counters, queued faults, rate windows and the plan's history.
+
+        Datasets, fine-tuned models and batches stay: they are the account's, not the log's.
+        """
         with self._lock:
             self._requests.clear()
             self._exchanges.clear()
@@ -302,9 +395,11 @@ class FakeCohere:
         self, method: str, target: str, headers: Mapping[str, str], raw: bytes
     ) -> Reply | None:
         """The reply to one request, or ``None`` to drop the connection without one."""
-        path = urlsplit(target).path
+        parts = urlsplit(target)
+        path = parts.path
         route = find_route(method, path)
-        body, json_error = _parse_body(raw)
+        uploaded = is_multipart(headers.get("content-type", ""))
+        body, json_error = ({}, None) if uploaded else _parse_body(raw)
         request = FakeRequest(
             endpoint=route.endpoint if route else UNROUTED,
             method=method,
@@ -314,11 +409,14 @@ class FakeCohere:
             prompt=route.prompt_of(body) if route else "",
             headers={name: value for name, value in headers.items() if name != "authorization"},
             received_at=time.monotonic(),
+            query=tuple(parse_qsl(parts.query, keep_blank_values=True)),
+            path_params=(route.path_params(method, path) or {}) if route else {},
+            raw=raw,
         )
         with self._lock:
             self._requests.append(request)
             self._endpoint_counts[request.endpoint] += 1
-            fault = self._next_fault(request) if route else None
+            fault = self._next_fault(request, route, target, uploaded) if route else None
 
         if route is None:
             return self._sent(request, Reply.error(404, PAGE_NOT_FOUND), Outcome.NOT_FOUND)
@@ -343,11 +441,11 @@ class FakeCohere:
         self, route: Route, request: FakeRequest, json_error: str | None, headers: Mapping[str, str]
     ) -> tuple[Reply, Outcome]:
         key = _bearer_key(headers.get("authorization", ""))
-        if not key:
+        if route.authenticated and not key:
             return Reply.error(401, NO_API_KEY), Outcome.UNAUTHORIZED
-        if self._api_keys is not None and key not in self._api_keys:
+        if route.authenticated and self._api_keys is not None and key not in self._api_keys:
             return Reply.error(401, INVALID_API_KEY), Outcome.UNAUTHORIZED
-        if self._limiter is not None:
+        if route.authenticated and self._limiter is not None:
             caller = hashlib.sha256(key.encode()).hexdigest()[:16]
             with self._lock:
                 wait = self._limiter.admit(f"{caller}:{route.endpoint}", time.monotonic())
@@ -360,16 +458,23 @@ class FakeCohere:
         except HTTPError as refusal:
             return Reply.error(refusal.status, refusal.message), refusal.outcome
         except Exception as error:
-            with self._lock:
-                self._responder_errors.append(error)
+            self.record_responder_error(error)
             return Reply.error(500, INTERNAL_ERROR), Outcome.RESPONDER_ERROR
 
-    def _next_fault(self, request: FakeRequest) -> PlannedFault | None:
+    def _next_fault(
+        self, request: FakeRequest, route: Route, target: str, uploaded: bool
+    ) -> PlannedFault | None:
         """Called with the lock held."""
         queued = self._queue.pop(request.endpoint)
         if queued is not None:
             return queued
-        return self._plan.draw(fingerprint(request.endpoint, request.body))
+        # What tells requests apart beyond a JSON body: an id in the path, a query, a file.
+        plain = request.path == route.path and not request.query and not uploaded
+        if plain:  # leaves the fingerprints of plain JSON posts as they always were
+            return self._plan.draw(fingerprint(request.endpoint, request.body))
+        raw = hashlib.sha256(request.raw).hexdigest()
+        identity = {"body": request.body, "target": f"{request.method} {target}", "raw": raw}
+        return self._plan.draw(fingerprint(request.endpoint, identity))
 
     def _draw_latency(self) -> float:
         low, high = self._latency

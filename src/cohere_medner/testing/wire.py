@@ -67,11 +67,12 @@ def chat_messages(body: Mapping[str, Any]) -> list[tuple[str, str]]:
 class FakeRequest:
     """One request as FakeCohere received it; the Authorization header is never kept.
 
-    ``endpoint`` names the route (``"chat"``, ``"generate"``; ``"unrouted"`` for unknown
-    paths), ``body`` is the parsed JSON (empty when the body was not a JSON object; treat
-    it as read-only), ``prompt`` is the text the model would read (all chat messages'
-    texts joined by blank lines, or the generate prompt) and ``received_at`` is a
-    ``time.monotonic()`` reading.
+    ``endpoint`` names the route (``"chat"``, ``"generate"``, ``"datasets.create"`` ...;
+    ``"unrouted"`` for unknown paths), ``body`` is the parsed JSON (empty when the body was
+    not a JSON object, e.g. a multipart upload; treat it as read-only), ``prompt`` is the
+    text the model would read (all chat messages' texts joined by blank lines, the
+    generate prompt, the texts to embed) and ``received_at`` is a ``time.monotonic()``
+    reading.
     """
 
     endpoint: str
@@ -82,6 +83,21 @@ class FakeRequest:
     prompt: str
     headers: Mapping[str, str]
     received_at: float
+    query: tuple[tuple[str, str], ...] = ()
+    """The query string's ``(name, value)`` pairs, in order (a name may repeat)."""
+    path_params: Mapping[str, str] = attrs.field(factory=dict)
+    """The route's named path segments, e.g. ``{"id": ...}`` for ``/v1/datasets/{id}``."""
+    raw: bytes = attrs.field(default=b"", repr=False)
+    """The body's bytes as received (a multipart upload's only record)."""
+
+    def param(self, name: str) -> str | None:
+        """The last value of query parameter ``name``, if it was sent."""
+        values = self.params(name)
+        return values[-1] if values else None
+
+    def params(self, name: str) -> list[str]:
+        """Every value of query parameter ``name`` (``keep_fields=a&keep_fields=b``)."""
+        return [value for key, value in self.query if key == name]
 
     @property
     def messages(self) -> list[tuple[str, str]]:
@@ -115,6 +131,59 @@ class Reply:
     def error(cls, status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
         """An error in Cohere's shape: ``{"message": ...}``."""
         return cls.json(status, {"message": message}, headers)
+
+
+@attrs.frozen
+class UploadedFile:
+    """One part of a ``multipart/form-data`` body."""
+
+    field: str
+    filename: str | None
+    content: bytes = attrs.field(repr=False)
+
+
+_DISPOSITION_PARAM = re.compile(r';\s*([A-Za-z*]+)="((?:[^"\\]|\\.)*)"')
+
+
+def is_multipart(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "multipart/form-data"
+
+
+def parse_multipart(content_type: str, raw: bytes) -> dict[str, UploadedFile]:
+    """The parts of a ``multipart/form-data`` body by field name (empty if it is not one).
+
+    Enough of RFC 7578 for what httpx sends: quoted ``name``/``filename`` parameters and
+    raw (untransformed) part bodies.
+    """
+    boundary = next(
+        (
+            value.strip().strip('"')
+            for key, _, value in (p.partition("=") for p in content_type.split(";")[1:])
+            if key.strip().lower() == "boundary"
+        ),
+        "",
+    )
+    if not boundary:
+        return {}
+    delimiter = b"--" + boundary.encode("latin-1")
+    parts: dict[str, UploadedFile] = {}
+    for chunk in raw.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, separator, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        params: dict[str, str] = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-disposition":
+                params = {k.lower(): v for k, v in _DISPOSITION_PARAM.findall(";" + value)}
+        field = params.get("name")
+        if field is not None:
+            parts[field] = UploadedFile(
+                field, params.get("filename"), content.removesuffix(b"\r\n")
+            )
+    return parts
 
 
 def new_id() -> str:
