@@ -192,3 +192,13 @@ def test_stream_reads_afresh_each_iteration(eval_sample_dir: Path) -> None:
     first = next(iter(stream))
     assert next(iter(stream)) == first
     assert len(stream) == 50 and stream[0] == first and stream[-1].pmid != first.pmid
+
+
+def test_list_of_a_stream_reads_the_file_once(tmp_path: Path) -> None:
+    path = tmp_path / "x.PubTator"
+    path.write_text(f"{TITLE}\n{ABSTRACT}\n\n")
+    reads = []
+    stream = read_pubtator(path)
+    opened = stream._open
+    stream._open = lambda: (reads.append(1), opened())[1]  # type: ignore[method-assign]
+    assert len(list(stream)) == 1 and len(reads) == 1

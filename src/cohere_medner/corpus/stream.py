@@ -24,9 +24,13 @@ class DocumentStream(Sequence[Document]):
         self.source = source
 
     def __iter__(self) -> Iterator[Document]:
+        # The check runs at the first next(), not here: list(stream) asks for an iterator,
+        # then for len() (which reads and keeps the list), and only then iterates, so the
+        # file is read once.
         if self._documents is not None:
-            return iter(self._documents)
-        return self._open()
+            yield from self._documents
+        else:
+            yield from self._open()
 
     def to_list(self) -> list[Document]:
         """All documents, read once and kept."""
