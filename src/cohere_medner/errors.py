@@ -181,3 +181,18 @@ class MetricsInputError(MedNerError, ValueError):
     Positional lists of different lengths, one side keyed by document id and the other not,
     or a string where a document's list of items belongs.
     """
+
+
+# Grounding, lexicons and the offline baseline -------------------------------------------
+
+
+class LexiconError(MedNerError):
+    """A lexicon cannot be built, read or used as asked."""
+
+
+class LexiconFormatError(LexiconError, ValueError):
+    """A file is not a lexicon that :meth:`Lexicon.save` wrote, or it is damaged."""
+
+
+class UnpairedExtractionError(MedNerError, ValueError):
+    """An extraction names a document that was not given, so it cannot be grounded."""

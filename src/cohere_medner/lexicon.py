@@ -1,0 +1,468 @@
+"""Normalization to MeSH: a lexicon of annotated names, and predicted documents with identifiers.
+
+A :class:`Lexicon` is read off annotated training documents. For each entity type and form
+(a name under :func:`~cohere_medner.grounding.name_key`: case, spaces and dashes aside) it
+holds the identifiers the form was annotated with and how often, the spellings seen, and how
+often the form occurs in the training text where no annotation covers it (``unannotated``:
+``drug`` and ``pain`` are mostly not annotated, ``cocaine`` always is). A form annotated with
+several identifiers resolves to the most frequent (ties: the smallest), and the entry records
+the others. A composite mention ("ocular and auditory toxicity") gives its form the
+identifiers together, and each of its parts its own identifier.
+
+A lexicon built from the test split would score a system on its own answers: it is refused
+(:class:`~cohere_medner.errors.ForbiddenSplitError`) unless ``allow_test`` is given. The
+lexicon remembers the PMIDs it was built from, so that users of it can refuse those documents.
+
+:func:`predict` turns one extraction into a predicted document ready for
+:func:`~cohere_medner.corpus.write_pubtator` and :func:`~cohere_medner.scoring.score`:
+
+- names become mentions by :func:`~cohere_medner.grounding.ground`;
+- of mentions of different types that overlap, the longest is kept (BC5CDR annotates no
+  overlapping mentions); the same span under two types goes to the type the lexicon has seen
+  the form annotated as more often (both are kept without evidence);
+- a mention takes its form's identifiers; one that is an abbreviation the document defines
+  (``puromycin aminonucleoside (PAN)``) takes its long form's, which the document vouches
+  for, where the lexicon knows the long form;
+- a relation triple becomes CID pairs of its sides' identifiers: those of the mentions its
+  side grounds to, else the lexicon's for the side's name; a triple with a side that gets
+  none is kept in :attr:`Prediction.unmapped`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from .corpus import normalize_split
+from .errors import ForbiddenSplitError, LexiconFormatError, UnpairedExtractionError
+from .extraction import Extraction
+from .files import PathLike, atomic_write, open_text
+from .grounding import (
+    Grounding,
+    NameIndex,
+    find_abbreviations,
+    ground,
+    ground_extraction,
+    name_key,
+    plural_forms,
+)
+from .parsing import Triple
+from .scoring import normalize_identifier
+from .types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention, Relation
+
+__all__ = [
+    "Lexicon",
+    "LexiconEntry",
+    "Prediction",
+    "predict",
+    "predictions",
+]
+
+_FORMAT: Final = "cohere-medner lexicon"
+_VERSION: Final = 1
+
+Ids = tuple[str, ...]
+
+
+@attrs.frozen
+class LexiconEntry:
+    """What the training documents say about one form of one entity type.
+
+    ``form`` is the name key; ``ids`` the most frequent identifiers (``()``: annotated
+    without one, ``-1``), ``count`` how often the form was annotated with them and ``total``
+    with any; ``alternatives`` the other identifiers with their counts, most frequent first;
+    ``surfaces`` the spellings annotated, with counts (none for a form known only as a part
+    of composite mentions); ``unannotated`` the form's occurrences in the training text that
+    no annotation covers.
+    """
+
+    form: str
+    entity_type: str
+    ids: Ids
+    count: int
+    total: int
+    alternatives: tuple[tuple[Ids, int], ...] = ()
+    surfaces: tuple[tuple[str, int], ...] = ()
+    unannotated: int = 0
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when the form was annotated with more than one set of identifiers."""
+        return bool(self.alternatives)
+
+    @property
+    def annotated_share(self) -> float:
+        """The share of the form's occurrences in the training text that were annotated."""
+        return self.total / (self.total + self.unannotated) if self.total else 0.0
+
+
+def _entry(
+    entity_type: str, form: str, ids: Counter[Ids], surfaces: Counter[str], unannotated: int
+) -> LexiconEntry:
+    ranked = sorted(ids.items(), key=lambda item: (-item[1], item[0]))
+    (best, count), others = ranked[0], ranked[1:]
+    return LexiconEntry(
+        form,
+        entity_type,
+        best,
+        count,
+        sum(ids.values()),
+        tuple(others),
+        tuple(sorted(surfaces.items(), key=lambda item: (-item[1], item[0]))),
+        unannotated,
+    )
+
+
+def _is_test(split: str, documents: object) -> bool:
+    source = str(getattr(documents, "source", ""))
+    return split == "test" or "CDR_TestSet" in source or source.endswith("(test)")
+
+
+def _identifiers(mention: Mention) -> Ids:
+    return tuple(n for identifier in mention.ids for n in normalize_identifier(identifier))
+
+
+class Lexicon:
+    """Surface forms of chemicals and diseases and their MeSH identifiers, with counts."""
+
+    __slots__ = ("_entries", "pmids", "splits")
+
+    def __init__(
+        self,
+        entries: Iterable[LexiconEntry],
+        splits: Sequence[str] = (),
+        pmids: Iterable[str] = (),
+    ) -> None:
+        self._entries = {(e.entity_type, e.form): e for e in entries}
+        self.splits = tuple(splits)
+        self.pmids = frozenset(pmids)
+
+    # Building -----------------------------------------------------------------------------
+
+    @classmethod
+    def from_splits(
+        cls, splits: Mapping[str, Iterable[Document]], *, allow_test: bool = False
+    ) -> Lexicon:
+        """A lexicon from annotated documents, by split name (``train``, ``validation``).
+
+        Raises :class:`~cohere_medner.errors.ForbiddenSplitError` for the test split (by
+        name, or an official test file given under another name) without ``allow_test``.
+        """
+        names = []
+        for split, documents in splits.items():
+            name = normalize_split(split)
+            if _is_test(name, documents) and not allow_test:
+                raise ForbiddenSplitError(
+                    f"refusing to build a lexicon from the test split ({split!r}): a system "
+                    "that looks up the test annotations scores itself on its own answers. Use "
+                    "train and validation, or pass allow_test=True if that is really meant"
+                )
+            names.append(name)
+        documents = list({d.pmid: d for docs in splits.values() for d in docs}.values())
+        return cls(_count(documents), names, (d.pmid for d in documents))
+
+    @classmethod
+    def from_documents(
+        cls, documents: Iterable[Document], split: str, *, allow_test: bool = False
+    ) -> Lexicon:
+        """A lexicon from the documents of one named split (see :meth:`from_splits`)."""
+        return cls.from_splits({split: documents}, allow_test=allow_test)
+
+    # Looking up ---------------------------------------------------------------------------
+
+    def lookup(self, name: str, entity_type: str) -> LexiconEntry | None:
+        """The entry of ``name`` as ``entity_type``; else of a plural or singular form of it."""
+        key = name_key(name)
+        found = self._entries.get((entity_type, key))
+        if found is not None:
+            return found
+        for variant in plural_forms(key):
+            found = self._entries.get((entity_type, variant))
+            if found is not None:
+                return found
+        return None
+
+    def entries(self, entity_type: str | None = None) -> Iterator[LexiconEntry]:
+        """Every entry (of one entity type), in no particular order."""
+        for entry in self._entries.values():
+            if entity_type is None or entry.entity_type == entity_type:
+                yield entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"Lexicon({len(self)} forms from {', '.join(self.splits) or 'no split'})"
+
+    # Files -------------------------------------------------------------------------------
+
+    def save(self, path: PathLike) -> None:
+        """Write the lexicon as JSON, atomically; :meth:`load` reads it back."""
+        data = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "splits": list(self.splits),
+            "pmids": sorted(self.pmids),
+            "entries": [
+                {
+                    "type": e.entity_type,
+                    "form": e.form,
+                    "ids": [[list(e.ids), e.count]] + [[list(i), n] for i, n in e.alternatives],
+                    "surfaces": dict(e.surfaces),
+                    "unannotated": e.unannotated,
+                }
+                for e in sorted(self._entries.values(), key=lambda e: (e.entity_type, e.form))
+            ],
+        }
+        with atomic_write(path) as stream:
+            json.dump(data, stream, ensure_ascii=False, indent=0)
+            stream.write("\n")
+
+    @classmethod
+    def load(cls, path: PathLike) -> Lexicon:
+        """A lexicon written by :meth:`save`."""
+        source = str(path)
+        try:
+            with open_text(path) as stream:
+                data = json.load(stream)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise LexiconFormatError(f"{source}: not a JSON lexicon file ({error})") from None
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise LexiconFormatError(f"{source}: not a cohere-medner lexicon file")
+        if data.get("version") != _VERSION:
+            raise LexiconFormatError(
+                f"{source}: lexicon format version {data.get('version')!r}, "
+                f"this library reads version {_VERSION}"
+            )
+        try:
+            entries = [_read_entry(item) for item in data["entries"]]
+            return cls(entries, [str(s) for s in data["splits"]], map(str, data["pmids"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise LexiconFormatError(f"{source}: damaged lexicon entry ({error!r})") from None
+
+
+def _read_entry(item: Mapping[str, Any]) -> LexiconEntry:
+    entity_type = str(item["type"])
+    if entity_type not in ENTITY_TYPES:
+        raise ValueError(f"unknown entity type {entity_type!r}")
+    ids: Counter[Ids] = Counter({tuple(map(str, i)): int(n) for i, n in item["ids"]})
+    if not ids or any(n < 1 for n in ids.values()):
+        raise ValueError(f"form {item['form']!r} has no positive identifier count")
+    surfaces = Counter({str(s): int(n) for s, n in item["surfaces"].items()})
+    return _entry(entity_type, str(item["form"]), ids, surfaces, int(item["unannotated"]))
+
+
+def _count(documents: Sequence[Document]) -> list[LexiconEntry]:
+    """The entries the annotations of ``documents`` give, with unannotated occurrences."""
+    ids: dict[tuple[str, str], Counter[Ids]] = {}
+    surfaces: dict[tuple[str, str], Counter[str]] = {}
+
+    def add(entity_type: str, text: str, identifiers: Ids, surface: bool) -> None:
+        form = name_key(text)
+        if form:
+            ids.setdefault((entity_type, form), Counter())[identifiers] += 1
+            seen = surfaces.setdefault((entity_type, form), Counter())
+            if surface:
+                seen[text] += 1
+
+    for document in documents:
+        for mention in document.mentions:
+            identifiers = _identifiers(mention)
+            add(mention.type, mention.text, identifiers, True)
+            parts = mention.parts
+            if len(parts) > 1 and len(parts) == len(identifiers):
+                for part, identifier in zip(parts, identifiers, strict=True):
+                    add(mention.type, part, (identifier,), False)
+    unannotated = _unannotated(documents, surfaces)
+    return [
+        _entry(
+            entity_type, form, counts, surfaces[entity_type, form], unannotated[entity_type, form]
+        )
+        for (entity_type, form), counts in ids.items()
+    ]
+
+
+def _unannotated(
+    documents: Sequence[Document], surfaces: Mapping[tuple[str, str], Counter[str]]
+) -> Counter[tuple[str, str]]:
+    """Occurrences of each form that no annotation of its type covers.
+
+    An occurrence inside a longer annotation of the other type ("alcohol" in "alcohol
+    abuse") is not counted: longest-first matching never predicts it.
+    """
+    index: NameIndex[tuple[str, str]] = NameIndex()
+    for slot, spellings in surfaces.items():
+        for spelling in spellings:
+            index.add(spelling, slot, plurals=False)
+    counts: Counter[tuple[str, str]] = Counter()
+    for document in documents:
+        cover: list[list[Mention]] = [[] for _ in range(len(document.text) + 1)]
+        for mention in document.mentions:
+            for position in range(mention.start, mention.end):
+                cover[position].append(mention)
+        seen = set()
+        for hit in index.find(document.text):
+            if (hit.value, hit.start, hit.end) in seen:
+                continue
+            seen.add((hit.value, hit.start, hit.end))
+            covering = {id(m): m for p in range(hit.start, hit.end) for m in cover[p]}.values()
+            if any(m.type == hit.value[0] for m in covering) or any(
+                m.start <= hit.start and hit.end <= m.end and m.end - m.start > hit.end - hit.start
+                for m in covering
+            ):
+                continue
+            counts[hit.value] += 1
+    return counts
+
+
+# Predicted documents ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Prediction:
+    """A predicted document, with how its names were grounded and identified.
+
+    ``document`` holds the mentions (with identifiers) and CID relations to write and score;
+    ``groundings`` the grounding of each entity type's names (before overlaps between types
+    were resolved); ``unidentified`` the mention texts no identifier was found for;
+    ``ambiguous`` those whose identifier was chosen among several; ``unmapped`` the triples
+    with a side that got no identifier.
+    """
+
+    document: Document
+    groundings: dict[str, Grounding] = attrs.field(factory=dict)
+    unidentified: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    unmapped: tuple[Triple, ...] = ()
+
+
+def _identify(
+    name: str, entity_type: str, document: Document, lexicon: Lexicon
+) -> LexiconEntry | None:
+    """The lexicon entry for ``name``; for a short form the document defines, its long form's."""
+    for abbreviation in find_abbreviations(document.text):
+        if abbreviation.short == name:
+            entry = lexicon.lookup(abbreviation.long, entity_type)
+            if entry is not None and entry.ids:
+                return entry
+    return lexicon.lookup(name, entity_type)
+
+
+def _without_overlaps(mentions: Sequence[Mention], lexicon: Lexicon | None) -> list[Mention]:
+    """Longest first across entity types; a span claimed by two types goes by the lexicon."""
+
+    def evidence(mention: Mention) -> int:
+        entry = lexicon.lookup(mention.text, mention.type) if lexicon else None
+        return entry.total if entry else 0
+
+    spans: dict[tuple[int, int], list[Mention]] = {}
+    for mention in mentions:
+        spans.setdefault((mention.start, mention.end), []).append(mention)
+    taken = bytearray(max((m.end for m in mentions), default=0))
+    kept: list[Mention] = []
+    for (start, end), claims in sorted(spans.items(), key=lambda s: (s[0][0] - s[0][1], s[0])):
+        if any(taken[start:end]):
+            continue
+        taken[start:end] = b"\x01" * (end - start)
+        if len(claims) > 1:
+            strength = {m.type: evidence(m) for m in claims}
+            if max(strength.values()) > 0:
+                claims = [max(claims, key=lambda m: (strength[m.type], m.type == CHEMICAL))]
+        kept.extend(claims)
+    return sorted(kept, key=lambda m: (m.start, m.end, m.type))
+
+
+def predict(
+    extraction: Extraction,
+    document: Document,
+    lexicon: Lexicon | None = None,
+    *,
+    abbreviations: bool = True,
+) -> Prediction:
+    """The predicted document for one extraction: grounded mentions, identifiers, CID pairs.
+
+    Without a lexicon, mentions have no identifiers and no relation can be given one.
+    """
+    groundings = ground_extraction(extraction, document, abbreviations=abbreviations)
+    found = [m for grounding in groundings.values() for m in grounding.mentions]
+    mentions: list[Mention] = []
+    unidentified: dict[str, None] = {}
+    ambiguous: dict[str, None] = {}
+    for mention in _without_overlaps(found, lexicon):
+        entry = _identify(mention.text, mention.type, document, lexicon) if lexicon else None
+        if entry is None or not entry.ids:
+            unidentified[mention.text] = None
+            mentions.append(mention)
+            continue
+        if entry.ambiguous:
+            ambiguous[mention.text] = None
+        mentions.append(attrs.evolve(mention, ids=entry.ids))
+    relations: dict[Relation, None] = {}
+    unmapped: list[Triple] = []
+    for triple in extraction.relations:
+        chemical, _, disease = triple
+        chemicals = _side(chemical, CHEMICAL, document, mentions, lexicon, abbreviations)
+        diseases = _side(disease, DISEASE, document, mentions, lexicon, abbreviations)
+        if not chemicals or not diseases:
+            unmapped.append(triple)
+        for pair in itertools.product(chemicals, diseases):
+            relations[Relation(*pair, type=CID)] = None
+    predicted = Document(
+        document.pmid, document.title, document.abstract, tuple(mentions), tuple(relations)
+    )
+    return Prediction(predicted, groundings, tuple(unidentified), tuple(ambiguous), tuple(unmapped))
+
+
+def _side(
+    name: str,
+    entity_type: str,
+    document: Document,
+    mentions: Sequence[Mention],
+    lexicon: Lexicon | None,
+    abbreviations: bool,
+) -> Ids:
+    """The identifiers of one side of a triple: of the mentions it grounds to, else its own."""
+    spans = {
+        (match.start, match.end)
+        for grounded in ground([name], document, entity_type, abbreviations=abbreviations).names
+        for match in grounded.matches
+    }
+    for mention in mentions:
+        if mention.type == entity_type and mention.ids and (mention.start, mention.end) in spans:
+            return mention.ids
+    entry = _identify(name, entity_type, document, lexicon) if lexicon else None
+    return entry.ids if entry else ()
+
+
+def predictions(
+    extractions: Iterable[Extraction],
+    documents: Iterable[Document],
+    lexicon: Lexicon | None = None,
+    *,
+    abbreviations: bool = True,
+) -> list[Document]:
+    """Predicted documents for ``documents``, in their order, from extractions paired by PMID.
+
+    A document without an extraction is predicted empty; an extraction for a document not
+    given raises :class:`~cohere_medner.errors.UnpairedExtractionError`.
+    """
+    by_pmid = {extraction.document: extraction for extraction in extractions}
+    predicted = []
+    for document in documents:
+        extraction = by_pmid.get(document.pmid) or Extraction(document.pmid)
+        predicted.append(
+            predict(extraction, document, lexicon, abbreviations=abbreviations).document
+        )
+    unpaired = sorted(set(by_pmid) - {d.pmid for d in predicted})
+    if unpaired:
+        shown = ", ".join(unpaired[:10])
+        raise UnpairedExtractionError(
+            f"{len(unpaired)} extractions name documents that were not given ({shown}); "
+            "pass the documents they were extracted from"
+        )
+    return predicted

@@ -1,0 +1,341 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cohere_medner import scoring
+from cohere_medner.corpus import load_bc5cdr, load_sample, read_pubtator, write_pubtator
+from cohere_medner.errors import (
+    ForbiddenSplitError,
+    LexiconFormatError,
+    UnknownSplitError,
+    UnpairedExtractionError,
+)
+from cohere_medner.extraction import Extraction
+from cohere_medner.lexicon import Lexicon, LexiconEntry, predict, predictions
+from cohere_medner.tasks import RELATIONS
+from cohere_medner.types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention, Relation
+
+
+def annotated(pmid: str, text: str, *spans: tuple[str, str, tuple[str, ...]]) -> Document:
+    """A document whose mentions are every occurrence of the given (text, type, ids)."""
+    mentions = []
+    for surface, entity_type, ids in spans:
+        start = text.find(surface)
+        while start >= 0:
+            mentions.append(Mention(start, start + len(surface), surface, entity_type, ids))
+            start = text.find(surface, start + len(surface))
+    return Document(pmid, text, "", tuple(sorted(mentions, key=lambda m: m.start)))
+
+
+TRAIN = [
+    annotated(
+        "1",
+        "Cocaine caused seizures.",
+        ("Cocaine", CHEMICAL, ("D003042",)),
+        ("seizures", DISEASE, ("D012640",)),
+    ),
+    annotated(
+        "2",
+        "cocaine and MESH seizure",
+        ("cocaine", CHEMICAL, ("MESH:D003042",)),
+        ("seizure", DISEASE, ("D012640",)),
+    ),
+    annotated("3", "cold as cold", ("cold", DISEASE, ("D003139",))),
+    annotated("4", "a cold", ("cold", DISEASE, ("D006255",))),
+    annotated("5", "pain, no pain", ("no pain", DISEASE, ())),
+    annotated("6", "pain and some pain", ("some pain", DISEASE, ("D010146",))),
+]
+
+
+# Building and looking up ----------------------------------------------------------------------------
+
+
+def test_forms_identifiers_and_counts() -> None:
+    lexicon = Lexicon.from_splits({"train": TRAIN})
+    entry = lexicon.lookup("COCAINE", CHEMICAL)
+    assert entry == LexiconEntry(
+        "cocaine", CHEMICAL, ("D003042",), 2, 2, (), (("Cocaine", 1), ("cocaine", 1)), 0
+    )
+    assert not entry.ambiguous and entry.annotated_share == 1.0
+    assert lexicon.lookup("cocaine", DISEASE) is None
+    assert lexicon.lookup("heroin", CHEMICAL) is None
+    assert lexicon.splits == ("train",) and lexicon.pmids == {"1", "2", "3", "4", "5", "6"}
+    assert len(lexicon) == len(list(lexicon.entries())) == 6
+    assert {e.entity_type for e in lexicon.entries(CHEMICAL)} == {CHEMICAL}
+
+
+def test_ambiguous_forms_resolve_by_frequency_and_keep_the_alternatives() -> None:
+    cold = Lexicon.from_splits({"train": TRAIN}).lookup("cold", DISEASE)
+    assert cold is not None
+    assert cold.ids == ("D003139",) and cold.count == 2 and cold.total == 3
+    assert cold.ambiguous and cold.alternatives == ((("D006255",), 1),)
+
+
+def test_plural_spelling_and_missing_identifiers() -> None:
+    lexicon = Lexicon.from_splits({"train": TRAIN})
+    seizures = lexicon.lookup("Seizures", DISEASE)
+    assert seizures is not None and seizures.form == "seizures"
+    # A plural looked up in the singular finds the plural's entry, and the other way round.
+    singular = lexicon.lookup("seizure", DISEASE)
+    assert singular is not None and singular.form == "seizure"
+    plural_only = Lexicon.from_splits({"train": TRAIN[:1]}).lookup("seizure", DISEASE)
+    assert plural_only is not None and plural_only.form == "seizures"
+    assert lexicon.lookup("no-pain", DISEASE) == LexiconEntry(
+        "nopain", DISEASE, (), 1, 1, (), (("no pain", 1),), 0
+    )
+
+
+def test_unannotated_occurrences_are_counted() -> None:
+    lexicon = Lexicon.from_splits(
+        {
+            "train": [
+                annotated("1", "pain in pain", ("pain", DISEASE, ("D010146",))),
+                Document("2", "pain, and more pain", ""),
+                annotated("3", "alcohol abuse", ("alcohol abuse", DISEASE, ("D000437",))),
+                annotated("4", "alcohol", ("alcohol", CHEMICAL, ("D000431",))),
+                annotated("5", "alcohol as Disease", ("alcohol", DISEASE, ("D000437",))),
+            ]
+        }
+    )
+    pain = lexicon.lookup("pain", DISEASE)
+    assert pain is not None and (pain.total, pain.unannotated) == (2, 2)
+    assert pain.annotated_share == 0.5
+    # Inside a longer annotation ("alcohol abuse") is not an unannotated occurrence; the
+    # same span annotated as the other type is.
+    alcohol = lexicon.lookup("alcohol", CHEMICAL)
+    assert alcohol is not None and alcohol.unannotated == 1
+
+
+def test_composites_give_the_identifiers_together_and_each_part_its_own() -> None:
+    text = "renal and hepatic failure"
+    composite = Mention(
+        0, len(text), text, DISEASE, ("D058186", "D017093"), ("renal failure", "hepatic failure")
+    )
+    lexicon = Lexicon.from_documents([Document("1", text, "", (composite,))], "train")
+    whole = lexicon.lookup(text, DISEASE)
+    part = lexicon.lookup("hepatic failure", DISEASE)
+    assert whole is not None and whole.ids == ("D058186", "D017093")
+    assert part is not None and part.ids == ("D017093",) and part.surfaces == ()
+
+
+# Refusals ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("split", ["test", "Test", " test "])
+def test_the_test_split_is_refused(split: str) -> None:
+    with pytest.raises(ForbiddenSplitError, match="test split"):
+        Lexicon.from_splits({"train": TRAIN, split: TRAIN})
+    with pytest.raises(ForbiddenSplitError):
+        Lexicon.from_documents(TRAIN, split)
+    assert Lexicon.from_documents(TRAIN, split, allow_test=True).splits == ("test",)
+
+
+def test_test_documents_under_another_name_are_refused() -> None:
+    with pytest.raises(ForbiddenSplitError):
+        Lexicon.from_splits({"train": load_sample("test")})
+
+
+@pytest.mark.corpus
+def test_the_official_test_file_under_another_name_is_refused(bc5cdr_dir: Path) -> None:
+    with pytest.raises(ForbiddenSplitError):
+        Lexicon.from_documents(load_bc5cdr("test", bc5cdr_dir, "pubtator"), "validation")
+
+
+def test_unknown_split_names_are_refused() -> None:
+    with pytest.raises(UnknownSplitError):
+        Lexicon.from_documents(TRAIN, "holdout")
+    assert Lexicon.from_splits({"dev": TRAIN, "training": TRAIN}).splits == ("validation", "train")
+
+
+# Files ----------------------------------------------------------------------------------------------------
+
+
+def test_save_and_load(tmp_path: Path) -> None:
+    lexicon = Lexicon.from_splits({"train": load_sample("train"), "validation": TRAIN})
+    path = tmp_path / "lexicon.json"
+    lexicon.save(path)
+    again = Lexicon.load(path)
+    assert sorted(again.entries(), key=repr) == sorted(lexicon.entries(), key=repr)
+    assert (again.splits, again.pmids) == (lexicon.splits, lexicon.pmids)
+    assert [p.name for p in tmp_path.iterdir()] == ["lexicon.json"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not a JSON lexicon"),
+        ("[1, 2]", "not a cohere-medner lexicon"),
+        ('{"format": "cohere-medner lexicon", "version": 99}', "version 99"),
+        ('{"format": "cohere-medner lexicon", "version": 1}', "damaged"),
+        (
+            '{"format": "cohere-medner lexicon", "version": 1, "splits": [], "pmids": [], '
+            '"entries": [{"type": "Gene", "form": "x", "ids": [[[], 1]], "surfaces": {}, '
+            '"unannotated": 0}]}',
+            "Gene",
+        ),
+        (
+            '{"format": "cohere-medner lexicon", "version": 1, "splits": [], "pmids": [], '
+            '"entries": [{"type": "Disease", "form": "x", "ids": [], "surfaces": {}, '
+            '"unannotated": 0}]}',
+            "no positive",
+        ),
+    ],
+)
+def test_bad_lexicon_files(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconFormatError, match=message):
+        Lexicon.load(path)
+
+
+def test_saved_file_is_plain_json(tmp_path: Path) -> None:
+    Lexicon.from_splits({"train": TRAIN}).save(tmp_path / "l.json")
+    data = json.loads((tmp_path / "l.json").read_text(encoding="utf-8"))
+    cold = next(e for e in data["entries"] if e["form"] == "cold")
+    assert cold["ids"] == [[["D003139"], 2], [["D006255"], 1]]
+
+
+# Predicted documents ----------------------------------------------------------------------------------------
+
+
+LEXICON = Lexicon.from_splits(
+    {
+        "train": [
+            annotated(
+                "1",
+                "puromycin aminonucleoside nephrosis after alcohol abuse, cold",
+                ("puromycin aminonucleoside", CHEMICAL, ("D011692",)),
+                ("nephrosis", DISEASE, ("D009401",)),
+                ("alcohol abuse", DISEASE, ("D000437",)),
+                ("cold", DISEASE, ("D003139",)),
+            ),
+            annotated("2", "PAN as a disease", ("PAN", DISEASE, ("D010488",))),
+            annotated("3", "alcohol", ("alcohol", CHEMICAL, ("D000431",))),
+            annotated("4", "cold", ("cold", DISEASE, ("D006255",))),
+            annotated("5", "cold", ("cold", DISEASE, ("D003139",))),
+        ]
+    }
+)
+TEXT = Document(
+    "42",
+    "Puromycin aminonucleoside (PAN) nephrosis.",
+    "PAN caused nephrosis in rats given alcohol; alcohol abuse; a cold.",
+)
+
+
+def test_predict_grounds_identifies_and_pairs() -> None:
+    extraction = Extraction(
+        "42",
+        {
+            CHEMICAL: ("puromycin aminonucleoside", "alcohol", "unobtainium"),
+            DISEASE: ("nephrosis", "alcohol abuse", "cold", "mystery"),
+        },
+        (
+            ("PAN", "influences", "nephrosis"),
+            ("alcohol", "influences", "cold"),
+            ("unobtainium", "influences", "nephrosis"),
+        ),
+    )
+    prediction = predict(extraction, TEXT, LEXICON)
+    found = [(m.text, m.type, m.ids) for m in prediction.document.mentions]
+    assert found == [
+        ("Puromycin aminonucleoside", CHEMICAL, ("D011692",)),
+        # The short form the document defines takes its long form's identifier.
+        ("PAN", CHEMICAL, ("D011692",)),
+        ("nephrosis", DISEASE, ("D009401",)),
+        ("PAN", CHEMICAL, ("D011692",)),
+        ("nephrosis", DISEASE, ("D009401",)),
+        ("alcohol", CHEMICAL, ("D000431",)),
+        # "alcohol" inside "alcohol abuse" gives way to the longer disease.
+        ("alcohol abuse", DISEASE, ("D000437",)),
+        ("cold", DISEASE, ("D003139",)),
+    ]
+    assert prediction.document.relations == (
+        Relation("D011692", "D009401", CID),
+        Relation("D000431", "D003139", CID),
+    )
+    assert prediction.groundings[CHEMICAL].ungrounded == ("unobtainium",)
+    assert prediction.groundings[DISEASE].ungrounded == ("mystery",)
+    assert prediction.ambiguous == ("cold",)
+    assert prediction.unidentified == ()
+    assert prediction.unmapped == (("unobtainium", "influences", "nephrosis"),)
+
+
+def test_a_span_claimed_by_both_types_goes_by_the_lexicon() -> None:
+    extraction = Extraction("42", {CHEMICAL: ("alcohol abuse",), DISEASE: ("alcohol abuse",)})
+    mentions = predict(extraction, TEXT, LEXICON).document.mentions
+    assert [(m.text, m.type) for m in mentions] == [("alcohol abuse", DISEASE)]
+    # Without a lexicon there is no evidence: both are kept, without identifiers.
+    bare = predict(extraction, TEXT)
+    assert [(m.type, m.ids) for m in bare.document.mentions] == [(CHEMICAL, ()), (DISEASE, ())]
+    assert bare.unidentified == ("alcohol abuse",)
+
+
+def test_without_a_lexicon_there_are_no_identifiers_or_relations() -> None:
+    extraction = Extraction("42", {CHEMICAL: ("alcohol",)}, (("alcohol", "influences", "cold"),))
+    prediction = predict(extraction, TEXT)
+    assert all(m.ids == () for m in prediction.document.mentions)
+    assert prediction.document.relations == ()
+    assert prediction.unmapped == (("alcohol", "influences", "cold"),)
+
+
+def test_predictions_pair_by_pmid_keep_order_and_refuse_strangers() -> None:
+    other = Document("7", "Alcohol", "")
+    extractions = [Extraction("42", {CHEMICAL: ("alcohol",)})]
+    predicted = predictions(extractions, [other, TEXT], LEXICON)
+    assert [d.pmid for d in predicted] == ["7", "42"]
+    assert predicted[0].mentions == () and len(predicted[1].mentions) == 2
+    with pytest.raises(UnpairedExtractionError, match="99"):
+        predictions([*extractions, Extraction("99")], [TEXT], LEXICON)
+
+
+def gold_extractions(documents: list[Document]) -> list[Extraction]:
+    """What a perfect model would answer: the tutorial's gold lists and triples."""
+    extractions = []
+    for document in documents:
+        ordered = sorted(document.mentions, key=lambda m: m.start)
+        entities = {
+            t: tuple(dict.fromkeys(m.text for m in ordered if m.type == t)) for t in ENTITY_TYPES
+        }
+        triples = RELATIONS.gold_target(document).triples
+        extractions.append(Extraction(document.pmid, entities, triples))
+    return extractions
+
+
+def test_gold_answers_become_a_pubtator_file_that_scores(tmp_path: Path) -> None:
+    lexicon = Lexicon.from_splits({"train": load_sample("train"), "dev": load_sample("dev")})
+    gold = load_sample("test").to_list()
+    predicted = predictions(gold_extractions(gold), gold, lexicon)
+    path = tmp_path / "pred.PubTator"
+    write_pubtator(predicted, path)
+    again = read_pubtator(path).to_list()
+    assert again == predicted
+    for entity_type in ENTITY_TYPES:
+        assert scoring.score(gold, again, "mention", entity_type).f1 > 0.98
+        assert scoring.score(gold, again, "id", entity_type).precision > 0.9
+    relation = scoring.score(gold, again, "relation")
+    assert relation.tp > 0 and relation.fp == 0
+
+
+@pytest.mark.corpus
+def test_gold_answers_on_the_full_test_split(bc5cdr_dir: Path) -> None:
+    splits = {s: load_bc5cdr(s, bc5cdr_dir, "pubtator") for s in ("train", "validation", "test")}
+    lexicon = Lexicon.from_splits({"train": splits["train"], "validation": splits["validation"]})
+    gold = splits["test"].to_list()
+    predicted = predictions(gold_extractions(gold), gold, lexicon)
+    scores = {
+        (level, t): scoring.score(gold, predicted, level, t)
+        for level in ("mention", "id")
+        for t in ENTITY_TYPES
+    }
+    # Measured: mention F 0.998 (Chemical) and 0.999 (Disease); id P 0.987 / 0.982 and
+    # R 0.753 / 0.748 (a quarter of test concepts are never named in train+validation);
+    # relation P 0.989, R 0.577.
+    for t in ENTITY_TYPES:
+        assert scores["mention", t].f1 > 0.99
+        assert scores["id", t].precision > 0.97 and scores["id", t].recall > 0.7
+    relation = scoring.score(gold, predicted, "relation")
+    assert relation.precision > 0.97 and relation.recall > 0.55
