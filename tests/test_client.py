@@ -157,3 +157,61 @@ def test_sync_call_inside_a_running_event_loop(server: FakeCohere) -> None:
         return co.chat_sync(MODEL, HELLO).text
 
     assert asyncio.run(notebook_cell()) == ANSWER
+
+
+# Embed and rerank --------------------------------------------------------------------------
+
+EMBED_MODEL = "embed-v4.0"
+
+
+def test_embed_batches_within_the_api_limit_and_keeps_order(server: FakeCohere) -> None:
+    from cohere_medner.testing import embed_vector
+
+    texts = [f"abstract number {n} about aspirin" for n in range(200)]
+    co = client(server)
+    vectors = run_sync(co.embed(EMBED_MODEL, texts, "search_document"))
+    embeds = [r for r in server.requests if r.endpoint == "embed"]
+    assert sorted(len(r.body["texts"]) for r in embeds) == [8, 96, 96]
+    assert {r.body["input_type"] for r in embeds} == {"search_document"}
+    assert len(vectors) == 200
+    for text, vector in zip(texts, vectors, strict=True):
+        assert vector == pytest.approx(embed_vector(text, 1536))
+    assert co.usage.requests == 3
+    assert co.usage.input_tokens == sum(len(t.split()) for t in texts)
+
+
+def test_embed_options_and_refusals(server: FakeCohere) -> None:
+    co = client(server)
+    [vector] = run_sync(co.embed(EMBED_MODEL, ["x"], "search_query", output_dimension=256))
+    assert len(vector) == 256 and server.requests[-1].body["input_type"] == "search_query"
+    assert run_sync(co.embed(EMBED_MODEL, [], "search_query")) == []
+    assert len(server.requests) == 1
+    with pytest.raises(ConfigurationError, match="96"):
+        run_sync(co.embed(EMBED_MODEL, ["x"], "search_query", batch_size=97))
+    with pytest.raises(ModelNotFoundError):
+        run_sync(co.embed("embed-v99", ["x"], "search_query"))
+    with pytest.raises(InvalidRequestError, match="output_dimension"):
+        run_sync(co.embed(EMBED_MODEL, ["x"], "search_query", output_dimension=300))
+
+
+@pytest.mark.parametrize("fault", [Fault.RATE_LIMITED, Fault.SERVER_ERROR, Fault.MALFORMED])
+def test_embed_and_rerank_are_retried_like_chat(server: FakeCohere, fault: Fault) -> None:
+    co = client(server)
+    server.inject(fault, count=2, retry_after=0.05, endpoint="embed")
+    server.inject(fault, count=1, retry_after=0.05, endpoint="rerank")
+    assert len(run_sync(co.embed(EMBED_MODEL, ["a", "b"], "search_document"))) == 2
+    assert run_sync(co.rerank("rerank-v3.5", "a", ["b", "a"]))[0][0] == 1
+    assert co.usage.retries == 3 and co.usage.requests == 5
+
+
+def test_rerank_orders_by_relevance(server: FakeCohere) -> None:
+    co = client(server)
+    documents = ["lidocaine asystole", "clonidine and naloxone", "clonidine hypotension"]
+    ranked = run_sync(co.rerank("rerank-v3.5", "clonidine hypotension", documents))
+    assert [index for index, _ in ranked] == [2, 1, 0]
+    assert ranked[0][1] == pytest.approx(1.0) and ranked[-1][1] == 0.0
+    top = run_sync(co.rerank("rerank-v3.5", "clonidine", documents, top_n=1))
+    assert len(top) == 1
+    assert server.requests[-1].body["top_n"] == 1
+    with pytest.raises(ModelNotFoundError):
+        run_sync(co.rerank("rerank-v99", "q", ["d"]))

@@ -41,6 +41,9 @@ from .errors import (
 from .ratelimit import RateLimiter
 
 Endpoint = Literal["chat", "generate"]
+EmbedInputType = Literal["search_document", "search_query", "classification", "clustering"]
+MAX_EMBED_TEXTS = 96
+"""Texts per v2 embed call, as the API documents and enforces."""
 Message = Mapping[str, str]
 KEY_VARIABLES = ("CO_API_KEY", "COHERE_API_KEY")
 URL_VARIABLE = "CO_API_URL"
@@ -293,6 +296,87 @@ class CohereClient:
     def generate_sync(self, model: str, prompt: str, **params: Any) -> Completion:
         """:meth:`generate` from synchronous code."""
         return run_sync(self.generate(model, prompt, **params))
+
+    async def embed(
+        self,
+        model: str,
+        texts: Sequence[str],
+        input_type: EmbedInputType,
+        *,
+        output_dimension: int | None = None,
+        batch_size: int = MAX_EMBED_TEXTS,
+    ) -> list[list[float]]:
+        """One float vector per text, in order: v2 embed calls of at most ``batch_size`` texts.
+
+        ``input_type`` is ``"search_document"`` for what is searched and ``"search_query"``
+        for what searches it. The calls go out concurrently, each retried and rate-limited
+        like a chat request; their billed tokens count towards :attr:`usage`.
+        """
+        if not 1 <= batch_size <= MAX_EMBED_TEXTS:
+            raise ConfigurationError(
+                f"batch_size must be within 1..{MAX_EMBED_TEXTS} (the API's limit), got {batch_size}"
+            )
+        sdk, _ = self._for_this_loop()
+        extra: dict[str, Any] = {}
+        if output_dimension is not None:
+            extra["output_dimension"] = output_dimension
+
+        async def one(batch: list[str]) -> list[list[float]]:
+            vectors: list[list[float]] = []
+
+            async def send(options: Mapping[str, Any]) -> Completion:
+                response = await sdk.embed(
+                    model=model,
+                    texts=batch,
+                    input_type=input_type,
+                    embedding_types=["float"],
+                    request_options=options,  # type: ignore[arg-type]
+                    **extra,
+                )
+                found = response.embeddings.float_ or []
+                if len(found) != len(batch):
+                    raise CohereApiError(
+                        f"embed answered {len(found)} vectors for {len(batch)} texts"
+                    )
+                # _send retries and counts usage for a Completion; the vectors travel beside it.
+                vectors[:] = found
+                billed = response.meta.billed_units if response.meta else None
+                return Completion("", int(getattr(billed, "input_tokens", 0) or 0))
+
+            await self._send(send)
+            return vectors
+
+        batches = [list(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        answers = await asyncio.gather(*(one(batch) for batch in batches))
+        return [vector for answer in answers for vector in answer]
+
+    async def rerank(
+        self, model: str, query: str, documents: Sequence[str], *, top_n: int | None = None
+    ) -> list[tuple[int, float]]:
+        """``(index, relevance)`` of ``documents`` for ``query``, most relevant first.
+
+        One v2 rerank call, retried and rate-limited like a chat request; ties keep the
+        documents' order. Cohere bills search units, not tokens: :attr:`usage` counts the
+        request only.
+        """
+        sdk, _ = self._for_this_loop()
+        ranked: list[tuple[int, float]] = []
+        extra: dict[str, Any] = {} if top_n is None else {"top_n": top_n}
+
+        async def send(options: Mapping[str, Any]) -> Completion:
+            response = await sdk.rerank(
+                model=model,
+                query=query,
+                documents=list(documents),
+                request_options=options,  # type: ignore[arg-type]
+                **extra,
+            )
+            results = [(r.index, float(r.relevance_score)) for r in response.results]
+            ranked[:] = sorted(results, key=lambda pair: (-pair[1], pair[0]))
+            return Completion("")
+
+        await self._send(send)
+        return ranked
 
 
 _backoff = wait_exponential(multiplier=0.5, max=20.0) + wait_random(0.0, 0.5)

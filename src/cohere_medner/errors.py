@@ -196,3 +196,28 @@ class LexiconFormatError(LexiconError, ValueError):
 
 class UnpairedExtractionError(MedNerError, ValueError):
     """An extraction names a document that was not given, so it cannot be grounded."""
+
+
+# Worked examples chosen by similarity ---------------------------------------------------
+
+
+class ExampleError(TemplateError):
+    """Worked examples cannot be chosen as asked: an empty pool, ``k`` larger than it ..."""
+
+
+class ExampleLeakError(ExampleError):
+    """Documents to extract are also in the pool of worked examples.
+
+    ``pmids`` names every such document; examples must come from another split than the
+    one extracted (and scored), or the scores measure recall of the examples shown.
+    """
+
+    def __init__(self, pmids: tuple[str, ...], total: int) -> None:
+        self.pmids = pmids
+        self.total = total
+        shown = ", ".join(pmids[:5]) + (f" and {len(pmids) - 5} more" if len(pmids) > 5 else "")
+        super().__init__(
+            f"{len(pmids)} of the {total} documents to extract are also in the example pool "
+            f"(PMIDs {shown}); draw the examples from another split (the training split) "
+            "than the one you extract and score"
+        )
