@@ -14,7 +14,8 @@ from cohere_medner.errors import (
     EmptyTextError,
     ForbiddenSplitError,
 )
-from cohere_medner.lexicon import Lexicon, predictions
+from cohere_medner.lexicon import Lexicon
+from cohere_medner.prediction import predictions
 from cohere_medner.scoring import Level
 from cohere_medner.types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention
 

@@ -134,7 +134,7 @@ def test_evaluate_prints_the_documented_json(
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {
-        "model", "documents", "tasks", "failed", "requests", "retries",
+        "model", "documents", "tasks", "official", "failed", "requests", "retries",
         "input_tokens", "output_tokens", "seconds",
     }  # fmt: skip
     assert summary["documents"] == 4 and summary["requests"] == 4
@@ -155,8 +155,10 @@ def test_extract_writes_jsonl_and_reports_failures(
     ]
     code, _, err = run(capsys, *argv[:2], "unknown-model", *argv[3:], "--text", "Aspirin.")
     assert code == 3 and "not found" in err and "1 of 1 documents failed" in err
-    code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.txt"), "--text", "Aspirin.")
+    code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.csv"), "--text", "Aspirin.")
     assert code == 1 and ".jsonl" in err
+    code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.txt"), "--text", "Aspirin.")
+    assert code == 1 and "numeric PMIDs" in err
 
 
 def test_prepare_writes_the_same_file_from_every_corpus_form(
@@ -191,3 +193,33 @@ def test_prepare_refuses_the_test_split_and_unknown_tasks(
     argv = ["prepare", "--split", "train,validation", "--output", str(output)]
     code, out, _ = run(capsys, *argv, "--eval-output", str(tmp_path / "eval.jsonl"))
     assert code == 0 and "evaluation records" in out
+
+
+def test_offline_baseline_writes_pubtator_that_scores(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    predicted = tmp_path / "pred.PubTator"
+    argv = ["extract", "--model", "lexicon", "--split", "test", "--no-progress"]
+    code, _, err = run(capsys, *argv, "--output", str(predicted))
+    assert (code, err) == (0, "")
+    gold = tmp_path / "gold.PubTator"
+    run(capsys, "convert", "--split", "test", "--to", "pubtator", "--output", str(gold))
+    args = ("score", "--gold", str(gold), "--pred", str(predicted), "--level", "id")
+    code, out, _ = run(capsys, *args, "--type", "Chemical", "--json")
+    assert code == 0 and json.loads(out)["tp"] > 0
+    code, _, err = run(capsys, *argv[:-3], "--split", "train", "--output", str(predicted))
+    assert code == 1 and "lexicon's training splits" in err and "--allow-seen" in err
+
+
+def test_evaluate_reports_official_levels(
+    capsys: pytest.CaptureFixture[str], bc5cdr_dir: Path
+) -> None:
+    argv = ["evaluate", "--model", "lexicon", "--data", str(bc5cdr_dir), "--split", "test"]
+    code, out, _ = run(capsys, *argv, "--no-progress", "--json")
+    assert code == 0
+    official = json.loads(out)["official"]
+    assert official["mention"]["Chemical"]["f1"] > 0.716
+    assert official["mention"]["Disease"]["f1"] > 0.742
+    assert official["id"]["Chemical"]["f1"] > 0.789
+    assert official["id"]["Disease"]["f1"] > 0.773
+    assert 0 < official["relation"]["CID"]["f1"] < 1

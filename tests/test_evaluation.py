@@ -75,3 +75,24 @@ def test_failed_documents_are_listed_not_scored() -> None:
     assert [f["document"] for f in summary["failed"]] == [d.pmid for d in documents]
     assert "not found" in summary["failed"][0]["error"]
     assert summary["tasks"]["diseases"]["tp"] == 0 and summary["tasks"]["diseases"]["fn"] == 0
+
+
+def test_official_levels_need_a_lexicon_for_identifiers() -> None:
+    documents = load_sample("test").to_list()
+    with FakeCohere(responder=oracle(documents)) as server:
+        without = run(server, documents, mode="combined")
+        lexicon = Extractor("lexicon", progress=False).lexicon
+        with_ids = evaluate(
+            Extractor(
+                MODEL, api_key="k", base_url=server.url, cache=False, progress=False,
+                mode="combined",
+            ),
+            documents,
+            lexicon,
+        )  # fmt: skip
+    assert set(without.official) == {"mention"}
+    assert set(with_ids.official) == {"mention", "id", "relation"}
+    # Perfect lists grounded in the text recover nearly every gold mention.
+    for kind in ("Chemical", "Disease"):
+        assert with_ids.official["mention"][kind].f1 > 0.95
+    assert len(with_ids.predictions) == len(documents) == len(with_ids.gold)

@@ -167,3 +167,12 @@ def test_killed_run_resumes_sending_only_what_was_not_answered(tmp_path: Path) -
     extractions = list(read_extractions(output))
     assert_perfect(extractions, DOCUMENTS)
     assert sum(e.cached for e in extractions) >= answered - 2
+
+
+def test_the_offline_baseline_needs_no_key_or_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CO_API_KEY", raising=False)
+    monkeypatch.delenv("COHERE_API_KEY", raising=False)
+    ex = Extractor("lexicon", tasks="diseases", progress=False)
+    extraction = ex.extract(load_sample("test")[0])
+    assert set(extraction.entities) == {"Disease"} and extraction.relations == ()
+    assert extraction.requests == 0 and ex.usage["requests"] == 0

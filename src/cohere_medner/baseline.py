@@ -23,18 +23,18 @@ built on is refused (:class:`~cohere_medner.errors.DataLeakError`) unless ``allo
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Final, Literal
 
 from .corpus import load_corpus
-from .errors import ConfigurationError, DataLeakError, EmptyTextError
-from .extraction import Extraction
+from .errors import ConfigurationError, DataLeakError
+from .extraction import Extraction, as_document
 from .files import PathLike
 from .grounding import NameIndex, is_abbreviation
-from .lexicon import Lexicon, LexiconEntry, predict
+from .lexicon import Lexicon, LexiconEntry
 from .parsing import INFLUENCES, Triple
+from .prediction import predict
 from .types import CHEMICAL, DISEASE, Document, Mention
 
 __all__ = ["MODEL", "LexiconBaseline", "Relations"]
@@ -45,18 +45,6 @@ MODEL: Final = "lexicon"
 Relations = Literal["sentence", "document", "none"]
 _RELATIONS: Final = ("sentence", "document", "none")
 _SENTENCE: Final = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
-
-
-def _document(item: str | Document) -> Document:
-    """A document for a bare text, identified as the Extractor identifies it."""
-    if isinstance(item, Document):
-        if not item.text.strip():
-            raise EmptyTextError(f"document {item.pmid} has no text to extract from")
-        return item
-    if not item.strip():
-        raise EmptyTextError("the text to extract from is empty")
-    digest = hashlib.sha1(item.encode("utf-8")).hexdigest()[:12]
-    return Document(f"text-{digest}", "", item)
 
 
 class LexiconBaseline:
@@ -130,7 +118,7 @@ class LexiconBaseline:
 
     def extract(self, item: str | Document) -> Extraction:
         """Names by entity type and CID triples for one text or document."""
-        document = self._check(_document(item))
+        document = self._check(as_document(item))
         mentions = self._match(document)
         entities = {
             entity_type: tuple(dict.fromkeys(m.text for m in mentions if m.type == entity_type))
@@ -148,7 +136,7 @@ class LexiconBaseline:
 
     def predict(self, item: str | Document) -> Document:
         """The predicted document (mentions with identifiers, CID relations) for one document."""
-        document = _document(item)
+        document = as_document(item)
         return predict(self.extract(document), document, self.lexicon).document
 
     def predict_many(self, items: Iterable[str | Document]) -> list[Document]:

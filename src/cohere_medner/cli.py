@@ -13,6 +13,8 @@ from pathlib import Path
 import attrs
 
 from . import scoring
+from .baseline import MODEL as BASELINE
+from .baseline import LexiconBaseline
 from .corpus import (
     load_corpus,
     load_splits,
@@ -20,11 +22,14 @@ from .corpus import (
     read_file,
     write_bigbio,
     write_corpus,
+    write_pubtator,
 )
-from .errors import ConfigurationError, MedNerError
+from .errors import ConfigurationError, CorpusError, DataLeakError, MedNerError
 from .evaluation import evaluate
-from .extraction import Extraction, write_extractions
+from .extraction import Extraction, as_document, write_extractions
 from .extractor import MODES, Extractor
+from .lexicon import Lexicon
+from .prediction import predictions
 from .tasks import FewShot, Template, get_template
 from .training_data import prepare_finetuning
 from .types import ENTITY_TYPES, Document
@@ -87,7 +92,11 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _add_model(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, help="a Cohere model name or fine-tuned model id")
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="a Cohere model name or fine-tuned model id, or 'lexicon' (the offline baseline)",
+    )
     parser.add_argument(
         "--tasks",
         default="diseases,chemicals,relations",
@@ -111,9 +120,48 @@ def _add_model(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-cache", action="store_true", help="ask again even if answered")
     parser.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    parser.add_argument(
+        "--lexicon-data",
+        type=Path,
+        help="corpus whose train and validation splits give the MeSH lexicon (default: --data)",
+    )
+    parser.add_argument(
+        "--allow-seen",
+        action="store_true",
+        help="allow documents the lexicon was built from (scores then measure memory)",
+    )
 
 
-def _extractor(args: argparse.Namespace) -> Extractor:
+def _lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon | None:
+    """The lexicon of the train and validation splits of --lexicon-data (default --data).
+
+    None where those splits cannot be had (a single-split file): then predictions get no
+    identifiers. A lexicon built on the documents being extracted is refused.
+    """
+    source = args.lexicon_data if args.lexicon_data is not None else args.data
+    try:
+        lexicon = Lexicon.from_splits({s: load_corpus(source, s) for s in ("train", "validation")})
+    except CorpusError as error:
+        if args.model == BASELINE:
+            raise
+        print(f"note: no lexicon, so no MeSH identifiers ({error})", file=sys.stderr)
+        return None
+    seen = [d.pmid for d in documents if d.pmid in lexicon.pmids]
+    if seen and not args.allow_seen:
+        raise DataLeakError(
+            f"{len(seen)} of the documents to extract ({', '.join(seen[:5])}...) are in the "
+            "lexicon's training splits: extract another split, pass --lexicon-data, "
+            "or --allow-seen"
+        )
+    return lexicon
+
+
+def _extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extractor:
+    baseline = (
+        LexiconBaseline(lexicon, allow_seen=args.allow_seen)
+        if args.model == BASELINE and lexicon is not None
+        else None
+    )
     return Extractor(
         args.model,
         tuple(t for t in args.tasks.split(",") if t.strip()),
@@ -126,6 +174,7 @@ def _extractor(args: argparse.Namespace) -> Extractor:
         temperature=args.temperature,
         max_tokens=args.max_tokens,
         progress=not args.no_progress,
+        lexicon=baseline,
     )
 
 
@@ -149,21 +198,35 @@ def _report_failures(extractions: Sequence[Extraction]) -> int:
     return 3 if failed else 0
 
 
+_OUTPUTS = {".jsonl": "jsonl", ".json": "jsonl", ".pubtator": "pubtator", ".txt": "pubtator"}
+
+
 def _extract(args: argparse.Namespace) -> int:
-    if args.output.suffix.lower() not in (".jsonl", ".json"):
+    output = _OUTPUTS.get(args.output.suffix.lower())
+    if output is None:
         raise ConfigurationError(
-            f"{args.output}: write extractions to a .jsonl file (one JSON object per document)"
+            f"{args.output}: write extractions to .jsonl (one JSON object per document), "
+            "or predicted mentions and CID pairs to .PubTator (or .txt) for the evaluator"
         )
-    extractor = _extractor(args)
-    items: Sequence[str | Document] = [args.text] if args.text is not None else _documents(args)
-    extractions = extractor.extract_many(items)
-    write_extractions(extractions, args.output)
+    if output == "pubtator" and args.text is not None:
+        raise ConfigurationError(
+            "PubTator identifies documents by numeric PMIDs; write --text extractions to .jsonl"
+        )
+    documents = [as_document(args.text)] if args.text is not None else _documents(args)
+    needs_lexicon = output == "pubtator" or args.model == BASELINE
+    lexicon = _lexicon(args, documents) if needs_lexicon else None
+    extractions = _extractor(args, lexicon).extract_many(documents)
+    if output == "jsonl":
+        write_extractions(extractions, args.output)
+    else:
+        write_pubtator(predictions(extractions, documents, lexicon), args.output)
     return _report_failures(extractions)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    extractor = _extractor(args)
-    run = evaluate(extractor, _documents(args))
+    documents = _documents(args)
+    lexicon = _lexicon(args, documents)
+    run = evaluate(_extractor(args, lexicon), documents, lexicon)
     if args.json:
         print(json.dumps(run.as_json()))
     else:
@@ -175,6 +238,12 @@ def _evaluate(args: argparse.Namespace) -> int:
                 f"{name:<12} {figures['precision']:>9.4f} {figures['recall']:>9.4f} "
                 f"{figures['f1']:>9.4f}"
             )
+        for level, by_type in run.official.items():
+            for kind, score in by_type.items():
+                print(
+                    f"official {level:<8} {kind:<8} P {score.precision:.4f} "
+                    f"R {score.recall:.4f} F {score.f1:.4f}"
+                )
         print(
             f"requests {summary['requests']} (retries {summary['retries']}), tokens "
             f"{summary['input_tokens']} in / {summary['output_tokens']} out"

@@ -1,10 +1,14 @@
-"""Evaluation runs: extract from annotated documents and score the lists against gold.
+"""Evaluation runs: extract from annotated documents and score them at every level.
 
 List-level scores compare, per document and task, the model's list with the gold list
 the task builds from the annotations (the text the prompt showed only), after the
-normalization of :mod:`cohere_medner.metrics`. Documents whose requests failed are left
-out of the scores and listed in ``failed``: a failure is the API's, not the model's, and
-re-running the evaluation (answers are cached) fills them in.
+normalization of :mod:`cohere_medner.metrics`. Official scores ground the lists in the
+text (:mod:`cohere_medner.grounding`) and score the mentions by the official BC5CDR
+definitions; with a lexicon (:mod:`cohere_medner.lexicon`) the mentions and relation
+triples also get MeSH identifiers, and the identifier and relation levels are scored.
+Documents whose requests failed are left out of every score and listed in ``failed``: a
+failure is the API's, not the model's, and re-running the evaluation (answers are cached)
+fills them in.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from typing import Any
 
 import attrs
 
+from . import scoring
 from .extraction import Extraction
 from .extractor import Extractor
+from .lexicon import Lexicon
 from .metrics import ListScores, score_lists, score_relation_lists
 from .parsing import Triple
+from .prediction import Prediction, predict
 from .tasks import Task, Template
-from .types import Document
+from .types import CID, Document, Score
 
 
 @attrs.frozen
@@ -32,6 +39,11 @@ class EvaluationRun:
     scores: dict[str, ListScores[Any]]
     usage: dict[str, int]
     seconds: float
+    #: Official scores by level, then entity type (``"relation"`` by ``"CID"``).
+    official: dict[str, dict[str, Score]] = attrs.field(factory=dict)
+    #: The gold documents scored, and the predicted documents (grounded, identified).
+    gold: tuple[Document, ...] = ()
+    predictions: tuple[Prediction, ...] = ()
 
     @property
     def failed(self) -> tuple[Extraction, ...]:
@@ -53,6 +65,10 @@ class EvaluationRun:
                     "macro_f1": s.macro_f1,
                 }
                 for name, s in self.scores.items()
+            },
+            "official": {
+                level: {kind: score.as_dict() for kind, score in by_type.items()}
+                for level, by_type in self.official.items()
             },
             "failed": [{"document": e.document, "error": e.error} for e in self.failed],
             "requests": self.usage.get("requests", 0),
@@ -90,8 +106,33 @@ def score_extractions(
     return scores
 
 
-def evaluate(extractor: Extractor, documents: Iterable[Document]) -> EvaluationRun:
-    """Run ``extractor`` over ``documents`` and score every task it extracts."""
+def official_scores(
+    gold: Sequence[Document], predicted: Sequence[Document], tasks: Sequence[Task], ids: bool
+) -> dict[str, dict[str, Score]]:
+    """Official scores of the tasks' entity types (and CID relations), by level and type.
+
+    ``ids`` says whether the predictions carry identifiers (a lexicon was used): without
+    them only the mention level means anything.
+    """
+    kinds = [t.entity_type for t in tasks if t.entity_type is not None]
+    found: dict[str, dict[str, Score]] = {
+        "mention": {kind: scoring.score(gold, predicted, "mention", kind) for kind in kinds}
+    }
+    if ids:
+        found["id"] = {kind: scoring.score(gold, predicted, "id", kind) for kind in kinds}
+        if any(t.relation_type == CID for t in tasks):
+            found["relation"] = {CID: scoring.score(gold, predicted, "relation")}
+    return found
+
+
+def evaluate(
+    extractor: Extractor, documents: Iterable[Document], lexicon: Lexicon | None = None
+) -> EvaluationRun:
+    """Run ``extractor`` over ``documents`` and score every task it extracts.
+
+    ``lexicon`` gives predicted mentions and relations their MeSH identifiers (the
+    offline baseline brings its own); without one, only list and mention levels are scored.
+    """
     items = list(documents)
     before = dict(extractor.usage)
     start = time.monotonic()
@@ -99,4 +140,13 @@ def evaluate(extractor: Extractor, documents: Iterable[Document]) -> EvaluationR
     seconds = time.monotonic() - start
     usage = {k: v - before.get(k, 0) for k, v in extractor.usage.items()}
     scores = score_extractions(extractions, items, extractor.tasks, extractor.template)
-    return EvaluationRun(extractor.model, tuple(extractions), scores, usage, seconds)
+    lexicon = lexicon or extractor.lexicon
+    answered = {e.document: e for e in extractions if e.ok}
+    gold = tuple(d for d in items if d.pmid in answered)
+    predicted = tuple(predict(answered[d.pmid], d, lexicon) for d in gold)
+    official = official_scores(
+        gold, [p.document for p in predicted], extractor.tasks, lexicon is not None
+    )
+    return EvaluationRun(
+        extractor.model, tuple(extractions), scores, usage, seconds, official, gold, predicted
+    )

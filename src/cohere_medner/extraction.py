@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from .errors import CorpusFormatError
+from .errors import CorpusFormatError, EmptyTextError
 from .files import PathLike, atomic_write, open_text
 from .parsing import Rejected, Triple
+from .types import Document
+
+
+def as_document(item: str | Document) -> Document:
+    """A document for a bare text (the text as its abstract, an id from its hash), or ``item``.
+
+    Raises :class:`~cohere_medner.errors.EmptyTextError` where there is no text.
+    """
+    if isinstance(item, Document):
+        if not item.abstract.strip() and not item.title.strip():
+            raise EmptyTextError(f"document {item.pmid} has no text to extract from")
+        return item
+    if not item.strip():
+        raise EmptyTextError("the text to extract from is empty")
+    digest = hashlib.sha1(item.encode("utf-8")).hexdigest()[:12]
+    return Document(f"text-{digest}", "", item)
 
 
 def _frozen_mapping(value: Mapping[str, Any]) -> dict[str, Any]:

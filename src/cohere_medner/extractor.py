@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+import attrs
+
+from .baseline import MODEL as BASELINE
+from .baseline import LexiconBaseline
 from .cache import ResponseCache
-from .client import CohereClient, Completion, Endpoint, run_sync
+from .client import CohereClient, Completion, Endpoint, Usage, run_sync
 from .errors import ConfigurationError, EmptyTextError, MedNerError
-from .extraction import Extraction
+from .extraction import Extraction, as_document
+from .lexicon import Lexicon
 from .parsing import ParsedItems, ParsedRelations, Rejected
 from .tasks import AnyTask, CombinedTask, Task, Template, get_tasks, get_template
 from .types import Document
 
 Mode = Literal["per-task", "combined"]
 MODES: tuple[Mode, ...] = ("per-task", "combined")
-
-
-def as_document(item: str | Document) -> Document:
-    """A document for a bare text: the text as its abstract, an id from its hash."""
-    if isinstance(item, Document):
-        if not item.abstract.strip() and not item.title.strip():
-            raise EmptyTextError(f"document {item.pmid} has no text to extract from")
-        return item
-    if not item.strip():
-        raise EmptyTextError("the text to extract from is empty")
-    digest = hashlib.sha1(item.encode("utf-8")).hexdigest()[:12]
-    return Document(f"text-{digest}", "", item)
 
 
 class Extractor:
@@ -44,6 +36,11 @@ class Extractor:
     cached on disk (``cache=False`` to switch off, or a path or a
     :class:`~cohere_medner.cache.ResponseCache`): re-running costs nothing, and an
     interrupted run resumes where it stopped.
+
+    ``model="lexicon"`` is the offline baseline (:class:`~cohere_medner.baseline.
+    LexiconBaseline`): dictionary matching with ``lexicon`` (a
+    :class:`~cohere_medner.lexicon.Lexicon` or a baseline; by default one built from the
+    bundled sample's train and validation splits), no key, no network.
     """
 
     def __init__(
@@ -65,6 +62,7 @@ class Extractor:
         temperature: float = 0.0,
         max_tokens: int = 600,
         progress: bool = True,
+        lexicon: Lexicon | LexiconBaseline | None = None,
     ) -> None:
         if mode not in MODES:
             raise ConfigurationError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
@@ -78,15 +76,27 @@ class Extractor:
         )
         self.template = get_template(template) if isinstance(template, str) else template
         self.endpoint: Endpoint = endpoint
-        self.client = client or CohereClient(
-            api_key,
-            base_url=base_url,
-            requests_per_minute=requests_per_minute,
-            max_concurrency=max_concurrency,
-            retry_budget=retry_budget,
-            timeout=timeout,
-        )
-        self.cache = _open_cache(cache)
+        self.baseline: LexiconBaseline | None = None
+        self.client: CohereClient | None = None
+        self.cache: ResponseCache | None = None
+        if model == BASELINE:
+            self.baseline = (
+                lexicon
+                if isinstance(lexicon, LexiconBaseline)
+                else LexiconBaseline(lexicon)
+                if lexicon is not None
+                else LexiconBaseline.from_data()
+            )
+        else:
+            self.client = client or CohereClient(
+                api_key,
+                base_url=base_url,
+                requests_per_minute=requests_per_minute,
+                max_concurrency=max_concurrency,
+                retry_budget=retry_budget,
+                timeout=timeout,
+            )
+            self.cache = _open_cache(cache)
         self.parameters: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
         self.progress = progress
 
@@ -152,41 +162,53 @@ class Extractor:
     @property
     def usage(self) -> dict[str, int]:
         """Requests, retries, 429s and billed tokens spent by this extractor's client."""
-        return self.client.usage.as_dict()
+        return (self.client.usage if self.client else Usage()).as_dict()
+
+    @property
+    def lexicon(self) -> Lexicon | None:
+        """The offline baseline's lexicon (``model="lexicon"``), else None."""
+        return self.baseline.lexicon if self.baseline else None
 
     # Internals ----------------------------------------------------------------------------
 
     def request(self, unit: AnyTask, document: Document) -> dict[str, Any]:
         """Everything that determines the answer to one request: the cache key."""
+        client = self._client()
         if self.endpoint == "chat":
             body: dict[str, Any] = {"messages": self.template.messages(unit, document)}
         else:
             body = {"prompt": self.template.prompt(unit, document)}
         return {
-            "server": self.client.base_url or "https://api.cohere.com",
+            "server": client.base_url or "https://api.cohere.com",
             "endpoint": self.endpoint,
             "model": self.model,
             "parameters": self.parameters,
             **body,
         }
 
+    def _client(self) -> CohereClient:
+        if self.client is None:
+            raise ConfigurationError(f"the {self.model!r} model sends no requests")
+        return self.client
+
     async def _answer(self, request: dict[str, Any]) -> tuple[Completion, bool]:
         if self.cache is not None:
             found = self.cache.get(request)
             if found is not None:
                 return found, True
+        client = self._client()
         if self.endpoint == "chat":
-            completion = await self.client.chat(self.model, request["messages"], **self.parameters)
+            completion = await client.chat(self.model, request["messages"], **self.parameters)
         else:
-            completion = await self.client.generate(
-                self.model, request["prompt"], **self.parameters
-            )
+            completion = await client.generate(self.model, request["prompt"], **self.parameters)
         if self.cache is not None:
             self.cache.put(request, completion)
         return completion, False
 
     async def _extract(self, document: Document) -> tuple[Extraction, MedNerError | None]:
         """The document's extraction, and the first error that failed one of its requests."""
+        if self.baseline is not None:
+            return self._from_baseline(self.baseline, document), None
         entities: dict[str, tuple[str, ...]] = {}
         relations: list[Any] = []
         raw: dict[str, str] = {}
@@ -232,6 +254,14 @@ class Extractor:
             "; ".join(errors) or None,
         )
         return extraction, first_error
+
+    def _from_baseline(self, baseline: LexiconBaseline, document: Document) -> Extraction:
+        """The baseline's extraction, holding only the tasks asked for."""
+        found = baseline.extract(document)
+        kinds = {t.entity_type for t in self.tasks if t.entity_type is not None}
+        relations = found.relations if any(t.relation_type for t in self.tasks) else ()
+        entities = {k: v for k, v in found.entities.items() if k in kinds}
+        return attrs.evolve(found, entities=entities, relations=relations)
 
 
 def _parsed(
@@ -282,6 +312,7 @@ class _Progress:
         self.total, self.done, self.failed = total, 0, 0
         self.stream = stream
         self.start = self.last = time.monotonic()
+        self.drawn = -1
 
     def advance(self, ok: bool) -> None:
         self.done += 1
@@ -292,6 +323,7 @@ class _Progress:
             self._draw(now)
 
     def _draw(self, now: float) -> None:
+        self.drawn = self.done
         rate = self.done / max(now - self.start, 1e-9) * 60
         failed = f", {self.failed} failed" if self.failed else ""
         self.stream.write(f"\r{self.done}/{self.total} documents{failed} ({rate:.0f}/min)")
@@ -299,6 +331,7 @@ class _Progress:
 
     def close(self) -> None:
         if self.total:
-            self._draw(time.monotonic())
+            if self.drawn != self.done:
+                self._draw(time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
