@@ -303,7 +303,7 @@ def test_chat_turns_show_the_chosen_examples_with_their_gold_answers(
 ) -> None:
     knn = nearest(server, TRAIN, tmp_path, k=3)
     chooser: ExampleChooser = knn
-    template = attrs.evolve(SEED, few_shot=chooser)  # type: ignore[arg-type]
+    template = attrs.evolve(SEED, few_shot=chooser)
     query = TEST[1]
     chosen = knn.choose(query)
     for task in (DISEASES, RELATIONS):

@@ -176,3 +176,26 @@ def test_the_offline_baseline_needs_no_key_or_network(monkeypatch: pytest.Monkey
     extraction = ex.extract(load_sample("test")[0])
     assert set(extraction.entities) == {"Disease"} and extraction.relations == ()
     assert extraction.requests == 0 and ex.usage["requests"] == 0
+
+
+def test_nearest_neighbour_examples_go_into_the_prompts(tmp_path: Path) -> None:
+    from cohere_medner.client import CohereClient
+    from cohere_medner.errors import ExampleLeakError
+    from cohere_medner.examples import KNearest
+
+    train, test = load_sample("train").to_list(), load_sample("test").to_list()
+    with FakeCohere(responder=oracle(test)) as server:
+        client = CohereClient("k", base_url=server.url)
+        examples = KNearest(train, k=2, client=client, cache=tmp_path / "embeddings.sqlite3")
+        ex = Extractor(
+            MODEL, client=client, cache=False, progress=False, examples=examples, mode="combined"
+        )
+        assert_perfect(ex.extract_many(test[:3]), test[:3])
+        chats = [r for r in server.requests if r.endpoint == "chat"]
+        embeds = [r for r in server.requests if r.endpoint == "embed"]
+        assert len(chats) == 3 and 1 <= len(embeds) <= 2
+        for request, document in zip(chats, test[:3], strict=True):
+            shown = [d for d in train if d.abstract in request.prompt]
+            assert [d.pmid for d in shown] == [d.pmid for d in examples.choose(document)]
+        with pytest.raises(ExampleLeakError, match="example pool"):
+            ex.extract_many(train[:2])

@@ -24,7 +24,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final
 
 from .client import CohereClient, run_sync
 from .embeddings import Embedder, EmbeddingCache, Reranker, open_embedding_cache
@@ -38,12 +38,6 @@ CHARS_PER_TOKEN: Final = 4
 
 _RELATION_CHARS: Final = 80  # "Chemical X influences disease Y" with two typical names
 _FRAMING_CHARS: Final = 100  # the cue, bullets and chat turn framing of one example
-
-
-class ExampleChooser(Protocol):
-    """What a template's few-shot slot needs: the worked examples to show with a document."""
-
-    def choose(self, document: Document) -> tuple[Document, ...]: ...
 
 
 def check_disjoint(pool: Iterable[Document], documents: Iterable[Document]) -> None:

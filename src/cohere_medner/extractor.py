@@ -16,10 +16,19 @@ from .baseline import LexiconBaseline
 from .cache import ResponseCache
 from .client import CohereClient, Completion, Endpoint, Usage, run_sync
 from .errors import ConfigurationError, EmptyTextError, MedNerError
+from .examples import KNearest, check_disjoint
 from .extraction import Extraction, as_document
 from .lexicon import Lexicon
 from .parsing import ParsedItems, ParsedRelations, Rejected
-from .tasks import AnyTask, CombinedTask, Task, Template, get_tasks, get_template
+from .tasks import (
+    AnyTask,
+    CombinedTask,
+    ExampleChooser,
+    Task,
+    Template,
+    get_tasks,
+    get_template,
+)
 from .types import Document
 
 Mode = Literal["per-task", "combined"]
@@ -36,6 +45,11 @@ class Extractor:
     cached on disk (``cache=False`` to switch off, or a path or a
     :class:`~cohere_medner.cache.ResponseCache`): re-running costs nothing, and an
     interrupted run resumes where it stopped.
+
+    ``examples`` shows worked examples in every prompt: a
+    :class:`~cohere_medner.examples.KNearest` (the most similar training abstracts, by
+    Cohere Embed) or a :class:`~cohere_medner.tasks.FewShot` (a seeded random draw); the
+    documents extracted must not be among them.
 
     ``model="lexicon"`` is the offline baseline (:class:`~cohere_medner.baseline.
     LexiconBaseline`): dictionary matching with ``lexicon`` (a
@@ -63,6 +77,7 @@ class Extractor:
         max_tokens: int = 600,
         progress: bool = True,
         lexicon: Lexicon | LexiconBaseline | None = None,
+        examples: ExampleChooser | None = None,
     ) -> None:
         if mode not in MODES:
             raise ConfigurationError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
@@ -75,6 +90,8 @@ class Extractor:
             (CombinedTask(self.tasks),) if mode == "combined" else self.tasks
         )
         self.template = get_template(template) if isinstance(template, str) else template
+        if examples is not None:
+            self.template = attrs.evolve(self.template, few_shot=examples)
         self.endpoint: Endpoint = endpoint
         self.baseline: LexiconBaseline | None = None
         self.client: CohereClient | None = None
@@ -112,7 +129,9 @@ class Extractor:
 
     async def aextract(self, item: str | Document) -> Extraction:
         """:meth:`extract`, in a running event loop."""
-        extraction, error = await self._extract(as_document(item))
+        document = as_document(item)
+        await self._prepare_examples([document])
+        extraction, error = await self._extract(document)
         if error is not None:
             raise error
         return extraction
@@ -134,6 +153,13 @@ class Extractor:
     ) -> list[Extraction]:
         """:meth:`extract_many`, in a running event loop."""
         items = list(documents)
+        readable = []
+        for item in items:
+            try:
+                readable.append(as_document(item))
+            except EmptyTextError:
+                continue
+        await self._prepare_examples(readable)
         bar = (
             _Progress(len(items), sys.stderr)
             if (self.progress if progress is None else progress)
@@ -185,6 +211,14 @@ class Extractor:
             "parameters": self.parameters,
             **body,
         }
+
+    async def _prepare_examples(self, documents: list[Document]) -> None:
+        """Refuse examples drawn from the documents to extract; embed their queries at once."""
+        chooser = self.template.few_shot
+        if isinstance(chooser, KNearest):
+            await chooser.prepare(documents)
+        elif chooser is not None:
+            check_disjoint(chooser.pool, documents)
 
     def _client(self) -> CohereClient:
         if self.client is None:

@@ -22,7 +22,7 @@ import difflib
 import random
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Final, Literal, TypeAlias
+from typing import Final, Literal, Protocol, TypeAlias
 
 import attrs
 
@@ -54,6 +54,7 @@ __all__ = [
     "AnyTask",
     "CombinedParse",
     "CombinedTask",
+    "ExampleChooser",
     "FewShot",
     "GoldTarget",
     "Message",
@@ -427,6 +428,21 @@ def _check_k(instance: FewShot, attribute: attrs.Attribute[int], k: int) -> None
         )
 
 
+class ExampleChooser(Protocol):
+    """What a template's few-shot slot needs: the worked examples to show with a document.
+
+    :class:`FewShot` draws them at random; :class:`~cohere_medner.examples.KNearest`
+    picks the most similar training abstracts.
+    """
+
+    @property
+    def pool(self) -> Sequence[Document]:
+        """The documents examples are drawn from (never ones being scored)."""
+        ...
+
+    def choose(self, document: Document) -> tuple[Document, ...]: ...
+
+
 @attrs.frozen
 class FewShot:
     """Worked examples for each prompt: ``k`` documents drawn from ``pool`` with a seed.
@@ -467,7 +483,7 @@ class Template:
 
     name: str = "seed"
     include_title: bool = False
-    few_shot: FewShot | None = None
+    few_shot: ExampleChooser | None = None
     layout: str = attrs.field(
         default="{instruction}\n\n{examples}{text}\n\n{cue}\n", validator=_check_layout
     )
