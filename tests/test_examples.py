@@ -17,13 +17,12 @@ from cohere_medner.client import CohereClient, run_sync
 from cohere_medner.corpus import load_sample
 from cohere_medner.errors import ExampleError, ExampleLeakError, TemplateError
 from cohere_medner.examples import (
-    ExampleChooser,
     KNearest,
     check_disjoint,
     example_tokens,
     retrieval_text,
 )
-from cohere_medner.tasks import COMBINED, DISEASES, RELATIONS, SEED, FewShot
+from cohere_medner.tasks import COMBINED, DISEASES, RELATIONS, SEED, ExampleChooser, FewShot
 from cohere_medner.testing import FakeCohere, Fault, embed_vector
 from cohere_medner.types import Document
 
