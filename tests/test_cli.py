@@ -223,3 +223,17 @@ def test_evaluate_reports_official_levels(
     assert official["id"]["Chemical"]["f1"] > 0.789
     assert official["id"]["Disease"]["f1"] > 0.773
     assert 0 < official["relation"]["CID"]["f1"] < 1
+
+
+@pytest.mark.parametrize("how", [[], ["--nearest"]])
+def test_evaluate_with_worked_examples(
+    capsys: pytest.CaptureFixture[str], fake_cohere: object, how: list[str]
+) -> None:
+    argv = ["evaluate", "--model", "command-r-08-2024", "--split", "test", "--limit", "3"]
+    argv += ["--mode", "combined", "--examples", "2", *how, "--no-progress", "--json"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    summary = json.loads(out)
+    # Three chat requests; nearest examples add two embed calls (pool, then queries).
+    assert summary["tasks"]["chemicals"]["f1"] == 1.0
+    assert summary["requests"] == 3 + (2 if how else 0)

@@ -15,6 +15,7 @@ import attrs
 from . import scoring
 from .baseline import MODEL as BASELINE
 from .baseline import LexiconBaseline
+from .client import CohereClient
 from .corpus import (
     load_corpus,
     load_splits,
@@ -26,11 +27,12 @@ from .corpus import (
 )
 from .errors import ConfigurationError, CorpusError, DataLeakError, MedNerError
 from .evaluation import evaluate
+from .examples import KNearest
 from .extraction import Extraction, as_document, write_extractions
 from .extractor import MODES, Extractor
 from .lexicon import Lexicon
 from .prediction import predictions
-from .tasks import FewShot, Template, get_template
+from .tasks import ExampleChooser, FewShot, Template, get_template
 from .training_data import prepare_finetuning
 from .types import ENTITY_TYPES, Document
 
@@ -120,6 +122,24 @@ def _add_model(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-cache", action="store_true", help="ask again even if answered")
     parser.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    parser.add_argument("--include-title", action="store_true", help="show the title too")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=0,
+        help="worked examples per prompt, from the train split of --examples-data",
+    )
+    parser.add_argument(
+        "--nearest",
+        action="store_true",
+        help="choose the examples by similarity (Cohere Embed), not at random",
+    )
+    parser.add_argument(
+        "--examples-data", type=Path, help="corpus to draw examples from (default: --data)"
+    )
+    parser.add_argument("--embed-model", default="embed-v4.0", help="for --nearest")
+    parser.add_argument("--rerank-model", help="re-order nearest examples with Cohere Rerank")
+    parser.add_argument("--seed", type=int, default=0, help="for random examples")
     parser.add_argument(
         "--lexicon-data",
         type=Path,
@@ -162,19 +182,41 @@ def _extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extr
         if args.model == BASELINE and lexicon is not None
         else None
     )
+    client = None
+    examples: ExampleChooser | None = None
+    if args.model != BASELINE:
+        client = CohereClient(requests_per_minute=args.rpm, max_concurrency=args.concurrency)
+    if args.examples and args.model != BASELINE:
+        source = args.examples_data if args.examples_data is not None else args.data
+        pool = load_corpus(source, "train").to_list()
+        examples = (
+            KNearest(
+                pool,
+                args.examples,
+                embed_model=args.embed_model,
+                rerank_model=args.rerank_model,
+                client=client,
+                cache=not args.no_cache,
+            )
+            if args.nearest
+            else FewShot(pool, k=args.examples, seed=args.seed)
+        )
+    template = get_template(args.template)
+    if args.include_title:
+        template = attrs.evolve(template, include_title=True)
     return Extractor(
         args.model,
         tuple(t for t in args.tasks.split(",") if t.strip()),
         mode=args.mode,
-        template=args.template,
+        template=template,
         endpoint=args.endpoint,
-        requests_per_minute=args.rpm,
-        max_concurrency=args.concurrency,
+        client=client,
         cache=False if args.no_cache else (args.cache or True),
         temperature=args.temperature,
         max_tokens=args.max_tokens,
         progress=not args.no_progress,
         lexicon=baseline,
+        examples=examples,
     )
 
 
