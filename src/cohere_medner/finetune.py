@@ -1,0 +1,743 @@
+"""Fine-tuning Cohere chat models through the SDK: upload, validate, train, wait, resume.
+
+:func:`create_finetune` takes the chat JSONL files that
+:func:`~cohere_medner.training_data.prepare_finetuning` writes, checks them again, uploads
+them as a ``chat-finetune-input`` dataset, waits for Cohere's validation (its verdict verbatim
+in :class:`~cohere_medner.errors.DatasetRejectedError`), starts a chat fine-tuning job and,
+if asked, polls with backoff until the model is ready, or has failed
+(:class:`~cohere_medner.errors.FinetuneFailedError`), within a time limit. A ready model
+answers chat as ``<id>-ft`` (:attr:`FinetuneResult.chat_model`, docs.cohere.com, "Starting the
+Chat Fine-Tuning Run"): pass that to ``Extractor(model=...)``. Dataset and job ids are
+remembered after each step (:mod:`.finetune_state`), so a repeated create after an
+interruption resumes instead of uploading or creating twice, and :func:`finetune_status`
+resumes waiting by id.
+
+Cohere deprecated hosted fine-tuning on 15 September 2025 ("All fine-tuning options via
+dashboard and API ... are being retired"); the SDK still carries the calls. When the platform
+refuses one as retired (410, or a message saying deprecated, retired or no longer available),
+:class:`~cohere_medner.errors.FinetuningRetiredError` says so and names where the same files
+still serve (docs/fine-tuning.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Collection, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Final, NoReturn, TypeVar, cast
+
+import attrs
+import cohere
+import httpx
+from cohere.core.api_error import ApiError
+from cohere.finetuning import BaseModel, FinetunedModel, Settings
+from tenacity import Retrying, retry_if_exception, stop_after_delay
+
+from .client import URL_VARIABLE, _retryable, _wait, resolve_api_key
+from .errors import (
+    ConfigurationError,
+    DatasetRejectedError,
+    FinetuneError,
+    FinetuneFailedError,
+    FinetuneTimeoutError,
+    MedNerError,
+    TrainingDataError,
+    UnknownFinetuneError,
+)
+from .files import PathLike
+from .finetune_errors import is_retirement, throttled, translate
+from .finetune_files import check_training_files
+from .finetune_state import (
+    DatasetRecord,
+    FinetuneState,
+    JobRecord,
+    dataset_key,
+    file_sha256,
+    job_key,
+)
+from .finetune_types import (
+    CHAT_BASE_TYPE,
+    CHAT_DATASET_TYPE,
+    DATASET_SETTLED,
+    DATASET_USABLE,
+    DEFAULT_BASE_MODEL,
+    DEFAULT_TIMEOUT,
+    DELETED,
+    FAILED,
+    FINETUNED_SUFFIX,
+    JOB_SETTLED,
+    LORA_TARGET_MODULES,
+    REJECTED,
+    FinetuneEvent,
+    FinetuneRequest,
+    FinetuneResult,
+    Hyperparameters,
+    Kind,
+    OnStatus,
+    Polling,
+    StatusChange,
+    chat_model_name,
+)
+
+__all__ = [
+    "CHAT_BASE_TYPE",
+    "CHAT_DATASET_TYPE",
+    "DEFAULT_BASE_MODEL",
+    "DEFAULT_TIMEOUT",
+    "FINETUNED_SUFFIX",
+    "LORA_TARGET_MODULES",
+    "FinetuneEvent",
+    "FinetuneRequest",
+    "FinetuneResult",
+    "Finetuner",
+    "Hyperparameters",
+    "Polling",
+    "StatusChange",
+    "chat_model_name",
+    "check_training_files",
+    "create_finetune",
+    "finetune_events",
+    "finetune_status",
+    "is_retirement",
+    "list_finetunes",
+]
+
+_REASON_FIELDS: Final = ("reason", "error", "message", "detail", "failure")
+T = TypeVar("T")
+
+
+# Talking to the API -------------------------------------------------------------------------
+
+
+def _iso(moment: object) -> str | None:
+    isoformat = getattr(moment, "isoformat", None)
+    return str(isoformat()) if callable(isoformat) else None
+
+
+def _result(model: FinetunedModel, **extra: Any) -> FinetuneResult:
+    settings = model.settings
+    return FinetuneResult(
+        model_id=model.id or "",
+        status=str(model.status or "STATUS_UNSPECIFIED"),
+        name=model.name,
+        base_model=settings.base_model.name or "",
+        dataset_id=settings.dataset_id,
+        created_at=_iso(model.created_at),
+        completed_at=_iso(model.completed_at),
+        **extra,
+    )
+
+
+def _plain_id(model_id: str) -> str:
+    """A fine-tuned model's id, also when given by its chat name (``ID-ft``)."""
+    return model_id.strip().removesuffix(FINETUNED_SUFFIX)
+
+
+class Finetuner:
+    """The fine-tuning lifecycle over one ``cohere.ClientV2``, step by step or all at once.
+
+    The key and address resolve as :class:`~cohere_medner.client.CohereClient`'s do (``CO_API_KEY``
+    or ``COHERE_API_KEY``, ``CO_API_URL``). Reads are retried on 429, 5xx and dropped
+    connections within ``retry_budget`` seconds; creates only on 429, so that nothing is
+    uploaded or created twice. Use it in a ``with`` block (or call :meth:`close`).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        polling: Polling | None = None,
+        timeout: float = 300.0,
+        retry_budget: float = 300.0,
+    ) -> None:
+        if timeout <= 0 or retry_budget < 0:
+            raise ConfigurationError("timeout must be positive and retry_budget not negative")
+        key = resolve_api_key(api_key)
+        self.base_url = base_url or os.environ.get(URL_VARIABLE) or None
+        self.polling = polling or Polling()
+        self.retry_budget = retry_budget
+        self._http = httpx.Client(timeout=timeout, follow_redirects=True)
+        self._sdk = cohere.ClientV2(
+            api_key=key,
+            base_url=self.base_url,
+            client_name="cohere-medner",
+            timeout=timeout,
+            httpx_client=self._http,
+        )
+
+    def __repr__(self) -> str:
+        return f"Finetuner(base_url={self.base_url!r})"  # never the key
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Finetuner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # The lifecycle ---------------------------------------------------------------------------
+
+    def create(
+        self,
+        request: FinetuneRequest,
+        *,
+        wait: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        on_status: OnStatus | None = None,
+        force: bool = False,
+    ) -> FinetuneResult:
+        """Upload (unless remembered), wait for validation, start the job (unless remembered).
+
+        With ``wait``, poll until the model is ready; ``timeout`` bounds the whole call.
+        A remembered job is resumed: its status fetched (and waited for). A remembered
+        rejected dataset or failed job is reported, not retried, unless ``force``: then a new
+        job is started, on the same dataset if it was validated, else on a new upload.
+        """
+        deadline = self._deadline(timeout)
+        remembered = self._remembered_job(request)
+        job = self._start(request, force, deadline, on_status)
+        resumed = not force and remembered is not None and remembered.model_id == job.model_id
+        state = FinetuneState.load(request.state_path)
+        dataset = state.datasets.get(job.dataset_key)
+        extra = {
+            "dataset_warnings": dataset.warnings if dataset else (),
+            "warnings": dataset.local_warnings if dataset else (),
+            "state_file": str(request.state_path),
+            "resumed": resumed,
+        }
+        try:
+            if wait:
+                model = self._wait_model(job.model_id, deadline, on_status, remembered=resumed)
+            else:
+                model = self._get_model(job.model_id, remembered=resumed)
+                if str(model.status) in (FAILED, DELETED):
+                    self._raise_failed(model, remembered=resumed)
+        except FinetuneFailedError as error:
+            self._remember_status(request, job, error.status)
+            raise
+        except FinetuneTimeoutError as error:
+            self._remember_status(request, job, error.status)
+            raise
+        result = _result(model, **extra)
+        self._remember_status(request, job, result.status)
+        return result
+
+    def upload(self, request: FinetuneRequest, *, force: bool = False) -> DatasetRecord:
+        """Check the files and upload them as a chat fine-tuning dataset, once.
+
+        A dataset remembered for the same file contents is returned as it is (even one
+        rejected, unless ``force``), without a request.
+        """
+        state = FinetuneState.load(request.state_path)
+        key, train_sha, eval_sha = self._dataset_key(request)
+        found = state.datasets.get(key)
+        if found is not None and not (force and found.status == REJECTED):
+            return found
+        return self._upload(request, state, key, train_sha, eval_sha)
+
+    def start(
+        self,
+        request: FinetuneRequest,
+        *,
+        force: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        on_status: OnStatus | None = None,
+    ) -> JobRecord:
+        """Make sure the job exists: upload and validate the dataset as needed, then create.
+
+        Returns the remembered job (without a request) when there is one and not ``force``.
+        """
+        return self._start(request, force, self._deadline(timeout), on_status)
+
+    def _start(
+        self,
+        request: FinetuneRequest,
+        force: bool,
+        deadline: float | None,
+        on_status: OnStatus | None,
+    ) -> JobRecord:
+        state = FinetuneState.load(request.state_path)
+        dkey, train_sha, eval_sha = self._dataset_key(request)
+        jkey = job_key(dkey, request.name, request.base_model, request.hyperparameters.as_dict())
+        job = state.jobs.get(jkey)
+        if job is not None and not force:
+            return job
+        dataset = self._validated_dataset(
+            request, state, dkey, train_sha, eval_sha, deadline, on_status, force
+        )
+        kept = (
+            f"The dataset {dataset.dataset_id} stays uploaded and is remembered in "
+            f"{request.state_path}."
+        )
+        settings = Settings(
+            base_model=BaseModel(name=request.base_model, base_type=CHAT_BASE_TYPE),
+            dataset_id=dataset.dataset_id,
+            hyperparameters=request.hyperparameters.to_sdk(),
+        )
+        created = self._call(
+            lambda options: self._sdk.finetuning.create_finetuned_model(
+                request=FinetunedModel(name=request.name, settings=settings),
+                request_options=options,
+            ),
+            idempotent=False,
+            base_model=request.base_model,
+            kept=kept,
+        )
+        model = created.finetuned_model
+        if model is None or not model.id:
+            raise FinetuneError(f"Cohere answered the create without a fine-tuned model; {kept}")
+        job = JobRecord(
+            model_id=model.id,
+            dataset_key=dkey,
+            dataset_id=dataset.dataset_id,
+            name=request.name,
+            base_model=request.base_model,
+            hyperparameters=request.hyperparameters.as_dict(),
+            status=str(model.status or ""),
+        )
+        state.remember_job(jkey, job)
+        return job
+
+    def status(
+        self,
+        model_id: str,
+        *,
+        wait: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        on_status: OnStatus | None = None,
+    ) -> FinetuneResult:
+        """Where a fine-tuned model stands (its chat name ``ID-ft`` works too); ``wait`` resumes.
+
+        A failed job raises :class:`~cohere_medner.errors.FinetuneFailedError`.
+        """
+        plain = _plain_id(model_id)
+        if wait:
+            model = self._wait_model(plain, self._deadline(timeout), on_status, remembered=False)
+        else:
+            model = self._get_model(plain, remembered=False)
+            if str(model.status) in (FAILED, DELETED):
+                self._raise_failed(model, remembered=False)
+        return _result(model)
+
+    def list_models(self) -> list[FinetuneResult]:
+        """Every fine-tuned model of the account, failed ones included."""
+
+        def fetch(token: str | None, options: Mapping[str, Any]) -> Any:
+            return self._sdk.finetuning.list_finetuned_models(
+                page_token=token, request_options=options
+            )
+
+        return [
+            _result(model) for page in self._pages(fetch) for model in page.finetuned_models or []
+        ]
+
+    def events(self, model_id: str) -> list[FinetuneEvent]:
+        """The statuses a fine-tuned model went through, oldest first."""
+        plain = _plain_id(model_id)
+
+        def fetch(token: str | None, options: Mapping[str, Any]) -> Any:
+            return self._sdk.finetuning.list_events(
+                plain, page_token=token, request_options=options
+            )
+
+        events = [
+            FinetuneEvent(str(e.status or ""), _iso(e.created_at), e.user_id or None)
+            for page in self._pages(fetch, kind="fine-tune", id=plain)
+            for e in page.events or []
+        ]
+        return sorted(events, key=lambda e: e.created_at or "")
+
+    # Steps --------------------------------------------------------------------------------
+
+    def _dataset_key(self, request: FinetuneRequest) -> tuple[str, str, str | None]:
+        try:
+            train_sha = file_sha256(request.train)
+            eval_sha = None if request.eval is None else file_sha256(request.eval)
+        except FileNotFoundError as error:
+            raise TrainingDataError(f"no fine-tuning file at {error.filename}") from None
+        return dataset_key(train_sha, eval_sha, self.base_url), train_sha, eval_sha
+
+    def _remembered_job(self, request: FinetuneRequest) -> JobRecord | None:
+        state = FinetuneState.load(request.state_path)
+        dkey, _, _ = self._dataset_key(request)
+        return state.jobs.get(
+            job_key(dkey, request.name, request.base_model, request.hyperparameters.as_dict())
+        )
+
+    def _upload(
+        self,
+        request: FinetuneRequest,
+        state: FinetuneState,
+        key: str,
+        train_sha: str,
+        eval_sha: str | None,
+    ) -> DatasetRecord:
+        local = check_training_files(request.train, request.eval)
+
+        def send(options: Mapping[str, Any]) -> Any:
+            with open(request.train, "rb") as train:
+                if request.eval is None:
+                    return self._sdk.datasets.create(
+                        name=request.name,
+                        type=CHAT_DATASET_TYPE,
+                        data=(request.train.name, train, "application/jsonl"),
+                        request_options=options,
+                    )
+                with open(request.eval, "rb") as held:
+                    return self._sdk.datasets.create(
+                        name=request.name,
+                        type=CHAT_DATASET_TYPE,
+                        data=(request.train.name, train, "application/jsonl"),
+                        eval_data=(request.eval.name, held, "application/jsonl"),
+                        request_options=options,
+                    )
+
+        created = self._call(send, idempotent=False, kept="Nothing was uploaded.")
+        if not getattr(created, "id", None):
+            raise FinetuneError("Cohere answered the upload without a dataset id")
+        record = DatasetRecord(
+            dataset_id=created.id,
+            train=str(request.train),
+            train_sha256=train_sha,
+            eval=None if request.eval is None else str(request.eval),
+            eval_sha256=eval_sha,
+            base_url=self.base_url,
+            status="queued",
+            local_warnings=local,
+        )
+        state.remember_dataset(key, record)
+        return record
+
+    def _validated_dataset(
+        self,
+        request: FinetuneRequest,
+        state: FinetuneState,
+        key: str,
+        train_sha: str,
+        eval_sha: str | None,
+        deadline: float | None,
+        on_status: OnStatus | None,
+        force: bool,
+    ) -> DatasetRecord:
+        record = state.datasets.get(key)
+        if record is not None and record.status == REJECTED and not force:
+            raise self._rejected(record, remembered=True)
+        if record is None or record.status == REJECTED:
+            record = self._upload(request, state, key, train_sha, eval_sha)
+        elif record.status in DATASET_USABLE:
+            return record
+        try:
+            return self._settle(record, state, key, deadline, on_status)
+        except UnknownFinetuneError as error:
+            if not force:
+                raise UnknownFinetuneError(
+                    f"{error}; it was remembered in {request.state_path} from an earlier "
+                    "upload. Pass force=True (--force) to upload the files again",
+                    kind=error.kind,
+                    id=error.id,
+                ) from None
+        record = self._upload(request, state, key, train_sha, eval_sha)
+        return self._settle(record, state, key, deadline, on_status)
+
+    def _settle(
+        self,
+        record: DatasetRecord,
+        state: FinetuneState,
+        key: str,
+        deadline: float | None,
+        on_status: OnStatus | None,
+    ) -> DatasetRecord:
+        """Wait for the dataset's validation; remember the verdict; raise if rejected."""
+        latest: list[Any] = []
+
+        def fetch() -> str:
+            found = self._call(
+                lambda options: self._sdk.datasets.get(
+                    record.dataset_id,
+                    request_options=options,
+                ),
+                idempotent=True,
+                kind="dataset",
+                id=record.dataset_id,
+            )
+            latest[:] = [found.dataset]
+            return str(found.dataset.validation_status)
+
+        hint = "run the same create again to go on waiting"
+        status = self._poll(
+            fetch, "dataset", record.dataset_id, DATASET_SETTLED, deadline, on_status, hint
+        )
+        dataset = latest[0]
+        settled = attrs.evolve(
+            record,
+            status=status,
+            validation_error=dataset.validation_error or None,
+            warnings=tuple(dataset.validation_warnings or ()),
+        )
+        state.remember_dataset(key, settled)
+        if status == REJECTED:
+            raise self._rejected(settled, remembered=False)
+        return settled
+
+    def _rejected(self, record: DatasetRecord, *, remembered: bool) -> DatasetRejectedError:
+        error = record.validation_error or "(Cohere gave no validation error)"
+        files = record.train + (f" and {record.eval}" if record.eval else "")
+        lines = [f"Cohere rejected dataset {record.dataset_id} ({files}): {error}"]
+        lines += [f"  warning: {w}" for w in record.warnings]
+        lines.append(
+            ("This verdict was remembered from an earlier upload. " if remembered else "")
+            + "Fix the file and run again (a changed file is uploaded anew), or pass "
+            "force=True (--force) to upload the same file again."
+        )
+        return DatasetRejectedError(
+            "\n".join(lines),
+            dataset_id=record.dataset_id,
+            validation_error=error,
+            warnings=record.warnings,
+            remembered=remembered,
+        )
+
+    def _get_model(self, model_id: str, *, remembered: bool) -> FinetunedModel:
+        found = self._call(
+            lambda options: self._sdk.finetuning.get_finetuned_model(
+                model_id,
+                request_options=options,
+            ),
+            idempotent=True,
+            kind="fine-tune",
+            id=model_id,
+            remembered=remembered,
+        )
+        if found.finetuned_model is None:
+            raise FinetuneError(f"Cohere answered without the fine-tuned model {model_id}")
+        return cast(FinetunedModel, found.finetuned_model)
+
+    def _wait_model(
+        self,
+        model_id: str,
+        deadline: float | None,
+        on_status: OnStatus | None,
+        *,
+        remembered: bool,
+    ) -> FinetunedModel:
+        latest: list[FinetunedModel] = []
+
+        def fetch() -> str:
+            latest[:] = [self._get_model(model_id, remembered=remembered)]
+            return str(latest[0].status or "STATUS_UNSPECIFIED")
+
+        hint = (
+            f"resume with finetune_status({model_id!r}, wait=True) "
+            f"(cohere-medner finetune status {model_id} --wait) or by running the same create again"
+        )
+        status = self._poll(fetch, "fine-tune", model_id, JOB_SETTLED, deadline, on_status, hint)
+        if status in (FAILED, DELETED):
+            self._raise_failed(latest[0], remembered=remembered)
+        return latest[0]
+
+    def _raise_failed(self, model: FinetunedModel, *, remembered: bool) -> NoReturn:
+        model_id = model.id or ""
+        status = str(model.status)
+        reasons = [
+            f"{name}: {value}"
+            for name, value in (model.model_extra or {}).items()
+            if value and any(word in name.lower() for word in _REASON_FIELDS)
+        ]
+        try:
+            dataset = self._sdk.datasets.get(
+                model.settings.dataset_id,
+                request_options={"max_retries": 0},
+            ).dataset
+            if str(dataset.validation_status) == REJECTED:
+                reasons.append(
+                    f"its dataset {dataset.id} failed validation: {dataset.validation_error}"
+                )
+        except (ApiError, httpx.HTTPError):
+            pass
+        try:
+            history = tuple(e.status for e in self.events(model_id))
+        except MedNerError:
+            history = ()
+        reason = "; ".join(reasons) or None
+        shown = reason or "the API gives no reason"
+        lines = [f"fine-tuning job {model_id} ({model.name}) ended {status}: {shown}"]
+        if history:
+            lines.append("its statuses: " + " -> ".join(history))
+        lines.append(
+            ("This job was remembered from an earlier run. " if remembered else "")
+            + "Pass force=True (--force) to start a new job (a validated dataset is reused)."
+        )
+        raise FinetuneFailedError(
+            "\n".join(lines),
+            model_id=model_id,
+            status=status,
+            reason=reason,
+            history=history,
+            remembered=remembered,
+        )
+
+    def _remember_status(self, request: FinetuneRequest, job: JobRecord, status: str) -> None:
+        state = FinetuneState.load(request.state_path)
+        for key, found in list(state.jobs.items()):
+            if found.model_id == job.model_id and found.status != status:
+                state.remember_job(key, attrs.evolve(found, status=status))
+
+    # Plumbing -------------------------------------------------------------------------------
+
+    def _deadline(self, timeout: float | None) -> float | None:
+        if timeout is None:
+            return None
+        if timeout < 0:
+            raise ConfigurationError(f"timeout must be >= 0 seconds or None, got {timeout}")
+        return self.polling.clock() + timeout
+
+    def _poll(
+        self,
+        fetch: Callable[[], str],
+        kind: Kind,
+        id: str,
+        settled: Collection[str],
+        deadline: float | None,
+        on_status: OnStatus | None,
+        hint: str,
+    ) -> str:
+        """Fetch until the status settles, with growing pauses; report each change."""
+        polling = self.polling
+        started = polling.clock()
+        interval = polling.interval
+        previous: str | None = None
+        while True:
+            status = fetch()
+            if status != previous:
+                if on_status is not None:
+                    on_status(StatusChange(kind, id, status, previous, polling.clock() - started))
+                previous = status
+            if status in settled:
+                return status
+            now = polling.clock()
+            if deadline is not None and now >= deadline:
+                raise FinetuneTimeoutError(
+                    f"{kind} {id} is still {status} after {now - started:.0f} s of waiting; "
+                    f"nothing was cancelled and its id is remembered: {hint}",
+                    kind=kind,
+                    id=id,
+                    status=status,
+                )
+            polling.sleep(interval if deadline is None else min(interval, deadline - now))
+            interval = min(interval * polling.factor, polling.max_interval)
+
+    def _pages(
+        self, fetch: Callable[[str | None, Mapping[str, Any]], Any], **about: Any
+    ) -> Iterator[Any]:
+        """Each page of a listing, following ``next_page_token`` until it ends (or repeats)."""
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            page = self._call(functools.partial(fetch, token), idempotent=True, **about)
+            yield page
+            token = page.next_page_token or None
+            if token is None or token in seen:
+                return
+            seen.add(token)
+
+    def _call(
+        self,
+        send: Callable[[Mapping[str, Any]], T],
+        *,
+        idempotent: bool,
+        kind: Kind | None = None,
+        id: str | None = None,
+        base_model: str | None = None,
+        kept: str = "",
+        remembered: bool = False,
+    ) -> T:
+        """One API call: retried as safe, its failure turned into the library's error."""
+        options = {"max_retries": 0}
+        retrying = Retrying(
+            retry=retry_if_exception(_retryable if idempotent else throttled),
+            wait=_wait,
+            stop=stop_after_delay(self.retry_budget),
+            sleep=self.polling.sleep,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return send(options)
+        except (ApiError, httpx.HTTPError) as error:
+            raise translate(error, kind, id, base_model, kept, remembered, idempotent) from error
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+
+# One call per command -------------------------------------------------------------------------
+
+
+def create_finetune(
+    train: PathLike,
+    eval: PathLike | None = None,
+    *,
+    name: str,
+    base_model: str = DEFAULT_BASE_MODEL,
+    hyperparameters: Hyperparameters | None = None,
+    wait: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    state: PathLike | None = None,
+    force: bool = False,
+    on_status: OnStatus | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    polling: Polling | None = None,
+) -> FinetuneResult:
+    """Fine-tune a chat model on ``train`` (and ``eval``) files; see :meth:`Finetuner.create`."""
+    request = FinetuneRequest(
+        train,
+        eval=eval,
+        name=name,
+        base_model=base_model,
+        hyperparameters=hyperparameters or Hyperparameters(),
+        state=state,
+    )
+    with Finetuner(api_key, base_url=base_url, polling=polling) as finetuner:
+        return finetuner.create(
+            request, wait=wait, timeout=timeout, on_status=on_status, force=force
+        )
+
+
+def finetune_status(
+    model_id: str,
+    *,
+    wait: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    on_status: OnStatus | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    polling: Polling | None = None,
+) -> FinetuneResult:
+    """Where a fine-tuned model stands; with ``wait``, until it is ready or has failed."""
+    with Finetuner(api_key, base_url=base_url, polling=polling) as finetuner:
+        return finetuner.status(model_id, wait=wait, timeout=timeout, on_status=on_status)
+
+
+def list_finetunes(
+    *, api_key: str | None = None, base_url: str | None = None
+) -> list[FinetuneResult]:
+    """Every fine-tuned model of the account."""
+    with Finetuner(api_key, base_url=base_url) as finetuner:
+        return finetuner.list_models()
+
+
+def finetune_events(
+    model_id: str, *, api_key: str | None = None, base_url: str | None = None
+) -> list[FinetuneEvent]:
+    """The statuses a fine-tuned model went through, oldest first."""
+    with Finetuner(api_key, base_url=base_url) as finetuner:
+        return finetuner.events(model_id)

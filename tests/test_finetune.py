@@ -1,0 +1,376 @@
+"""The fine-tuning lifecycle, through the real SDK over HTTP against FakeCohere."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cohere
+import pytest
+
+from cohere_medner import load_sample
+from cohere_medner.errors import (
+    BaseModelRefusedError,
+    CohereApiError,
+    DatasetRejectedError,
+    FinetuneFailedError,
+    FinetuneTimeoutError,
+    FinetuningRetiredError,
+    InvalidRequestError,
+    UnknownFinetuneError,
+)
+from cohere_medner.finetune import (
+    Finetuner,
+    FinetuneRequest,
+    FinetuneResult,
+    Hyperparameters,
+    Polling,
+    StatusChange,
+    create_finetune,
+    finetune_events,
+    finetune_status,
+    list_finetunes,
+)
+from cohere_medner.finetune_state import FinetuneState
+from cohere_medner.testing import POLL, FakeCohere, Fault, finetuned_name
+from cohere_medner.testing.finetuning import RETIRED_MESSAGE
+from cohere_medner.training_data import prepare_finetuning
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning:cohere.core.unchecked_base_model"
+)
+
+KEY = "test-key"
+FAST = Polling(interval=0.001, max_interval=0.01)
+READY_PATH = ["STATUS_QUEUED", "STATUS_FINETUNING", "STATUS_DEPLOYING_API", "STATUS_READY"]
+
+
+class FakeClock:
+    """A clock that moves only when slept on, so that waiting costs no time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(scope="module")
+def sample() -> list[Any]:
+    return list(load_sample())
+
+
+@pytest.fixture
+def files(tmp_path: Path, sample: list[Any]) -> tuple[Path, Path]:
+    """Chat training and evaluation files, as ``prepare`` writes them from the real sample."""
+    train, held = tmp_path / "train.jsonl", tmp_path / "eval.jsonl"
+    prepare_finetuning(
+        {"train": sample}, "chemicals", "chat", train, eval_output=held, eval_fraction=0.2
+    )
+    return train, held
+
+
+@pytest.fixture
+def server() -> Iterator[FakeCohere]:
+    with FakeCohere() as fake:
+        yield fake
+
+
+def create(
+    server: FakeCohere, train: Path, held: Path | None = None, **options: Any
+) -> FinetuneResult:
+    options.setdefault("name", "bc5cdr-chemicals")
+    options.setdefault("polling", FAST)
+    return create_finetune(train, held, api_key=KEY, base_url=server.url, **options)
+
+
+def sent(server: FakeCohere) -> tuple[int, int]:
+    """Upload and create requests the server received (refused ones included)."""
+    counts = server.endpoint_counts
+    return counts["datasets.create"], counts["finetuning.create"]
+
+
+def test_create_validates_trains_and_chat_then_answers_as_the_model(
+    files: tuple[Path, Path],
+) -> None:
+    train, held = files
+    changes: list[StatusChange] = []
+    settings = Hyperparameters(
+        train_epochs=2,
+        learning_rate=0.001,
+        lora_rank=8,
+        lora_target_modules="LORA_TARGET_MODULES_QV",
+    )
+    with FakeCohere(validation_delay=POLL, finetune_step=POLL) as server:
+        result = create(
+            server, train, held, wait=True, on_status=changes.append, hyperparameters=settings
+        )
+        assert [(c.kind, c.status) for c in changes] == [
+            ("dataset", "queued"),
+            ("dataset", "processing"),
+            ("dataset", "validated"),
+            *[("fine-tune", status) for status in READY_PATH],
+        ]
+        assert [c.previous for c in changes[3:]] == [None, *READY_PATH[:-1]]
+        assert result.ready and result.status == "STATUS_READY" and not result.resumed
+        assert result.chat_model == finetuned_name(result.model_id) == result.model_id + "-ft"
+        assert result.job_id == result.model_id
+        assert result.base_model == "command-r-08-2024" and result.name == "bc5cdr-chemicals"
+        assert json.loads(result.to_json()) == {
+            "model_id": result.model_id,
+            "status": "STATUS_READY",
+            "chat_model": result.chat_model,
+        }
+
+        upload = next(r for r in server.requests if r.endpoint == "datasets.create")
+        assert upload.param("type") == "chat-finetune-input"
+        lines = len(train.read_text().splitlines()) + len(held.read_text().splitlines())
+        assert len(server.datasets.records(result.dataset_id)) == lines
+        body = next(r for r in server.requests if r.endpoint == "finetuning.create").body
+        assert body["settings"]["base_model"] == {
+            "name": "command-r-08-2024",
+            "base_type": "BASE_TYPE_CHAT",
+        }
+        assert body["settings"]["hyperparameters"] == settings.as_dict()
+
+        co = cohere.ClientV2(api_key=KEY, base_url=server.url)
+        reply = co.chat(
+            model=result.chat_model, messages=[{"role": "user", "content": "Naloxone."}]
+        )
+        assert reply.message.content[0].text == "Naloxone."
+        assert server.requests[-1].model == result.chat_model
+
+        # Done already: a repeated create only looks.
+        again = create(server, train, held, wait=True, hyperparameters=settings)
+        assert again.model_id == result.model_id and again.resumed and again.ready
+        assert sent(server) == (1, 1)
+    assert KEY not in (train.parent / "train.jsonl.cohere-medner.json").read_text()
+
+
+def test_without_wait_create_returns_at_once_and_status_resumes_waiting(
+    files: tuple[Path, Path],
+) -> None:
+    train, held = files
+    with FakeCohere(validation_delay=0, finetune_step=POLL) as server:
+        started = create(server, train, held)
+        assert started.status == "STATUS_QUEUED" and not started.ready
+        seen: list[str] = []
+        done = finetune_status(
+            started.chat_model,  # the chat name is understood too
+            wait=True,
+            on_status=lambda change: seen.append(change.status),
+            api_key=KEY,
+            base_url=server.url,
+            polling=FAST,
+        )
+        assert done.ready and done.model_id == started.model_id
+        assert seen == READY_PATH[1:]
+        assert done.dataset_id == started.dataset_id
+        events = finetune_events(started.model_id, api_key=KEY, base_url=server.url)
+        assert [e.status for e in events] == READY_PATH
+        listed = list_finetunes(api_key=KEY, base_url=server.url)
+        assert [(m.model_id, m.status) for m in listed] == [(started.model_id, "STATUS_READY")]
+
+
+def test_a_dataset_the_server_rejects_is_reported_verbatim_and_not_uploaded_again(
+    tmp_path: Path, server: FakeCohere
+) -> None:
+    conversation = {
+        "messages": [
+            {"role": "System", "content": "List the chemicals."},
+            {"role": "User", "content": "Naloxone reverses clonidine."},
+            {"role": "Chatbot", "content": "- naloxone\n- clonidine"},
+        ]
+    }
+    train = tmp_path / "twice.jsonl"
+    train.write_text((json.dumps(conversation) + "\n") * 2)  # passes the local check
+    with pytest.raises(DatasetRejectedError) as raised:
+        create(server, train)
+    co = cohere.ClientV2(api_key=KEY, base_url=server.url)
+    verdict = co.datasets.get(raised.value.dataset_id).dataset
+    assert raised.value.validation_error == verdict.validation_error
+    assert verdict.validation_error.startswith("not enough valid examples")
+    assert verdict.validation_error in str(raised.value)
+    assert raised.value.warnings == tuple(verdict.validation_warnings or ())
+    assert not raised.value.remembered
+    assert sent(server) == (1, 0)
+
+    with pytest.raises(DatasetRejectedError) as again:
+        create(server, train)
+    assert again.value.remembered and again.value.validation_error == verdict.validation_error
+    assert "force=True" in str(again.value)
+    assert sent(server) == (1, 0)
+
+    with pytest.raises(DatasetRejectedError) as forced:
+        create(server, train, force=True)
+    assert forced.value.dataset_id != raised.value.dataset_id
+    assert sent(server) == (2, 0)
+
+
+def test_a_failed_job_is_reported_and_kept_until_forced(files: tuple[Path, Path]) -> None:
+    train, held = files
+    with FakeCohere(validation_delay=0, finetune_step=POLL, fail_finetuning=True) as server:
+        with pytest.raises(FinetuneFailedError) as raised:
+            create(server, train, held, wait=True)
+        failed = raised.value
+        assert failed.status == "STATUS_FAILED"
+        assert failed.history == ("STATUS_QUEUED", "STATUS_FINETUNING", "STATUS_FAILED")
+        assert failed.reason is None  # the API has no field for it
+        assert "the API gives no reason" in str(failed)
+        state = FinetuneState.load(train.parent / "train.jsonl.cohere-medner.json")
+        assert [j.status for j in state.jobs.values()] == ["STATUS_FAILED"]
+
+        with pytest.raises(FinetuneFailedError) as again:
+            create(server, train, held, wait=True)
+        assert again.value.remembered and again.value.model_id == failed.model_id
+        with pytest.raises(FinetuneFailedError):
+            finetune_status(failed.model_id, api_key=KEY, base_url=server.url)
+        assert sent(server) == (1, 1)
+
+        server.finetunes.fail = False
+        result = create(server, train, held, wait=True, force=True)
+        assert result.ready and result.model_id != failed.model_id
+        assert sent(server) == (1, 2)  # the validated dataset was reused
+
+
+def test_retired_fine_tuning_says_so_and_keeps_the_dataset(files: tuple[Path, Path]) -> None:
+    train, held = files
+    with FakeCohere(finetuning="retired") as server:
+        with pytest.raises(FinetuningRetiredError) as raised:
+            create(server, train, held, wait=True)
+        message = str(raised.value)
+        assert raised.value.status == 410 and raised.value.server_message == RETIRED_MESSAGE
+        assert "retired" in message and "15 September 2025" in message
+        for alternative in ("KNearest", "Bedrock", "SageMaker", "OCI", "open-weight"):
+            assert alternative in message
+        state = FinetuneState.load(train.parent / "train.jsonl.cohere-medner.json")
+        (dataset,) = state.datasets.values()
+        assert dataset.status == "validated" and dataset.dataset_id in message
+
+        for call in (
+            lambda: finetune_status("any", api_key=KEY, base_url=server.url),
+            lambda: finetune_events("any", api_key=KEY, base_url=server.url),
+            lambda: list_finetunes(api_key=KEY, base_url=server.url),
+        ):
+            with pytest.raises(FinetuningRetiredError):
+                call()
+
+        server.finetuning = "available"
+        assert create(server, train, held).dataset_id == dataset.dataset_id
+        assert sent(server) == (1, 2)
+
+
+def test_a_repeated_create_after_an_interruption_uploads_and_creates_once(
+    files: tuple[Path, Path], server: FakeCohere
+) -> None:
+    train, held = files
+    with Finetuner(KEY, base_url=server.url, polling=FAST) as finetuner:
+        uploaded = finetuner.upload(FinetuneRequest(train, eval=held, name="first"))
+        assert sent(server) == (1, 0)  # ... and the process was killed here
+        result = create(server, train, held, name="first", wait=True)
+        assert result.dataset_id == uploaded.dataset_id and result.ready
+        assert sent(server) == (1, 1)
+
+        job = finetuner.start(FinetuneRequest(train, eval=held, name="second"))
+        assert sent(server) == (1, 2)  # killed again, before waiting
+        resumed = create(server, train, held, name="second", wait=True)
+        assert resumed.model_id == job.model_id and resumed.resumed and resumed.ready
+        assert sent(server) == (1, 2)
+
+
+def test_waiting_times_out_and_status_resumes_by_the_remembered_id(
+    files: tuple[Path, Path],
+) -> None:
+    train, held = files
+    clock = FakeClock()
+    polling = Polling(interval=1.0, max_interval=4.0, clock=clock, sleep=clock.sleep)
+    with FakeCohere(validation_delay=0, finetune_step=POLL) as server:
+        with pytest.raises(FinetuneTimeoutError) as raised:
+            create(server, train, held, wait=True, timeout=2.5, polling=polling)
+        timeout = raised.value
+        assert timeout.kind == "fine-tune" and timeout.status != "STATUS_READY"
+        assert clock.now == 2.5 and clock.sleeps == [1.0, 1.5]  # backoff, cut at the deadline
+        assert f"finetune_status('{timeout.id}', wait=True)" in str(timeout)
+        state = FinetuneState.load(train.parent / "train.jsonl.cohere-medner.json")
+        (job,) = state.jobs.values()
+        assert job.model_id == timeout.id and job.status == timeout.status
+
+        done = finetune_status(
+            timeout.id, wait=True, api_key=KEY, base_url=server.url, polling=FAST
+        )
+        assert done.ready
+        again = create(server, train, held, wait=True)
+        assert again.resumed and again.model_id == timeout.id
+        assert sent(server) == (1, 1)
+
+
+def test_unknown_and_deleted_ids(files: tuple[Path, Path], server: FakeCohere) -> None:
+    with pytest.raises(UnknownFinetuneError) as raised:
+        finetune_status("no-such-model", api_key=KEY, base_url=server.url)
+    assert raised.value.kind == "fine-tune" and raised.value.id == "no-such-model"
+    assert "cohere-medner finetune list" in str(raised.value)
+    with pytest.raises(UnknownFinetuneError):
+        finetune_events("no-such-model", api_key=KEY, base_url=server.url)
+
+    train, held = files
+    first = create(server, train, held)
+    cohere.ClientV2(api_key=KEY, base_url=server.url).finetuning.delete_finetuned_model(
+        first.model_id
+    )
+    with pytest.raises(UnknownFinetuneError) as gone:
+        create(server, train, held)
+    assert gone.value.id == first.model_id and "force=True" in str(gone.value)
+    renewed = create(server, train, held, force=True)
+    assert renewed.model_id != first.model_id
+    assert sent(server) == (1, 2)
+
+
+def test_a_base_model_the_account_cannot_fine_tune_keeps_the_dataset(
+    files: tuple[Path, Path], server: FakeCohere
+) -> None:
+    train, held = files
+    with pytest.raises(BaseModelRefusedError) as raised:
+        create(server, train, held, base_model="command-nonesuch")
+    assert raised.value.base_model == "command-nonesuch"
+    assert (
+        raised.value.server_message
+        == "invalid request: base model 'command-nonesuch' cannot be fine-tuned."
+    )
+    assert raised.value.server_message in str(raised.value)
+    result = create(server, train, held)
+    assert result.base_model == "command-r-08-2024"
+    assert sent(server) == (1, 2)  # one upload; the refused create and the good one
+
+
+def test_hyperparameters_out_of_the_servers_range_are_refused_verbatim(
+    files: tuple[Path, Path], server: FakeCohere
+) -> None:
+    train, held = files
+    with pytest.raises(InvalidRequestError) as raised:
+        create(server, train, held, hyperparameters=Hyperparameters(train_epochs=11))
+    assert raised.value.message == "invalid request: train_epochs must be between 1 and 10."
+
+
+def test_a_throttled_upload_is_retried_and_a_lost_create_is_not(
+    files: tuple[Path, Path], server: FakeCohere
+) -> None:
+    train, held = files
+    server.inject(Fault.RATE_LIMITED, retry_after=0.01, endpoint="datasets.create")
+    server.inject(Fault.SERVER_ERROR, endpoint="finetuning.create")
+    with pytest.raises(CohereApiError) as raised:
+        create(server, train, held)
+    assert "a create is not retried" in str(raised.value)
+    assert sent(server) == (2, 1)
+    co = cohere.ClientV2(api_key=KEY, base_url=server.url)
+    assert len(co.datasets.list().datasets or []) == 1
+    assert create(server, train, held).status == "STATUS_QUEUED"
+    assert sent(server) == (2, 2)
+    assert Counter(e.outcome for e in server.exchanges)["rate_limited"] == 1
