@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 
 class MedNerError(Exception):
     """Base class of every error cohere-medner raises on purpose."""
@@ -221,6 +223,62 @@ class ExampleLeakError(ExampleError):
             f"(PMIDs {shown}); draw the examples from another split (the training split) "
             "than the one you extract and score"
         )
+
+
+# Batches ----------------------------------------------------------------------------------
+
+if TYPE_CHECKING:  # the records batch errors carry; nothing is imported at run time
+    from .batch import BatchResult, BatchState
+
+
+class BatchError(MedNerError):
+    """A batch extraction could not be submitted, followed or collected."""
+
+
+class BatchTooLargeError(BatchError, ValueError):
+    """The batch input would exceed the size Cohere accepts for one dataset: split the corpus."""
+
+
+class BatchInputError(BatchError):
+    """Cohere refused the batch input dataset (its validation failed) or the batch itself."""
+
+
+class BatchHandleError(BatchError):
+    """A batch handle file is missing, unreadable, or does not fit the extractor collecting it."""
+
+
+class UnknownBatchError(BatchHandleError, LookupError):
+    """Cohere knows no batch with this id (404): check the id, the API key and the server."""
+
+
+class BatchOutputError(BatchError):
+    """A batch's output dataset could not be downloaded or read, even after retrying."""
+
+
+class BatchTimeoutError(BatchError, TimeoutError):
+    """The batch was still running when the wait ended; collect it again later.
+
+    ``state`` is the batch's last known :class:`~cohere_medner.batch.BatchState`.
+    """
+
+    def __init__(self, message: str, state: BatchState) -> None:
+        self.state = state
+        super().__init__(message)
+
+
+class BatchFailedError(BatchError):
+    """The batch ended FAILED or CANCELED.
+
+    ``state`` is its last :class:`~cohere_medner.batch.BatchState`; ``result`` the
+    :class:`~cohere_medner.batch.BatchResult` of what could be kept (answered requests of
+    any partial output, every other document with ``error`` set), and the input dataset
+    stays on Cohere, so :func:`~cohere_medner.batch.resubmit` can run it again unchanged.
+    """
+
+    def __init__(self, message: str, state: BatchState, result: BatchResult) -> None:
+        self.state = state
+        self.result = result
+        super().__init__(message)
 
 
 # Fine-tuning through Cohere's API ---------------------------------------------------------

@@ -1,0 +1,175 @@
+"""The batch calls to Cohere, through the SDK, each made safe to repeat.
+
+An upload is sent whole again after a failure, a batch is never created twice (after an
+unclear failure it is looked up by name first), and a 404 for a batch says the batch is
+unknown rather than a model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import IO, Final
+
+import cohere
+import httpx
+from cohere.batches import Batch as SdkBatch
+from cohere.core import ApiError
+
+from .batch_job import INPUT_DATASET_TYPE, BatchState
+from .client import _final_error, _retryable, resolve_api_key
+from .errors import (
+    BatchInputError,
+    ConfigurationError,
+    MedNerError,
+    RetriesExhaustedError,
+    UnknownBatchError,
+)
+
+Sleep = Callable[[float], None]
+TRANSIENT_POLLS: Final = 10
+"""Failed status checks in a row (each already retried by the SDK) before giving up."""
+
+
+def sdk_client(
+    sdk: cohere.ClientV2 | None, api_key: str | None, server: str | None
+) -> cohere.ClientV2:
+    """``sdk``, or a client for ``server`` with the key given or from the environment."""
+    if sdk is not None:
+        return sdk
+    return cohere.ClientV2(
+        api_key=resolve_api_key(api_key), base_url=server, client_name="cohere-medner"
+    )
+
+
+def library_error(error: ApiError | httpx.HTTPError, what: str) -> MedNerError:
+    """The client's error for a failed call, except that a 404 means ``what`` is unknown."""
+    if isinstance(error, ApiError) and error.status_code == 404:
+        return UnknownBatchError(f"Cohere knows no {what} (404)")
+    return _final_error(error)
+
+
+class Backoff:
+    """Waits that grow by half each time, from ``first`` up to ``most`` seconds."""
+
+    def __init__(self, first: float, most: float) -> None:
+        if first <= 0 or most < first:
+            raise ConfigurationError(
+                f"poll intervals must be 0 < first <= most, got {first}, {most}"
+            )
+        self.next, self.most = first, most
+
+    def __call__(self) -> float:
+        delay, self.next = self.next, min(self.next * 1.5, self.most)
+        return delay
+
+
+def attempts(sleep: Sleep, tries: int = 5) -> Iterator[int]:
+    """Attempt numbers, with a growing wait before each retry."""
+    backoff = Backoff(1.0, 30.0)
+    for attempt in range(tries):
+        if attempt:
+            sleep(backoff())
+        yield attempt
+
+
+def upload(co: cohere.ClientV2, name: str, lines: IO[bytes], sleep: Sleep) -> str:
+    """Upload the batch input file as a dataset; returns its id."""
+    last: ApiError | httpx.HTTPError | None = None
+    for _ in attempts(sleep):
+        lines.seek(0)  # a retry sends the whole file again
+        try:
+            created = co.datasets.create(
+                name=name,
+                type=INPUT_DATASET_TYPE,
+                data=(f"{name}.jsonl", lines, "application/jsonl"),
+                request_options={"max_retries": 0},
+            )
+        except (ApiError, httpx.HTTPError) as error:
+            if not _retryable(error):
+                raise _final_error(error) from error
+            last = error
+            continue
+        dataset_id: str | None = created.id
+        if not dataset_id:
+            raise BatchInputError("Cohere accepted the batch input but returned no dataset id")
+        return dataset_id
+    raise _gave_up(last, "uploading the batch input")
+
+
+def await_validation(co: cohere.ClientV2, dataset_id: str, backoff: Backoff, sleep: Sleep) -> None:
+    """Wait until Cohere has validated an uploaded dataset; a refusal says why."""
+    while True:
+        try:
+            dataset = co.datasets.get(dataset_id).dataset
+        except (ApiError, httpx.HTTPError) as error:
+            if not _retryable(error):
+                raise _final_error(error) from error
+        else:
+            if dataset.validation_status == "validated":
+                return
+            if dataset.validation_status == "failed":
+                raise BatchInputError(
+                    f"Cohere refused the batch input dataset {dataset_id}: "
+                    f"{dataset.validation_error or 'validation failed'}"
+                )
+        sleep(backoff())
+
+
+def create(co: cohere.ClientV2, name: str, dataset_id: str, model: str, sleep: Sleep) -> SdkBatch:
+    """Create the batch once: after an unclear failure, look for it by name before retrying."""
+    request = SdkBatch(name=name, input_dataset_id=dataset_id, model=model)
+    last: ApiError | httpx.HTTPError | None = None
+    for attempt in attempts(sleep):
+        if attempt:
+            found = find(co, name, dataset_id)
+            if found is not None:
+                return found
+        try:
+            batch: SdkBatch = co.batches.create(
+                request=request, request_options={"max_retries": 0}
+            ).batch
+            return batch
+        except (ApiError, httpx.HTTPError) as error:
+            if not _retryable(error):
+                raise _final_error(error) from error
+            last = error
+    raise _gave_up(last, f"creating batch {name}")
+
+
+def find(co: cohere.ClientV2, name: str, dataset_id: str, pages: int = 5) -> SdkBatch | None:
+    """The newest batch of this name and input, if Cohere lists one."""
+    token: str | None = None
+    try:
+        for _ in range(pages):
+            listed = co.batches.list(page_size=100, page_token=token, order_by="created_at desc")
+            batches: list[SdkBatch] = listed.batches or []
+            for batch in batches:
+                if batch.name == name and batch.input_dataset_id == dataset_id:
+                    return batch
+            token = listed.next_page_token or None
+            if token is None:
+                break
+    except (ApiError, httpx.HTTPError):
+        pass  # the caller retries the creation
+    return None
+
+
+def _gave_up(last: ApiError | httpx.HTTPError | None, what: str) -> MedNerError:
+    if last is None:
+        return RetriesExhaustedError(f"gave up {what}")
+    return _final_error(last)
+
+
+def forget_dataset(co: cohere.ClientV2, dataset_id: str) -> None:
+    """Free the storage of an input no batch will read (best effort)."""
+    with contextlib.suppress(ApiError, httpx.HTTPError):
+        co.datasets.delete(dataset_id, request_options={"max_retries": 1})
+
+
+def retrieve(co: cohere.ClientV2, batch_id: str) -> BatchState:
+    """The batch's state now; a 404 is an :class:`UnknownBatchError`."""
+    try:
+        return BatchState.from_sdk(co.batches.retrieve(batch_id).batch)
+    except (ApiError, httpx.HTTPError) as error:
+        raise library_error(error, f"batch with id {batch_id!r}") from error
