@@ -237,3 +237,38 @@ def test_evaluate_with_worked_examples(
     # Three chat requests; nearest examples add two embed calls (pool, then queries).
     assert summary["tasks"]["chemicals"]["f1"] == 1.0
     assert summary["requests"] == 3 + (2 if how else 0)
+
+
+def test_finetune_lifecycle_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], fake_cohere: object, tmp_path: Path
+) -> None:
+    train = tmp_path / "train.jsonl"
+    argv = ["prepare", "--task", "diseases,chemicals", "--format", "chat", "--output", str(train)]
+    assert run(capsys, *argv)[0] == 0
+    argv = ["finetune", "create", "--train", str(train), "--name", "bc5cdr", "--wait", "--json"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    created = json.loads(out.strip().splitlines()[-1])
+    assert set(created) == {"model_id", "status"} and created["status"] == "STATUS_READY"
+    assert "STATUS_QUEUED" in err and "STATUS_READY" in err
+    code, out, _ = run(capsys, "finetune", "status", created["model_id"])
+    assert code == 0 and f"--model {created['model_id']}-ft" in out
+    code, out, _ = run(capsys, "finetune", "list", "--json")
+    assert [r["model_id"] for r in json.loads(out)] == [created["model_id"]]
+    code, out, _ = run(capsys, "finetune", "events", created["model_id"])
+    assert code == 0 and "STATUS_READY" in out
+    # A repeated create finds the job it started instead of uploading again.
+    code, out, _ = run(capsys, *argv)
+    assert json.loads(out.strip().splitlines()[-1])["model_id"] == created["model_id"]
+    code, _, err = run(capsys, "finetune", "status", "no-such-id")
+    assert code == 1 and "no-such-id" in err
+
+
+def test_a_retired_finetuning_endpoint_is_said_plainly(
+    capsys: pytest.CaptureFixture[str], fake_cohere: object, tmp_path: Path
+) -> None:
+    fake_cohere.finetuning = "retired"  # type: ignore[attr-defined]
+    train = tmp_path / "train.jsonl"
+    run(capsys, "prepare", "--format", "chat", "--output", str(train))
+    code, _, err = run(capsys, "finetune", "create", "--train", str(train), "--name", "x")
+    assert code == 1 and "Traceback" not in err and "KNearest" in err

@@ -30,6 +30,8 @@ from .evaluation import evaluate
 from .examples import KNearest
 from .extraction import Extraction, as_document, write_extractions
 from .extractor import MODES, Extractor
+from .finetune import create_finetune, finetune_events, finetune_status, list_finetunes
+from .finetune_types import FinetuneResult, Hyperparameters, StatusChange
 from .lexicon import Lexicon
 from .prediction import predictions
 from .tasks import ExampleChooser, FewShot, Template, get_template
@@ -321,6 +323,62 @@ def _prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_status(change: StatusChange) -> None:
+    print(change, file=sys.stderr)
+
+
+def _show_finetune(result: FinetuneResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"model_id": result.model_id, "status": result.status}))
+        return
+    print(f"fine-tune {result.model_id} ({result.name}): {result.status}")
+    if result.ready:
+        print(f"use it as: --model {result.chat_model}")
+
+
+def _finetune(args: argparse.Namespace) -> int:
+    if args.action == "create":
+        hyperparameters = Hyperparameters(
+            train_epochs=args.epochs,
+            learning_rate=args.learning_rate,
+            train_batch_size=args.batch_size,
+            early_stopping_threshold=args.early_stopping_threshold,
+            early_stopping_patience=args.early_stopping_patience,
+            lora_rank=args.lora_rank,
+            lora_alpha=args.lora_alpha,
+        )
+        result = create_finetune(
+            args.train,
+            args.eval,
+            name=args.name,
+            base_model=args.base_model,
+            hyperparameters=hyperparameters,
+            wait=args.wait,
+            timeout=args.timeout,
+            force=args.force,
+            on_status=_print_status,
+        )
+        _show_finetune(result, args.json)
+    elif args.action == "status":
+        result = finetune_status(
+            args.id, wait=args.wait, timeout=args.timeout, on_status=_print_status
+        )
+        _show_finetune(result, args.json)
+    elif args.action == "list":
+        found = list_finetunes()
+        if args.json:
+            print(json.dumps([r.as_dict() for r in found]))
+        for result in [] if args.json else found:
+            print(f"{result.model_id}  {result.status:<20} {result.name}")
+    else:
+        events = finetune_events(args.id)
+        if args.json:
+            print(json.dumps([attrs.asdict(e) for e in events], default=str))
+        for event in [] if args.json else events:
+            print(event)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -381,6 +439,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(extract)
     extract.add_argument("--output", required=True, type=Path, help="extractions, .jsonl")
     extract.set_defaults(run=_extract)
+
+    finetune = commands.add_parser(
+        "finetune", help="fine-tune a Cohere chat model where the platform still offers it"
+    )
+    actions = finetune.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="upload the files, start the job, remember ids")
+    create.add_argument("--train", required=True, type=Path, help="chat JSONL from prepare")
+    create.add_argument("--eval", type=Path, help="evaluation chat JSONL")
+    create.add_argument("--name", required=True, help="a name for the fine-tuned model")
+    create.add_argument("--base-model", default="command-r-08-2024")
+    create.add_argument("--epochs", type=int)
+    create.add_argument("--learning-rate", type=float)
+    create.add_argument("--batch-size", type=int)
+    create.add_argument("--early-stopping-threshold", type=float)
+    create.add_argument("--early-stopping-patience", type=int)
+    create.add_argument("--lora-rank", type=int)
+    create.add_argument("--lora-alpha", type=int)
+    create.add_argument("--force", action="store_true", help="start again after a failure")
+    status = actions.add_parser("status", help="a fine-tune's status (and wait for it)")
+    status.add_argument("id", help="the fine-tuned model id (or its chat name, ID-ft)")
+    for action in (create, status):
+        action.add_argument("--wait", action="store_true", help="wait until ready or failed")
+        action.add_argument("--timeout", type=float, default=43200.0, help="seconds to wait")
+    listing = actions.add_parser("list", help="your fine-tuned models")
+    events = actions.add_parser("events", help="a fine-tune's status changes")
+    events.add_argument("id")
+    for action in (create, status, listing, events):
+        action.add_argument("--json", action="store_true", help="print JSON")
+    finetune.set_defaults(run=_finetune)
 
     evaluation = commands.add_parser(
         "evaluate", help="extract from annotated documents and score the lists"
