@@ -195,7 +195,7 @@ def test_nearest_neighbour_examples_go_into_the_prompts(tmp_path: Path) -> None:
         embeds = [r for r in server.requests if r.endpoint == "embed"]
         assert len(chats) == 3 and 1 <= len(embeds) <= 2
         for request, document in zip(chats, test[:3], strict=True):
-            shown = [d for d in train if d.abstract in request.prompt]
-            assert [d.pmid for d in shown] == [d.pmid for d in examples.choose(document)]
+            shown = {d.pmid for d in train if d.abstract in request.prompt}
+            assert shown == {d.pmid for d in examples.choose(document)}
         with pytest.raises(ExampleLeakError, match="example pool"):
             ex.extract_many(train[:2])

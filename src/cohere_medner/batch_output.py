@@ -20,12 +20,11 @@ import fastavro
 import httpx
 from cohere.core import ApiError
 
+from .answers import build_extraction
 from .batch_job import BatchJob, BatchState
 from .client import Completion, _final_error, _retryable
 from .errors import BatchOutputError
 from .extraction import Extraction
-from .extractor import _parsed
-from .parsing import ParsedItems, ParsedRelations, Rejected, Triple
 from .tasks import AnyTask
 
 Sleep = Callable[[float], None]
@@ -98,7 +97,7 @@ def assemble(
             extractions.append(Extraction(document, error=refused))
             continue
         found = {unit.name: answers.get((position, unit.name), missing) for unit in units}
-        extraction = _extraction(document, units, found)
+        extraction = build_extraction(document, units, found)
         extractions.append(extraction)
         failed.extend(
             FailedRequest(document, position, unit, line_ids[position, unit], answer)
@@ -134,47 +133,6 @@ def _answer(record: Mapping[str, Any]) -> Completion | str:
         int(billed.get("input_tokens") or 0),
         int(billed.get("output_tokens") or 0),
         str(reason) if reason else None,
-    )
-
-
-def _extraction(
-    document: str, units: Sequence[AnyTask], answers: Mapping[str, Completion | str]
-) -> Extraction:
-    """One document's Extraction, built as ``Extractor._extract`` builds it."""
-    entities: dict[str, tuple[str, ...]] = {}
-    relations: list[Triple] = []
-    raw: dict[str, str] = {}
-    rejected: dict[str, tuple[Rejected, ...]] = {}
-    tokens_in = tokens_out = requests = 0
-    errors: list[str] = []
-    for unit in units:
-        answer = answers[unit.name]
-        if isinstance(answer, str):
-            errors.append(f"{unit.name}: {answer}")
-            continue
-        raw[unit.name] = answer.text
-        tokens_in += answer.input_tokens
-        tokens_out += answer.output_tokens
-        requests += 1
-        bad: list[Rejected] = []
-        for task, parsed in _parsed(unit, answer.text, bad):
-            if isinstance(parsed, ParsedItems) and task.entity_type is not None:
-                entities[task.entity_type] = parsed.items
-            elif isinstance(parsed, ParsedRelations):
-                relations.extend(parsed.triples)
-        if bad:
-            rejected[unit.name] = tuple(bad)
-    return Extraction(
-        document,
-        entities,
-        tuple(relations),
-        raw,
-        rejected,
-        tokens_in,
-        tokens_out,
-        requests,
-        0,
-        "; ".join(errors) or None,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal, TextIO
 
 import attrs
 
+from .answers import build_extraction
 from .baseline import MODEL as BASELINE
 from .baseline import LexiconBaseline
 from .cache import ResponseCache
@@ -19,7 +20,6 @@ from .errors import ConfigurationError, EmptyTextError, MedNerError
 from .examples import KNearest, check_disjoint
 from .extraction import Extraction, as_document
 from .lexicon import Lexicon
-from .parsing import ParsedItems, ParsedRelations, Rejected
 from .tasks import (
     AnyTask,
     CombinedTask,
@@ -243,13 +243,9 @@ class Extractor:
         """The document's extraction, and the first error that failed one of its requests."""
         if self.baseline is not None:
             return self._from_baseline(self.baseline, document), None
-        entities: dict[str, tuple[str, ...]] = {}
-        relations: list[Any] = []
-        raw: dict[str, str] = {}
-        rejected: dict[str, tuple[Rejected, ...]] = {}
-        tokens_in = tokens_out = requests = cached = 0
-        errors: list[str] = []
         first_error: MedNerError | None = None
+        answers: dict[str, Completion | str] = {}
+        cached: set[str] = set()
         results = await asyncio.gather(
             *(self._answer(self.request(unit, document)) for unit in self.units),
             return_exceptions=True,
@@ -259,34 +255,12 @@ class Extractor:
                 if not isinstance(result, MedNerError):
                     raise result
                 first_error = first_error or result
-                errors.append(f"{unit.name}: {result}")
+                answers[unit.name] = str(result)
                 continue
-            completion, from_cache = result
-            raw[unit.name] = completion.text
-            tokens_in += completion.input_tokens
-            tokens_out += completion.output_tokens
-            requests += 0 if from_cache else 1
-            cached += 1 if from_cache else 0
-            bad: list[Rejected] = []
-            for task, parsed in _parsed(unit, completion.text, bad):
-                if isinstance(parsed, ParsedItems) and task.entity_type is not None:
-                    entities[task.entity_type] = parsed.items
-                elif isinstance(parsed, ParsedRelations):
-                    relations.extend(parsed.triples)
-            if bad:
-                rejected[unit.name] = tuple(bad)
-        extraction = Extraction(
-            document.pmid,
-            entities,
-            tuple(relations),
-            raw,
-            rejected,
-            tokens_in,
-            tokens_out,
-            requests,
-            cached,
-            "; ".join(errors) or None,
-        )
+            answers[unit.name], from_cache = result
+            if from_cache:
+                cached.add(unit.name)
+        extraction = build_extraction(document.pmid, self.units, answers, cached)
         return extraction, first_error
 
     def _from_baseline(self, baseline: LexiconBaseline, document: Document) -> Extraction:
@@ -296,26 +270,6 @@ class Extractor:
         relations = found.relations if any(t.relation_type for t in self.tasks) else ()
         entities = {k: v for k, v in found.entities.items() if k in kinds}
         return attrs.evolve(found, entities=entities, relations=relations)
-
-
-def _parsed(
-    unit: AnyTask, text: str, rejected: list[Rejected]
-) -> Iterable[tuple[Task, ParsedItems | ParsedRelations]]:
-    """Each task a request answered with its parsed answer; unreadable lines to ``rejected``."""
-    if isinstance(unit, Task):
-        parsed = unit.parse(text)
-        rejected.extend(parsed.rejected)
-        yield unit, parsed
-        return
-    combined = unit.parse(text)
-    rejected.extend(combined.rejected)
-    for task in unit.tasks:
-        found = combined.results.get(task.name)
-        if found is None:
-            rejected.append(Rejected(0, "", f"the answer has no {task.cue!r} section"))
-            continue
-        rejected.extend(found.rejected)
-        yield task, found
 
 
 def _single_tasks(tasks: str | Sequence[str] | Sequence[Task]) -> tuple[Task, ...]:
