@@ -272,3 +272,27 @@ def test_a_retired_finetuning_endpoint_is_said_plainly(
     run(capsys, "prepare", "--format", "chat", "--output", str(train))
     code, _, err = run(capsys, "finetune", "create", "--train", str(train), "--name", "x")
     assert code == 1 and "Traceback" not in err and "KNearest" in err
+
+
+def test_extract_as_a_batch_and_collect_it_later(
+    capsys: pytest.CaptureFixture[str],
+    fake_cohere: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COHERE_MEDNER_BATCHES", str(tmp_path / "handles"))
+    output = tmp_path / "batch.jsonl"
+    argv = ["extract", "--model", "command-r-08-2024", "--split", "test", "--limit", "3"]
+    code, _, err = run(capsys, *argv, "--batch", "--no-wait", "--output", str(output))
+    assert code == 0 and "submitted batch" in err and not output.exists()
+    batch_id = err.split("submitted batch ")[1].split(";")[0]
+    argv_collect = ["extract", "--collect", batch_id, "--poll-interval", "0.05"]
+    code, _, err = run(capsys, *argv_collect, "--output", str(output))
+    assert code == 0, err
+    collected = list(read_extractions(output))
+    synchronous = tmp_path / "sync.jsonl"
+    assert run(capsys, *argv, "--no-progress", "--output", str(synchronous))[0] == 0
+    expected = list(read_extractions(synchronous))
+    assert [(e.document, e.entities, e.relations) for e in collected] == [
+        (e.document, e.entities, e.relations) for e in expected
+    ]

@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import attrs
 import cohere
@@ -66,10 +66,12 @@ from .errors import (
     UnknownTaskError,
 )
 from .extraction import as_document
-from .extractor import Extractor
 from .files import PathLike
 from .tasks import AnyTask, CombinedTask, get_tasks
 from .types import Document
+
+if TYPE_CHECKING:  # the Extractor calls this module; it is only named here
+    from .extractor import Extractor
 
 __all__ = [
     "CUSTOM_ID_MAX",

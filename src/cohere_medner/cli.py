@@ -12,9 +12,11 @@ from pathlib import Path
 
 import attrs
 
-from . import scoring
+from . import batch, scoring
 from .baseline import MODEL as BASELINE
 from .baseline import LexiconBaseline
+from .batch_job import BatchState
+from .batch_output import BatchResult
 from .client import CohereClient
 from .corpus import (
     load_corpus,
@@ -25,7 +27,13 @@ from .corpus import (
     write_corpus,
     write_pubtator,
 )
-from .errors import ConfigurationError, CorpusError, DataLeakError, MedNerError
+from .errors import (
+    BatchFailedError,
+    ConfigurationError,
+    CorpusError,
+    DataLeakError,
+    MedNerError,
+)
 from .evaluation import evaluate
 from .examples import KNearest
 from .extraction import Extraction, as_document, write_extractions
@@ -95,10 +103,10 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_model(parser: argparse.ArgumentParser) -> None:
+def _add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
     parser.add_argument(
         "--model",
-        required=True,
+        required=required,
         help="a Cohere model name or fine-tuned model id, or 'lexicon' (the offline baseline)",
     )
     parser.add_argument(
@@ -245,7 +253,35 @@ def _report_failures(extractions: Sequence[Extraction]) -> int:
 _OUTPUTS = {".jsonl": "jsonl", ".json": "jsonl", ".pubtator": "pubtator", ".txt": "pubtator"}
 
 
+def _print_state(state: BatchState) -> None:
+    print(state, file=sys.stderr)
+
+
+def _write_batch(collect: Callable[[], BatchResult], output: Path) -> int:
+    try:
+        result = collect()
+    except BatchFailedError as error:
+        write_extractions(error.result.extractions, output)  # what could be kept
+        raise
+    write_extractions(result.extractions, output)
+    failed = [e for e in result.extractions if not e.ok]
+    for extraction in failed:
+        print(f"failed: document {extraction.document}: {extraction.error}", file=sys.stderr)
+    return 3 if failed else 0
+
+
 def _extract(args: argparse.Namespace) -> int:
+    if args.collect:
+        if args.output.suffix.lower() not in (".jsonl", ".json"):
+            raise ConfigurationError("write collected batch extractions to a .jsonl file")
+        return _write_batch(
+            lambda: batch.collect(
+                args.collect, on_status=_print_state, poll_interval=args.poll_interval
+            ),
+            args.output,
+        )
+    if not args.model:
+        raise ConfigurationError("extract needs --model (or --collect ID to collect a batch)")
     output = _OUTPUTS.get(args.output.suffix.lower())
     if output is None:
         raise ConfigurationError(
@@ -259,7 +295,25 @@ def _extract(args: argparse.Namespace) -> int:
     documents = [as_document(args.text)] if args.text is not None else _documents(args)
     needs_lexicon = output == "pubtator" or args.model == BASELINE
     lexicon = _lexicon(args, documents) if needs_lexicon else None
-    extractions = _extractor(args, lexicon).extract_many(documents)
+    extractor = _extractor(args, lexicon)
+    if args.batch:
+        if output != "jsonl":
+            raise ConfigurationError("write batch extractions to a .jsonl file")
+        job = extractor.submit_batch(documents)
+        print(
+            f"submitted batch {job.batch_id}; collect it with: cohere-medner extract "
+            f"--collect {job.batch_id} --output {args.output}",
+            file=sys.stderr,
+        )
+        if args.no_wait:
+            return 0
+        return _write_batch(
+            lambda: extractor.collect_batch(
+                job, on_status=_print_state, poll_interval=args.poll_interval
+            ),
+            args.output,
+        )
+    extractions = extractor.extract_many(documents)
     if output == "jsonl":
         write_extractions(extractions, args.output)
     else:
@@ -433,7 +487,19 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.set_defaults(run=_prepare)
 
     extract = commands.add_parser("extract", help="extract entities and relations with a model")
-    _add_model(extract)
+    _add_model(extract, required=False)
+    extract.add_argument(
+        "--batch", action="store_true", help="send the requests as one Cohere batch"
+    )
+    extract.add_argument(
+        "--no-wait", action="store_true", help="with --batch: submit, print the id, exit"
+    )
+    extract.add_argument(
+        "--collect", metavar="ID_OR_HANDLE", help="collect a batch submitted earlier"
+    )
+    extract.add_argument(
+        "--poll-interval", type=float, default=10.0, help="first wait between batch checks (s)"
+    )
     source = extract.add_mutually_exclusive_group()
     source.add_argument("--text", help="one text to extract from, instead of --data")
     _add_data(extract)

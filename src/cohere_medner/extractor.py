@@ -11,9 +11,12 @@ from typing import Any, Literal, TextIO
 
 import attrs
 
+from . import batch
 from .answers import build_extraction
 from .baseline import MODEL as BASELINE
 from .baseline import LexiconBaseline
+from .batch_job import BatchJob
+from .batch_output import BatchResult
 from .cache import ResponseCache
 from .client import CohereClient, Completion, Endpoint, Usage, run_sync
 from .errors import ConfigurationError, EmptyTextError, MedNerError
@@ -184,6 +187,20 @@ class Extractor:
         finally:
             if bar:
                 bar.close()
+
+    # Batches ------------------------------------------------------------------------------
+
+    def submit_batch(self, documents: Iterable[str | Document], **options: Any) -> BatchJob:
+        """Send the requests for ``documents`` as one Cohere batch; returns its saved handle.
+
+        For corpora far beyond the rate limit: see :mod:`cohere_medner.batch` for the
+        options (``name``, ``handle`` ...).
+        """
+        return batch.submit(self, documents, **options)
+
+    def collect_batch(self, target: str | Path | BatchJob, **options: Any) -> BatchResult:
+        """Wait for a batch (by handle, handle file or id) and read its answers, in order."""
+        return batch.collect(target, extractor=self, **options)
 
     @property
     def usage(self) -> dict[str, int]:
