@@ -228,7 +228,8 @@ class ExampleLeakError(ExampleError):
 # Batches ----------------------------------------------------------------------------------
 
 if TYPE_CHECKING:  # the records batch errors carry; nothing is imported at run time
-    from .batch import BatchResult, BatchState
+    from .batch_job import BatchState
+    from .batch_output import BatchResult
 
 
 class BatchError(MedNerError):
