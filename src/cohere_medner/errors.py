@@ -409,3 +409,22 @@ class FinetuneTimeoutError(FinetuneError, TimeoutError):
 
 class FinetuneStateError(FinetuneError):
     """The file of remembered fine-tuning ids cannot be read or is not one."""
+
+
+# Reports ----------------------------------------------------------------------------------
+
+
+class ReportError(MedNerError):
+    """A report could not be written, or a saved run could not be read."""
+
+
+class EmptyReportError(ReportError, ValueError):
+    """A report was asked for with no runs to report on."""
+
+
+class SavedRunError(ReportError, ValueError):
+    """A file is not a run that ``save_run`` wrote (another format or version), or is damaged."""
+
+
+class SavedRunNotFoundError(ReportError, FileNotFoundError):
+    """No saved run (``run.json``) where one was expected."""
