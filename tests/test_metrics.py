@@ -218,7 +218,14 @@ def test_as_dict_for_reports() -> None:
     assert data["macro"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3),
                              "documents": 1}  # fmt: skip
     assert data["documents"] == {
-        "1": {"tp": [["a", "b"]], "fp": [["c", "d"]], "fn": [], **Score(1, 1, 0).as_dict()}
+        "1": {
+            "tp": [["a", "b"]],
+            "fp": [["c", "d"]],
+            "fn": [],
+            "precision": 0.5,
+            "recall": 1.0,
+            "f1": pytest.approx(2 / 3),
+        }
     }
 
 
@@ -300,3 +307,11 @@ def test_relation_counts(
     assert perfect.micro.fp == perfect.micro.fn == 0
     if gold_count:
         assert perfect.micro.f1 == 1.0
+
+
+def test_json_form_keeps_each_documents_items() -> None:
+    # The per-document counts once overwrote the item lists of the same names.
+    found = score_lists({"1": ["glaucoma", "blindness"]}, {"1": ["glaucoma", "cataract"]})
+    document = found.as_dict()["documents"]["1"]  # type: ignore[index]
+    assert document["tp"] == ["glaucoma"] and document["fn"] == ["blindness"]
+    assert document["fp"] == ["cataract"] and document["f1"] == 0.5

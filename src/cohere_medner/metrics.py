@@ -219,10 +219,13 @@ class ListScores(Generic[K]):
             },
             "documents": {
                 doc: {
+                    # The items themselves: the counts are their lengths.
                     "tp": [_jsonable(i) for i in c.tp],
                     "fp": [_jsonable(i) for i in c.fp],
                     "fn": [_jsonable(i) for i in c.fn],
-                    **c.score.as_dict(),
+                    "precision": c.score.precision,
+                    "recall": c.score.recall,
+                    "f1": c.score.f1,
                 }
                 for doc, c in self.documents.items()
             },
