@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,20 @@ def test_open_text_reads_gzip_and_keeps_line_ends(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"a\r\nb\n"))
     with open_text(path) as stream:
         assert list(stream) == ["a\r\n", "b\n"]
+
+
+def test_written_files_get_the_usual_mode(tmp_path: Path) -> None:
+    # mkstemp's private 0600 once stuck to every report and training file written.
+    old = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "new.txt") as stream:
+            stream.write("x")
+        assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o644
+        existing = tmp_path / "existing.txt"
+        existing.write_text("old")
+        existing.chmod(0o640)
+        with atomic_write(existing) as stream:
+            stream.write("new")
+        assert existing.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)

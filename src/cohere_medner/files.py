@@ -26,6 +26,15 @@ def open_text(path: PathLike) -> IO[str]:
     return io.TextIOWrapper(open_binary(path), encoding="utf-8", newline="")
 
 
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_write(path: PathLike, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
     """Write a text file so that the final name only ever holds a complete file.
