@@ -48,6 +48,9 @@ def atomic_write(path: PathLike, *, encoding: str = "utf-8") -> Iterator[IO[str]
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
     try:
+        # mkstemp makes the file private (0600); a written file gets the mode any new file
+        # would, or keeps the one it replaces.
+        os.chmod(temporary, _mode_for(target))
         with open(handle, "w", encoding=encoding, newline="") as stream:
             yield stream
             stream.flush()
