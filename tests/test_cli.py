@@ -296,3 +296,23 @@ def test_extract_as_a_batch_and_collect_it_later(
     assert [(e.document, e.entities, e.relations) for e in collected] == [
         (e.document, e.entities, e.relations) for e in expected
     ]
+
+
+def test_evaluate_report_and_compare(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = ["evaluate", "--model", "lexicon", "--split", "test", "--no-progress"]
+    assert run(capsys, *argv, "--report", str(tmp_path / "a"))[0] == 0
+    argv += ["--tasks", "diseases", "--label", "diseases only"]
+    assert run(capsys, *argv, "--report", str(tmp_path / "b"))[0] == 0
+    code, out, _ = run(
+        capsys, "compare", str(tmp_path / "a"), str(tmp_path / "b"), "--output", str(tmp_path / "c")
+    )
+    assert code == 0
+    assert [Path(line).name for line in out.split()] == [
+        "report.json", "report.md", "f1.svg", "report.html",
+    ]  # fmt: skip
+    markdown = (tmp_path / "c" / "report.md").read_text()
+    assert "| lexicon |" in markdown and "| diseases only |" in markdown
+    code, _, err = run(
+        capsys, "compare", str(tmp_path / "missing"), "--output", str(tmp_path / "d")
+    )
+    assert code == 1 and "missing" in err

@@ -42,6 +42,7 @@ from .finetune import create_finetune, finetune_events, finetune_status, list_fi
 from .finetune_types import FinetuneResult, Hyperparameters, StatusChange
 from .lexicon import Lexicon
 from .prediction import predictions
+from .report import load_run, save_run, write_report
 from .tasks import ExampleChooser, FewShot, Template, get_template
 from .training_data import prepare_finetuning
 from .types import ENTITY_TYPES, Document
@@ -325,6 +326,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     documents = _documents(args)
     lexicon = _lexicon(args, documents)
     run = evaluate(_extractor(args, lexicon), documents, lexicon)
+    if args.report is not None:
+        save_run(run, args.report, label=args.label)
+        files = write_report([run], args.report)
+        print(f"report: {files.html}", file=sys.stderr)
     if args.json:
         print(json.dumps(run.as_json()))
     else:
@@ -430,6 +435,13 @@ def _finetune(args: argparse.Namespace) -> int:
             print(json.dumps([attrs.asdict(e) for e in events], default=str))
         for event in [] if args.json else events:
             print(event)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    files = write_report([load_run(path) for path in args.runs], args.output)
+    for path in files:
+        print(path)
     return 0
 
 
@@ -541,7 +553,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(evaluation)
     _add_data(evaluation)
     evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="save the run and write report.json, report.md, f1.svg and report.html there",
+    )
+    evaluation.add_argument("--label", help="the run's name in reports (default: the model)")
     evaluation.set_defaults(run=_evaluate)
+
+    compare = commands.add_parser("compare", help="one report over runs saved by --report")
+    compare.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="saved-run directories")
+    compare.add_argument("--output", required=True, type=Path, metavar="DIR")
+    compare.set_defaults(run=_compare)
     return parser
 
 
