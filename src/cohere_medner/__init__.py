@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from .baseline import LexiconBaseline
 from .cache import ResponseCache
 from .client import CohereClient, Completion, Usage
 from .corpus import (
@@ -36,7 +37,11 @@ from .errors import (
     CorpusError,
     CorpusFormatError,
     CorpusNotFoundError,
+    DataLeakError,
     EmptyTextError,
+    ExampleLeakError,
+    FinetuningRetiredError,
+    ForbiddenSplitError,
     InvalidRequestError,
     MedNerError,
     MissingApiKeyError,
@@ -47,9 +52,15 @@ from .errors import (
     UnknownFormatError,
     UnknownSplitError,
 )
+from .evaluation import EvaluationRun, evaluate
+from .examples import KNearest
 from .extraction import Extraction, read_extractions, write_extractions
 from .extractor import Extractor
+from .grounding import Grounding, ground
+from .lexicon import Lexicon, LexiconEntry
 from .parsing import parse_list, parse_relations
+from .prediction import Prediction, predict, predictions
+from .report import load_run, save_run, write_report
 from .scoring import score
 from .tasks import (
     CHEMICALS,
@@ -91,18 +102,29 @@ __all__ = [
     "CorpusError",
     "CorpusFormatError",
     "CorpusNotFoundError",
+    "DataLeakError",
     "Document",
     "DocumentStream",
     "EmptyTextError",
+    "EvaluationRun",
+    "ExampleLeakError",
     "Extraction",
     "Extractor",
     "FewShot",
+    "FinetuningRetiredError",
+    "ForbiddenSplitError",
+    "Grounding",
     "InvalidRequestError",
+    "KNearest",
+    "Lexicon",
+    "LexiconBaseline",
+    "LexiconEntry",
     "MedNerError",
     "Mention",
     "MissingApiKeyError",
     "ModelNotFoundError",
     "OffsetMismatchError",
+    "Prediction",
     "PrepareReport",
     "Relation",
     "ResponseCache",
@@ -115,24 +137,31 @@ __all__ = [
     "UnknownSplitError",
     "Usage",
     "__version__",
+    "evaluate",
     "get_task",
     "get_tasks",
     "get_template",
+    "ground",
     "load_bc5cdr",
     "load_corpus",
+    "load_run",
     "load_sample",
     "parse_list",
     "parse_relations",
+    "predict",
+    "predictions",
     "prepare_finetuning",
     "read_bigbio",
     "read_bioc",
     "read_extractions",
     "read_file",
     "read_pubtator",
+    "save_run",
     "score",
     "write_bigbio",
     "write_bioc",
     "write_corpus",
     "write_extractions",
     "write_pubtator",
+    "write_report",
 ]
