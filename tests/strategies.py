@@ -49,3 +49,14 @@ def documents(draw: st.DrawFn, with_parts: bool = True, with_scores: bool = Fals
         for _ in range(draw(st.integers(0, 3)))
     )
     return Document(pmid, title, abstract, tuple(mentions), relations)
+
+
+def annotated(pmid: str, text: str, *spans: tuple[str, str, tuple[str, ...]]) -> Document:
+    """A document whose mentions are every occurrence of the given (text, type, ids)."""
+    mentions = []
+    for surface, entity_type, ids in spans:
+        start = text.find(surface)
+        while start >= 0:
+            mentions.append(Mention(start, start + len(surface), surface, entity_type, ids))
+            start = text.find(surface, start + len(surface))
+    return Document(pmid, text, "", tuple(sorted(mentions, key=lambda m: m.start)))

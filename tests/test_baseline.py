@@ -17,7 +17,8 @@ from cohere_medner.errors import (
 from cohere_medner.lexicon import Lexicon
 from cohere_medner.prediction import predictions
 from cohere_medner.scoring import Level
-from cohere_medner.types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention
+from cohere_medner.types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document
+from strategies import annotated
 
 # The floor the issue sets: a plain case-insensitive dictionary match, scored by the official
 # evaluator on the test split with a train+development lexicon (F1).
@@ -100,29 +101,17 @@ def test_bad_settings() -> None:
         LexiconBaseline(lexicon, relations="paragraph")  # type: ignore[arg-type]
 
 
-def _document(pmid: str, text: str, *spans: tuple[str, str, str]) -> Document:
-    mentions = []
-    for surface, entity_type, identifier in spans:
-        start = text.find(surface)
-        while start >= 0:
-            mentions.append(
-                Mention(start, start + len(surface), surface, entity_type, (identifier,))
-            )
-            start = text.find(surface, start + len(surface))
-    return Document(pmid, text, "", tuple(sorted(mentions, key=lambda m: m.start)))
-
-
 TRAIN = [
-    _document(
+    annotated(
         "1",
         "NO and CO caused Pain. Pain and drug toxicity.",
-        ("NO", CHEMICAL, "D009569"),
-        ("CO", CHEMICAL, "D002248"),
-        ("Pain", DISEASE, "D010146"),
-        ("toxicity", DISEASE, "D064420"),
+        ("NO", CHEMICAL, ("D009569",)),
+        ("CO", CHEMICAL, ("D002248",)),
+        ("Pain", DISEASE, ("D010146",)),
+        ("toxicity", DISEASE, ("D064420",)),
     ),
-    _document(
-        "2", "drug-induced pain", ("drug", CHEMICAL, "D004364"), ("pain", DISEASE, "D010146")
+    annotated(
+        "2", "drug-induced pain", ("drug", CHEMICAL, ("D004364",)), ("pain", DISEASE, ("D010146",))
     ),
     Document("3", "No drug was given; the drug was safe; drug levels.", ""),
 ]

@@ -13,18 +13,7 @@ from cohere_medner.errors import (
 )
 from cohere_medner.lexicon import Lexicon, LexiconEntry
 from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention
-
-
-def annotated(pmid: str, text: str, *spans: tuple[str, str, tuple[str, ...]]) -> Document:
-    """A document whose mentions are every occurrence of the given (text, type, ids)."""
-    mentions = []
-    for surface, entity_type, ids in spans:
-        start = text.find(surface)
-        while start >= 0:
-            mentions.append(Mention(start, start + len(surface), surface, entity_type, ids))
-            start = text.find(surface, start + len(surface))
-    return Document(pmid, text, "", tuple(sorted(mentions, key=lambda m: m.start)))
-
+from strategies import annotated
 
 TRAIN = [
     annotated(

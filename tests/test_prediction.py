@@ -11,19 +11,8 @@ from cohere_medner.extraction import Extraction
 from cohere_medner.lexicon import Lexicon
 from cohere_medner.prediction import predict, predictions
 from cohere_medner.tasks import RELATIONS
-from cohere_medner.types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention, Relation
-
-
-def annotated(pmid: str, text: str, *spans: tuple[str, str, tuple[str, ...]]) -> Document:
-    """A document whose mentions are every occurrence of the given (text, type, ids)."""
-    mentions = []
-    for surface, entity_type, ids in spans:
-        start = text.find(surface)
-        while start >= 0:
-            mentions.append(Mention(start, start + len(surface), surface, entity_type, ids))
-            start = text.find(surface, start + len(surface))
-    return Document(pmid, text, "", tuple(sorted(mentions, key=lambda m: m.start)))
-
+from cohere_medner.types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Relation
+from strategies import annotated
 
 LEXICON = Lexicon.from_splits(
     {
