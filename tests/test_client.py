@@ -149,6 +149,22 @@ def test_rate_limit_paces_requests_and_adapts_to_429(server: FakeCohere) -> None
     assert co.limiter.rate <= configured
 
 
+def test_a_limit_configured_too_high_is_learned_from_429s() -> None:
+    # The key allows 10 requests a second; the client was told 20.
+    with FakeCohere(responder=fixed(ANSWER), rate_limit=10, rate_window=1.0) as server:
+        co = client(server, requests_per_minute=20, rate_window=1.0)
+
+        async def many() -> list[str]:
+            answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(40)))
+            return [a.text for a in answers]
+
+        assert run_sync(many()) == [ANSWER] * 40
+        throttled = server.outcome_counts["throttled"]
+    assert co.limiter is not None and co.limiter.rate < 0.75 * co.limiter.ceiling
+    # One burst of 429s (the requests sent before the first came back), not one per window.
+    assert co.usage.rate_limited == throttled < 10
+
+
 def test_sync_call_inside_a_running_event_loop(server: FakeCohere) -> None:
     co = client(server)
 

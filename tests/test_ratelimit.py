@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import heapq
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cohere_medner.errors import ConfigurationError
@@ -21,6 +23,20 @@ def limiter(per_minute: float = 60.0, window: float = 60.0) -> tuple[RateLimiter
     return RateLimiter(per_minute, window, clock=clock), clock
 
 
+def send(rate: RateLimiter, clock: Clock, seconds: float) -> list[float]:
+    """Send one request after another for ``seconds``, each answered at once; their starts."""
+    starts: list[float] = []
+    end = clock.now + seconds
+    while True:
+        wait = rate.reserve()
+        if clock.now + wait >= end:
+            clock.now = end
+            return starts
+        clock.now += wait
+        starts.append(clock.now)
+        rate.succeeded(clock.now)
+
+
 @given(st.integers(1, 10_000), st.integers(1, 300))
 def test_slots_never_exceed_the_limit_in_any_window(per_minute: int, requests: int) -> None:
     rate, clock = limiter(per_minute)
@@ -37,35 +53,182 @@ def test_even_spacing_uses_most_of_the_limit() -> None:
     assert delays[99] == pytest.approx(99 * 60 / (600 * 0.97))
 
 
-def test_429_cuts_the_rate_once_per_burst_then_it_recovers() -> None:
+def test_a_429_cuts_to_what_got_through() -> None:
+    # Configured at 600 a minute, the server allows 400: the 401st request finds 400 answered.
+    rate, clock = limiter(600)
+    starts = send(rate, clock, 41.2)
+    assert len(starts) == 400
+    rate.rate_limited(started=clock.now + rate.reserve())
+    assert rate.rate == pytest.approx(0.97 * 400)
+
+
+@pytest.mark.parametrize(("running", "after"), [(0.0, 0.5 * 485), (61.0, 0.97 * 20)])
+def test_the_count_is_trusted_once_a_window_has_passed(running: float, after: float) -> None:
+    # A trial key (20 a minute) configured as a production one (500): 20 get through.
+    # In the first window the server may still count an earlier run's requests.
+    rate, clock = limiter(500)
+    clock.now += rate.reserve() + running
+    for i in range(20):
+        rate.succeeded(started=clock.now - i)
+    rate.rate_limited(started=clock.now)
+    assert rate.rate == pytest.approx(after)
+
+
+@given(
+    answered=st.integers(0, 2000),
+    per_minute=st.integers(1, 1000),
+    spent=st.floats(0.0, 1.0),
+    settled=st.booleans(),
+)
+def test_one_cut_stays_within_its_bounds(
+    answered: int, per_minute: int, spent: float, settled: bool
+) -> None:
+    rate, clock = limiter(per_minute)
+    if settled:
+        clock.now += rate.reserve() + 60.0
+    for i in range(answered):
+        rate.succeeded(started=clock.now - spent * 60.0 * i / max(answered, 1))
+    before = rate.rate
+    rate.rate_limited(started=clock.now)
+    learned = 0.97 * answered
+    lowest = 0.01 * per_minute if settled else max(0.01 * per_minute, 0.5 * before)
+    assert rate.rate == pytest.approx(max(lowest, min(0.97 * before, learned)))
+    assert lowest <= rate.rate <= 0.97 * before
+
+
+@given(st.lists(st.floats(-60.0, 0.0), min_size=1, max_size=50), st.floats(0.0, 5.0))
+def test_a_burst_of_429s_cuts_once(earlier: list[float], retry_after: float) -> None:
+    """429s for requests sent before the cut are the burst that caused it: they say nothing."""
+    rate, clock = limiter(600)
+    send(rate, clock, 60.0)
+    rate.rate_limited(retry_after, started=clock.now)
+    cut, epoch = rate.rate, rate.epoch
+    hold = rate.reserve()
+    clock.now += 0.5
+    for offset in earlier:
+        rate.rate_limited(30.0, started=clock.now - 0.5 + offset - 1e-9)
+    assert rate.rate == cut and rate.epoch == epoch
+    assert rate.reserve() <= max(hold, 60 / cut) + 60 / cut
+
+
+def test_without_send_times_a_burst_is_one_interval() -> None:
     rate, clock = limiter(600)
     full = rate.rate
     rate.rate_limited()
     rate.rate_limited()  # the same burst: in flight before the first cut was felt
-    assert rate.rate == pytest.approx(full * 0.75)
+    assert rate.rate == pytest.approx(full * 0.5)  # nothing was answered: the deepest cut
     clock.now += 10
     rate.rate_limited()
-    assert rate.rate == pytest.approx(full * 0.75 * 0.75)
-    for _ in range(200):
-        rate.succeeded()
-    assert rate.rate == pytest.approx(full)
+    assert rate.rate == pytest.approx(full * 0.25)
+
+
+def test_after_a_cut_the_rate_creeps_then_climbs_back() -> None:
+    rate, clock = limiter(600)
+    send(rate, clock, 31.0)  # about 300 answered
+    rate.rate_limited(started=clock.now)
+    cut = rate.rate
+    assert cut == pytest.approx(0.97 * 300, rel=0.01)
+    send(rate, clock, 60.0)
+    # Just under a limit just learned: about half a percent in the first window ...
+    assert cut < rate.rate < cut * 1.01
+    send(rate, clock, 240.0)
+    # ... doubling with each window without a 429: about a quarter over the next four ...
+    assert cut * 1.15 < rate.rate < cut * 1.3
+    # ... and long after the last 429, back to the configured rate, never beyond.
+    send(rate, clock, 600.0)
+    assert rate.rate == pytest.approx(rate.ceiling)
+    send(rate, clock, 60.0)
+    assert rate.rate == pytest.approx(rate.ceiling)
 
 
 def test_retry_after_holds_every_request_back() -> None:
-    rate, _ = limiter(6000)
-    rate.rate_limited(retry_after=2.0)
-    assert rate.reserve() >= 2.0
+    rate, clock = limiter(6000)
+    waiting = [rate.reserve() for _ in range(5)]  # already given starts
+    epoch = rate.epoch
+    rate.rate_limited(retry_after=2.0, started=clock.now)
+    assert rate.epoch != epoch  # so those starts are void, and reserved again
+    assert waiting[-1] < 2.0 <= rate.reserve()
 
 
 def test_rate_never_falls_below_its_floor() -> None:
     rate, clock = limiter(100)
     for _ in range(100):
         clock.now += 100
-        rate.rate_limited()
-    assert rate.rate == pytest.approx(5.0)
+        rate.rate_limited(started=clock.now)
+    assert rate.rate == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize(("per_minute", "window"), [(0, 60.0), (-1, 60.0), (10, 0.0)])
-def test_bad_settings(per_minute: float, window: float) -> None:
+@settings(max_examples=60, deadline=None)
+@given(
+    per_minute=st.integers(2, 200),
+    workers=st.integers(1, 12),
+    latency=st.floats(0.01, 5.0),
+    outcomes=st.lists(st.tuples(st.booleans(), st.floats(0.0, 10.0)), min_size=1, max_size=300),
+)
+def test_starts_used_respect_the_limit_and_every_hold(
+    per_minute: int, workers: int, latency: float, outcomes: list[tuple[bool, float]]
+) -> None:
+    """Concurrent requests as the client sends them, whatever the server answers.
+
+    Each worker reads the epoch, reserves, waits, and reserves again if the epoch moved;
+    each answer is a success or a 429 with a Retry-After. The starts actually used never
+    exceed the limit in any window, and none precedes a hold set before it.
+    """
+    rate, clock = limiter(per_minute)
+    events: list[tuple[float, int, str, int, float]] = []  # (time, order, kind, epoch, start)
+    order = 0
+
+    def reserve() -> None:
+        nonlocal order
+        epoch = rate.epoch
+        heapq.heappush(events, (clock.now + rate.reserve(), order, "wake", epoch, 0.0))
+        order += 1
+
+    for _ in range(workers):
+        reserve()
+    starts: list[float] = []
+    holds: list[tuple[float, float]] = []
+    answers = iter(outcomes)
+    while events:
+        clock.now, _, kind, epoch, start = heapq.heappop(events)
+        if kind == "wake":
+            if rate.epoch != epoch:
+                reserve()
+                continue
+            starts.append(clock.now)
+            heapq.heappush(events, (clock.now + latency, order, "answer", 0, clock.now))
+            order += 1
+            continue
+        answer = next(answers, None)
+        if answer is None:
+            continue
+        ok, retry_after = answer
+        if ok:
+            rate.succeeded(start)
+        else:
+            before = rate.epoch
+            rate.rate_limited(retry_after, started=start)
+            if rate.epoch != before:
+                holds.append((clock.now, clock.now + retry_after))
+        reserve()
+    for i, first in enumerate(starts):
+        assert sum(1 for s in starts[i:] if s < first + 60.0) <= per_minute
+    for set_at, until in holds:
+        assert not any(set_at < s < until for s in starts)
+
+
+@pytest.mark.parametrize(
+    ("per_minute", "window", "options"),
+    [
+        (0, 60.0, {}),
+        (-1, 60.0, {}),
+        (10, 0.0, {}),
+        (float("inf"), 60.0, {}),
+        (10, 60.0, {"headroom": 1.5}),
+        (10, 60.0, {"deepest_cut": 0.0}),
+        (10, 60.0, {"probe": -0.1}),
+    ],
+)
+def test_bad_settings(per_minute: float, window: float, options: dict[str, float]) -> None:
     with pytest.raises(ConfigurationError):
-        RateLimiter(per_minute, window)
+        RateLimiter(per_minute, window, **options)  # type: ignore[arg-type]

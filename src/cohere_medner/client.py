@@ -137,10 +137,11 @@ class CohereClient:
     """Sends chat (v2) or legacy generate (v1) requests, retried and rate-limited.
 
     ``requests_per_minute`` paces requests (a Cohere trial key allows 20 chat calls a
-    minute, production keys 500) and adapts down on 429; ``None`` sends as fast as
-    ``max_concurrency`` allows. ``retry_budget`` bounds the time one request may spend
-    retrying. Usable from any event loop, and from synchronous code through
-    :meth:`chat_sync` / :meth:`generate_sync`.
+    minute, production keys 500) and adapts down on 429 (see :mod:`.ratelimit`); it
+    counts per ``rate_window`` seconds, a minute unless a test scales time down.
+    ``None`` sends as fast as ``max_concurrency`` allows. ``retry_budget`` bounds the
+    time one request may spend retrying. Usable from any event loop, and from
+    synchronous code through :meth:`chat_sync` / :meth:`generate_sync`.
     """
 
     def __init__(
@@ -252,11 +253,8 @@ class CohereClient:
         limiter = self.limiter
 
         def before_sleep(state: RetryCallState) -> None:
-            error = state.outcome.exception() if state.outcome else None
             with self._usage_lock:
                 self.usage.retries += 1
-            if isinstance(error, ApiError) and error.status_code == 429 and limiter:
-                limiter.rate_limited(_retry_after(error))
 
         retrying = AsyncRetrying(
             retry=retry_if_exception(_retryable),
@@ -269,8 +267,7 @@ class CohereClient:
             async for attempt in retrying:
                 with attempt:
                     async with semaphore:
-                        if limiter:
-                            await asyncio.sleep(limiter.reserve())
+                        started = await _paced(limiter) if limiter else 0.0
                         with self._usage_lock:
                             self.usage.requests += 1
                         try:
@@ -279,9 +276,11 @@ class CohereClient:
                             if error.status_code == 429:
                                 with self._usage_lock:
                                     self.usage.rate_limited += 1
+                                if limiter:
+                                    limiter.rate_limited(_retry_after(error), started=started)
                             raise
                     if limiter:
-                        limiter.succeeded()
+                        limiter.succeeded(started)
                     with self._usage_lock:
                         self.usage.input_tokens += completion.input_tokens
                         self.usage.output_tokens += completion.output_tokens
@@ -377,6 +376,16 @@ class CohereClient:
 
         await self._send(send)
         return ranked
+
+
+async def _paced(limiter: RateLimiter) -> float:
+    """Wait for a start from ``limiter``; returns when, on its clock, to report the answer."""
+    while True:
+        epoch = limiter.epoch
+        await asyncio.sleep(limiter.reserve())
+        # A 429 while waiting voids the start (the rate was cut, or a hold set): take another.
+        if limiter.epoch == epoch:
+            return limiter.clock()
 
 
 _backoff = wait_exponential(multiplier=0.5, max=20.0) + wait_random(0.0, 0.5)

@@ -1,20 +1,41 @@
 """Pacing requests under a per-minute limit that adapts down when the server says 429.
 
-Requests are spaced evenly (``window / rate`` seconds apart) rather than sent in bursts,
-so a server counting requests in a sliding window never sees more than the limit. A 429
-means the real limit is lower than the configured one (a trial key, a shared key): the
-rate is cut by a factor, at most once per spacing interval so that one burst of 429s
-from requests already in flight counts as one signal, and then creeps back up by a small
-step after each success (additive increase, multiplicative decrease).
+Requests are spaced evenly (``window / rate`` seconds apart, ``headroom`` of the limit)
+rather than sent in bursts, so a server counting requests in a sliding window never sees
+more than the limit. A 429 means the real limit is lower than the configured one (a
+trial key, a shared key), and the limiter adapts:
 
+- *Cut once per burst.* Requests already on their way when a cut is made answer 429 too;
+  they say nothing new. The client reports when each request was sent, and a 429 for one
+  sent before the last cut is ignored, Retry-After included.
+- *Cut to what got through.* A server that says 429 has counted its limit in its window,
+  so the requests sent in the window before the refused one and answered are the best
+  estimate of the real limit (or of this process's share of a shared key): the rate
+  becomes ``headroom`` of that count, and never more than ``headroom`` of the rate (a
+  429 always slows down). One cut lands just under the real limit, however far above it
+  the configured one was. In the first window, though, the server may still count
+  requests sent before this limiter existed (a run just restarted), which would make the
+  count too low: there, one cut leaves at least ``deepest_cut`` of the rate.
+- *Probe gently, then boldly.* Each answered request raises the rate by a step, which is
+  the rate's growth per window (a window holds ``rate`` answers): ``probe`` right after
+  a cut, doubling with every window without one, up to ``recover``. Just under a limit
+  just learned the rate creeps, so 429s stay rare; long after the last one, it climbs
+  back to the configured rate within a few windows.
+- *Retry-After holds everyone.* After a cut, no request starts before the server said it
+  may, not even one that had already been given an earlier start.
+
+A cut moves the schedule: the :attr:`~RateLimiter.epoch` changes, and a request still
+waiting for a start it reserved in an earlier epoch reserves again (the client does).
 The limiter keeps its state behind a thread lock and only returns delays, so one
 instance can pace requests from any thread and any event loop.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 import attrs
@@ -23,8 +44,13 @@ from .errors import ConfigurationError
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:
-        raise ConfigurationError(f"{attribute.name} must be positive, got {value!r}")
+    if not value > 0 or math.isinf(value):
+        raise ConfigurationError(f"{attribute.name} must be positive and finite, got {value!r}")
+
+
+def _share(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 < value <= 1:
+        raise ConfigurationError(f"{attribute.name} must be within (0, 1], got {value!r}")
 
 
 @attrs.define
@@ -33,49 +59,107 @@ class RateLimiter:
 
     per_minute: float = attrs.field(validator=_positive)
     window: float = attrs.field(default=60.0, validator=_positive)
-    #: Share of the configured rate actually used, a margin against clock jitter.
-    headroom: float = 0.97
-    decrease: float = 0.75
-    floor_share: float = 0.05
+    #: Share of the limit actually used, a margin against clock and scheduling jitter.
+    headroom: float = attrs.field(default=0.97, validator=_share)
+    #: Within the first window, one cut never leaves less than this share of the rate.
+    deepest_cut: float = attrs.field(default=0.5, validator=_share)
+    #: The rate never falls below this share of ``per_minute``.
+    floor_share: float = attrs.field(default=0.01, validator=_share)
+    #: Growth per window right after a cut; it doubles with each window without one.
+    probe: float = attrs.field(default=0.005, validator=_share)
+    #: The most the rate grows per window.
+    recover: float = attrs.field(default=0.25, validator=_share)
     clock: Callable[[], float] = time.monotonic
     _rate: float = attrs.field(init=False)
-    _next: float = attrs.field(init=False, default=0.0)
+    _next: float = attrs.field(init=False, default=float("-inf"))
+    _hold: float = attrs.field(init=False, default=float("-inf"))
+    _epoch: int = attrs.field(init=False, default=0)
     _last_cut: float = attrs.field(init=False, default=float("-inf"))
+    _first: float = attrs.field(init=False, default=float("inf"))
+    _answered: deque[float] = attrs.field(init=False, factory=deque)
     _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock)
 
     def __attrs_post_init__(self) -> None:
-        self._rate = self.per_minute * self.headroom
+        self._rate = self.ceiling
+
+    @property
+    def ceiling(self) -> float:
+        """The highest rate the limiter uses: ``headroom`` of ``per_minute``."""
+        return self.per_minute * self.headroom
 
     @property
     def rate(self) -> float:
         """The rate in force now, in requests per ``window``."""
         return self._rate
 
+    @property
+    def epoch(self) -> int:
+        """Changes at every cut; a start reserved in an earlier epoch is void."""
+        return self._epoch
+
     def _interval(self) -> float:
         return self.window / self._rate
 
     def reserve(self) -> float:
-        """Claim the next slot; returns how many seconds to wait before sending."""
+        """Claim the next start; returns how many seconds to wait before sending.
+
+        Read :attr:`epoch` before reserving: if it has changed by the time the wait is
+        over, the start is void and must be reserved again.
+        """
         with self._lock:
             now = self.clock()
-            slot = max(now, self._next)
-            self._next = slot + self._interval()
-            return slot - now
+            start = max(now, self._next, self._hold)
+            self._next = start + self._interval()
+            self._first = min(self._first, start)
+            return start - now
 
-    def succeeded(self) -> None:
-        """A request was answered: let the rate creep back towards the configured one."""
-        with self._lock:
-            ceiling = self.per_minute * self.headroom
-            if self._rate < ceiling:
-                self._rate = min(ceiling, self._rate + ceiling * 0.02)
+    def succeeded(self, started: float | None = None) -> None:
+        """A request sent at ``started`` (this limiter's clock) was answered.
 
-    def rate_limited(self, retry_after: float | None = None) -> None:
-        """The server answered 429: slow down, and send nothing before ``retry_after``."""
+        It counts towards what got through, and the rate grows back by one step.
+        """
         with self._lock:
             now = self.clock()
-            if now - self._last_cut >= self._interval():
-                floor = self.per_minute * self.floor_share
-                self._rate = max(floor, self._rate * self.decrease)
-                self._last_cut = now
+            self._answered.append(now if started is None else started)
+            windows = (now - self._last_cut) / self.window
+            step = self.recover if windows > 32 else min(self.recover, self.probe * 2**windows)
+            self._rate = min(self.ceiling, self._rate + step)
+            if len(self._answered) > 4 * self.per_minute + 16:
+                self._forget(now - 2 * self.window)
+
+    def rate_limited(
+        self, retry_after: float | None = None, *, started: float | None = None
+    ) -> None:
+        """The server answered 429 to a request sent at ``started``: slow down, and hold.
+
+        A request sent before the last cut belongs to the burst that caused it, and is
+        ignored. Without ``started``, a 429 within one interval of the last cut is.
+        Otherwise the rate is cut, and nothing starts before ``retry_after`` seconds from
+        now.
+        """
+        with self._lock:
+            now = self.clock()
+            if started is None:
+                if now - self._last_cut < self._interval():
+                    return
+            elif started < self._last_cut:
+                return
+            sent = now if started is None else started
+            learned = self.headroom * sum(
+                1 for t in self._answered if sent - self.window < t <= sent
+            )
+            lowest = self.per_minute * self.floor_share
+            if sent - self._first < self.window:
+                lowest = max(lowest, self._rate * self.deepest_cut)
+            self._rate = max(lowest, min(self._rate * self.headroom, learned))
+            self._last_cut = now
             if retry_after is not None and retry_after > 0:
-                self._next = max(self._next, now + retry_after)
+                self._hold = max(self._hold, now + retry_after)
+            # Every start handed out so far is void: restart the schedule from here.
+            self._epoch += 1
+            self._next = now + self._interval()
+            self._forget(sent - self.window)
+
+    def _forget(self, before: float) -> None:
+        """Drop the answers of requests sent at ``before`` or earlier."""
+        self._answered = deque(t for t in self._answered if t > before)
