@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "cohere_medner"
 
 LAYERS: list[set[str]] = [
     {"errors", "files", "parsing"},
-    {"types", "ratelimit", "batch_job", "finetune_state"},
+    {"types", "ratelimit", "retrying", "batch_job", "finetune_state"},
     {"corpus", "scoring", "tasks", "metrics", "extraction", "client", "finetune_types"},
     {"grounding", "training_data", "cache", "answers", "batch_api", "finetune_errors"},
     {"lexicon", "embeddings", "batch_output", "finetune_files"},

@@ -52,7 +52,6 @@ from .batch_job import (
     load_job,
 )
 from .batch_output import BatchResult, FailedRequest, assemble, read_output
-from .client import _retryable
 from .errors import (
     BatchFailedError,
     BatchHandleError,
@@ -67,6 +66,7 @@ from .errors import (
 )
 from .extraction import as_document
 from .files import PathLike
+from .retrying import is_retryable
 from .tasks import AnyTask, CombinedTask, get_tasks
 from .types import Document
 
@@ -282,7 +282,7 @@ def wait(
             misses = 0
         except (ApiError, httpx.HTTPError) as error:
             misses += 1
-            if not _retryable(error) or misses >= TRANSIENT_POLLS:
+            if not is_retryable(error) or misses >= TRANSIENT_POLLS:
                 raise library_error(error, f"batch with id {batch_id!r}") from error
         else:
             if on_status is not None:

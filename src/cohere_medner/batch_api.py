@@ -17,7 +17,7 @@ from cohere.batches import Batch as SdkBatch
 from cohere.core import ApiError
 
 from .batch_job import INPUT_DATASET_TYPE, BatchState
-from .client import _final_error, _retryable, resolve_api_key
+from .client import resolve_api_key
 from .errors import (
     BatchInputError,
     ConfigurationError,
@@ -25,6 +25,7 @@ from .errors import (
     RetriesExhaustedError,
     UnknownBatchError,
 )
+from .retrying import final_error, is_retryable
 
 Sleep = Callable[[float], None]
 TRANSIENT_POLLS: Final = 10
@@ -46,7 +47,7 @@ def library_error(error: ApiError | httpx.HTTPError, what: str) -> MedNerError:
     """The client's error for a failed call, except that a 404 means ``what`` is unknown."""
     if isinstance(error, ApiError) and error.status_code == 404:
         return UnknownBatchError(f"Cohere knows no {what} (404)")
-    return _final_error(error)
+    return final_error(error)
 
 
 class Backoff:
@@ -86,8 +87,8 @@ def upload(co: cohere.ClientV2, name: str, lines: IO[bytes], sleep: Sleep) -> st
                 request_options={"max_retries": 0},
             )
         except (ApiError, httpx.HTTPError) as error:
-            if not _retryable(error):
-                raise _final_error(error) from error
+            if not is_retryable(error):
+                raise final_error(error) from error
             last = error
             continue
         dataset_id: str | None = created.id
@@ -103,8 +104,8 @@ def await_validation(co: cohere.ClientV2, dataset_id: str, backoff: Backoff, sle
         try:
             dataset = co.datasets.get(dataset_id).dataset
         except (ApiError, httpx.HTTPError) as error:
-            if not _retryable(error):
-                raise _final_error(error) from error
+            if not is_retryable(error):
+                raise final_error(error) from error
         else:
             if dataset.validation_status == "validated":
                 return
@@ -131,8 +132,8 @@ def create(co: cohere.ClientV2, name: str, dataset_id: str, model: str, sleep: S
             ).batch
             return batch
         except (ApiError, httpx.HTTPError) as error:
-            if not _retryable(error):
-                raise _final_error(error) from error
+            if not is_retryable(error):
+                raise final_error(error) from error
             last = error
     raise _gave_up(last, f"creating batch {name}")
 
@@ -158,7 +159,7 @@ def find(co: cohere.ClientV2, name: str, dataset_id: str, pages: int = 5) -> Sdk
 def _gave_up(last: ApiError | httpx.HTTPError | None, what: str) -> MedNerError:
     if last is None:
         return RetriesExhaustedError(f"gave up {what}")
-    return _final_error(last)
+    return final_error(last)
 
 
 def forget_dataset(co: cohere.ClientV2, dataset_id: str) -> None:

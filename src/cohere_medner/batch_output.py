@@ -22,9 +22,10 @@ from cohere.core import ApiError
 
 from .answers import build_extraction
 from .batch_job import BatchJob, BatchState
-from .client import Completion, _final_error, _retryable
+from .client import Completion
 from .errors import BatchOutputError
 from .extraction import Extraction
+from .retrying import final_error, is_retryable
 from .tasks import AnyTask
 
 Sleep = Callable[[float], None]
@@ -157,7 +158,7 @@ def _parts(co: cohere.ClientV2, dataset_id: str) -> list[str]:
         dataset = co.datasets.get(dataset_id).dataset
     except (ApiError, httpx.HTTPError) as error:
         raise BatchOutputError(
-            f"cannot read output dataset {dataset_id}: {_final_error(error)}"
+            f"cannot read output dataset {dataset_id}: {final_error(error)}"
         ) from error
     links = [part.url or "" for part in dataset.dataset_parts or []]
     if not links or not all(links):
@@ -198,7 +199,7 @@ def _fetch(
                     return
                 retry_after = _retry_after(response.headers)
         except httpx.HTTPError as error:
-            if not _retryable(error):
+            if not is_retryable(error):
                 raise BatchOutputError(
                     f"cannot download {dataset_id} part {index}: {error}"
                 ) from error

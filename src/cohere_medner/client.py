@@ -25,20 +25,15 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_delay,
-    wait_exponential,
-    wait_random,
 )
 
 from .errors import (
-    AuthenticationError,
     CohereApiError,
     ConfigurationError,
-    InvalidRequestError,
     MissingApiKeyError,
-    ModelNotFoundError,
-    RetriesExhaustedError,
 )
 from .ratelimit import RateLimiter
+from .retrying import final_error, is_retryable, retry_after, retry_wait
 
 Endpoint = Literal["chat", "generate"]
 EmbedInputType = Literal["search_document", "search_query", "classification", "clustering"]
@@ -86,51 +81,6 @@ def resolve_api_key(api_key: str | None = None) -> str:
         "no Cohere API key: pass api_key=... or set CO_API_KEY (or COHERE_API_KEY) "
         "to a key from https://dashboard.cohere.com/api-keys"
     )
-
-
-def _server_message(error: ApiError) -> str:
-    body = error.body
-    if isinstance(body, Mapping):
-        for key in ("message", "detail", "error"):
-            if body.get(key):
-                return str(body[key])
-    return str(body) if body else "(no message)"
-
-
-def _retry_after(error: BaseException) -> float | None:
-    if not isinstance(error, ApiError) or not error.headers:
-        return None
-    headers = {k.lower(): v for k, v in error.headers.items()}
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            return max(0.0, float(headers[name]) * scale)
-        except (KeyError, ValueError):
-            continue
-    return None
-
-
-def _retryable(error: BaseException) -> bool:
-    if isinstance(error, ApiError):
-        status = error.status_code or 0
-        # A 2xx status reaching here means a body the SDK could not read: malformed.
-        return status == 429 or status >= 500 or status in (408, 409) or 200 <= status < 300
-    return isinstance(error, (httpx.TimeoutException, httpx.TransportError))
-
-
-def _final_error(error: BaseException) -> CohereApiError:
-    """The library's error for a failure that will not be retried (any more)."""
-    if isinstance(error, ApiError):
-        status, message = error.status_code, _server_message(error)
-        if status in (401, 403):
-            return AuthenticationError(message + " (check CO_API_KEY)", status)
-        if status == 404:
-            return ModelNotFoundError(message, status)
-        if status in (400, 422):
-            return InvalidRequestError(message, status)
-        if status is not None and 400 <= status < 500 and status not in (408, 409, 429):
-            return CohereApiError(message, status)
-        return RetriesExhaustedError(f"gave up retrying: {message}", status)
-    return RetriesExhaustedError(f"gave up retrying: {type(error).__name__}: {error}")
 
 
 class CohereClient:
@@ -257,8 +207,8 @@ class CohereClient:
                 self.usage.retries += 1
 
         retrying = AsyncRetrying(
-            retry=retry_if_exception(_retryable),
-            wait=_wait,
+            retry=retry_if_exception(is_retryable),
+            wait=retry_wait,
             stop=stop_after_delay(self.retry_budget),
             before_sleep=before_sleep,
             reraise=True,
@@ -277,7 +227,7 @@ class CohereClient:
                                 with self._usage_lock:
                                     self.usage.rate_limited += 1
                                 if limiter:
-                                    limiter.rate_limited(_retry_after(error), started=started)
+                                    limiter.rate_limited(retry_after(error), started=started)
                             raise
                     if limiter:
                         limiter.succeeded(started)
@@ -285,7 +235,7 @@ class CohereClient:
                         self.usage.input_tokens += completion.input_tokens
                         self.usage.output_tokens += completion.output_tokens
         except (ApiError, httpx.HTTPError) as error:
-            raise _final_error(error) from error
+            raise final_error(error) from error
         return completion
 
     def chat_sync(self, model: str, messages: Sequence[Message], **params: Any) -> Completion:
@@ -386,17 +336,6 @@ async def _paced(limiter: RateLimiter) -> float:
         # A 429 while waiting voids the start (the rate was cut, or a hold set): take another.
         if limiter.epoch == epoch:
             return limiter.clock()
-
-
-_backoff = wait_exponential(multiplier=0.5, max=20.0) + wait_random(0.0, 0.5)
-
-
-def _wait(state: RetryCallState) -> float:
-    error = state.outcome.exception() if state.outcome else None
-    retry_after = _retry_after(error) if error else None
-    if retry_after is not None:
-        return retry_after
-    return float(_backoff(state))
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -34,7 +34,7 @@ from cohere.core.api_error import ApiError
 from cohere.finetuning import BaseModel, FinetunedModel, Settings
 from tenacity import Retrying, retry_if_exception, stop_after_delay
 
-from .client import URL_VARIABLE, _retryable, _wait, resolve_api_key
+from .client import URL_VARIABLE, resolve_api_key
 from .errors import (
     ConfigurationError,
     DatasetRejectedError,
@@ -79,6 +79,7 @@ from .finetune_types import (
     StatusChange,
     chat_model_name,
 )
+from .retrying import is_retryable, retry_wait
 
 __all__ = [
     "CHAT_BASE_TYPE",
@@ -663,8 +664,8 @@ class Finetuner:
         """One API call: retried as safe, its failure turned into the library's error."""
         options = {"max_retries": 0}
         retrying = Retrying(
-            retry=retry_if_exception(_retryable if idempotent else throttled),
-            wait=_wait,
+            retry=retry_if_exception(is_retryable if idempotent else throttled),
+            wait=retry_wait,
             stop=stop_after_delay(self.retry_budget),
             sleep=self.polling.sleep,
             reraise=True,

@@ -15,7 +15,6 @@ from typing import Final
 import httpx
 from cohere.core.api_error import ApiError
 
-from .client import _final_error, _server_message
 from .errors import (
     BaseModelRefusedError,
     CohereApiError,
@@ -24,6 +23,7 @@ from .errors import (
     UnknownFinetuneError,
 )
 from .finetune_types import DEFAULT_BASE_MODEL, Kind
+from .retrying import final_error, server_message
 
 __all__ = ["is_retirement", "throttled", "translate"]
 
@@ -63,7 +63,7 @@ def translate(
     idempotent: bool,
 ) -> MedNerError:
     status = error.status_code if isinstance(error, ApiError) else None
-    message = _server_message(error) if isinstance(error, ApiError) else ""
+    message = server_message(error) if isinstance(error, ApiError) else ""
     # A retired feature may be named in the message, or the base model alone ("... deprecated").
     if status == 410 or (is_retirement(status, message) and _FINETUNING.search(message)):
         return FinetuningRetiredError(message, status, kept=kept)
@@ -80,7 +80,7 @@ def translate(
             )
     if is_retirement(status, message):
         return FinetuningRetiredError(message, status, kept=kept)
-    final = _final_error(error)
+    final = final_error(error)
     if not idempotent and (final.status is None or final.status >= 500 or final.status < 300):
         # A lost or unreadable answer: the create may have been carried out all the same.
         return CohereApiError(
