@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cohere_medner.corpus.bioc import parse_bioc, read_bioc, write_bioc
+from cohere_medner.corpus.bioc import parse_bioc, read_bioc
+from cohere_medner.corpus.bioc_writer import write_bioc
 from cohere_medner.corpus.stream import DocumentStream
 from cohere_medner.errors import (
     CorpusFormatError,

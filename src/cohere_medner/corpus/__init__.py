@@ -18,7 +18,8 @@ from .bc5cdr import (
     read_file,
 )
 from .bigbio import read_bigbio, write_bigbio
-from .bioc import read_bioc, write_bioc
+from .bioc import read_bioc
+from .bioc_writer import write_bioc
 from .detect import FORMATS, Format, detect_format
 from .pubtator import read_pubtator, write_pubtator
 from .stream import DocumentStream

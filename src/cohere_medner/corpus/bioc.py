@@ -1,4 +1,4 @@
-"""The BioC XML form of BC5CDR: reading it as a stream, and writing it as the corpus does.
+"""The BioC XML form of BC5CDR, read as a stream (writing it is ``bioc_writer``).
 
 A ``<document>`` holds an ``<id>``, a title passage at offset 0 and an abstract passage at
 ``len(title) + 1``; annotation locations are document-level, as in PubTator. A composite
@@ -13,25 +13,24 @@ declarations and external entities, so a file can neither expand entities withou
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import IO, Final, NoReturn
 from xml.parsers import expat
 
 from ..errors import CorpusFormatError, OffsetMismatchError, UnknownEntityTypeError
-from ..files import PathLike, atomic_write, open_binary
+from ..files import PathLike, open_binary
 from ..types import ENTITY_TYPES, Document, Mention, Relation
 from .stream import DocumentStream
 
 NO_ID: Final = "-1"
 MESH: Final = "MESH"
-_TYPE: Final = "type"
-_ROLE: Final = "CompositeRole"
-_SCORE: Final = "score"
-_COMPOSITE: Final = "CompositeMention"
-_INDIVIDUAL: Final = "IndividualMention"
+TYPE_KEY: Final = "type"
+ROLE_KEY: Final = "CompositeRole"
+SCORE_KEY: Final = "score"
+COMPOSITE: Final = "CompositeMention"
+INDIVIDUAL: Final = "IndividualMention"
 # Infon keys that never name an identifier namespace.
-_NOT_IDS: Final = frozenset({_TYPE, _ROLE, _SCORE})
+NOT_IDS: Final = frozenset({TYPE_KEY, ROLE_KEY, SCORE_KEY})
 _CHUNK: Final = 1 << 16
 
 # How many characters XML escaping adds to each character of a title; see _abstract_offsets.
@@ -283,7 +282,7 @@ def _build(raw: _Document, source: str) -> Document:
             _annotation_error(annotation, source, where, "has no <text>")
         if not annotation.locations:
             _annotation_error(annotation, source, where, "has no <location>")
-        if role == _INDIVIDUAL:
+        if role == INDIVIDUAL:
             # Parts keep only their text: the corpus's own part locations are sometimes a
             # character off, so they serve only to find the composite the part belongs to.
             individuals.append((len(mentions), annotation, type_))
@@ -305,7 +304,7 @@ def _build(raw: _Document, source: str) -> Document:
                 f"{where}, annotation {annotation.id}: {annotation.text!r} at {offset}..{end} "
                 f"does not match the document text there ({text[offset:end]!r})",
             )
-        if role == _COMPOSITE:
+        if role == COMPOSITE:
             composites.append((len(mentions), annotation, type_, offset, end))
             composite_infons.append((ids, score))
             mentions.append(None)  # built below, once its parts are known
@@ -326,7 +325,7 @@ def _build(raw: _Document, source: str) -> Document:
 
 
 def _passages(raw: _Document, source: str, where: str) -> tuple[str, str]:
-    types = [_infon(passage.infons, _TYPE) for passage in raw.passages]
+    types = [_infon(passage.infons, TYPE_KEY) for passage in raw.passages]
     if types != ["title", "abstract"]:
         raise CorpusFormatError(
             source,
@@ -393,11 +392,11 @@ def _annotation_infons(
     score: float | None = None
     ids: list[str] = []
     for key, value in annotation.infons:
-        if key == _TYPE:
+        if key == TYPE_KEY:
             type_ = value
-        elif key == _ROLE:
+        elif key == ROLE_KEY:
             role = value
-        elif key == _SCORE:
+        elif key == SCORE_KEY:
             score = _score(value, source, annotation.line, where)
         else:
             ids.extend(_ids(key, value, source, annotation.line, where))
@@ -410,12 +409,12 @@ def _annotation_infons(
             f"{where}, annotation {annotation.id}: entity type {type_!r}; "
             f"expected one of {', '.join(ENTITY_TYPES)}",
         )
-    if role not in (None, _COMPOSITE, _INDIVIDUAL):
+    if role not in (None, COMPOSITE, INDIVIDUAL):
         _annotation_error(
             annotation,
             source,
             where,
-            f"has CompositeRole {role!r}; expected {_COMPOSITE} or {_INDIVIDUAL}",
+            f"has CompositeRole {role!r}; expected {COMPOSITE} or {INDIVIDUAL}",
         )
     return type_, role, tuple(ids), score
 
@@ -462,8 +461,8 @@ def _assign_parts(
                 annotation,
                 source,
                 where,
-                f"is an {_INDIVIDUAL} at {annotation.locations} that lies in no "
-                f"{type_} {_COMPOSITE}; expected it inside its composite's span",
+                f"is an {INDIVIDUAL} at {annotation.locations} that lies in no "
+                f"{type_} {COMPOSITE}; expected it inside its composite's span",
             )
         before = [index for index in holders if index < position]
         owner = before[-1] if before else holders[0]
@@ -482,272 +481,10 @@ def _relation(relation: _Relation, source: str, where: str) -> Relation:
             f"{where}, relation {relation.id} has no {', '.join(missing)} infon; expected "
             "infons relation, Chemical and Disease",
         )
-    score = values.get(_SCORE)
+    score = values.get(SCORE_KEY)
     return Relation(
         values["Chemical"],
         values["Disease"],
         values["relation"],
         None if score is None else _score(score, source, relation.line, where),
     )
-
-
-# Writing ------------------------------------------------------------------------------
-
-_HEADER: Final = (
-    "<?xml version='1.0' encoding='UTF-8'?><!DOCTYPE collection SYSTEM 'BioC.dtd'>\n"
-    "<collection>\n<source>PubTator</source>\n<date>0/0/0</date>\n<key>PubTator.key</key>\n"
-)
-# Characters XML 1.0 cannot carry at all, even as character references.
-_NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_TEXT_ESCAPES: Final = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;", "\r": "&#13;"}
-)
-# In attributes, XML turns tabs and newlines into spaces unless they are references.
-_ATTRIBUTE_ESCAPES: Final = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "'": "&apos;",
-        "\r": "&#13;",
-        "\n": "&#10;",
-        "\t": "&#9;",
-    }
-)
-
-
-def write_bioc(documents: Iterable[Document], path: PathLike) -> None:
-    """Write documents as a BioC XML collection laid out like the official BC5CDR files.
-
-    Each mention goes into the passage where it starts, so mentions of the title come
-    first when read back. A composite mention is written with one IndividualMention per
-    part, located by finding the part's words in the composite's text.
-    """
-    source = str(path)
-    with atomic_write(path) as out:
-        out.write(_HEADER)
-        for document in documents:
-            out.write("".join(_document_xml(document, source)))
-        out.write("</collection>\n\n")
-
-
-def _document_xml(document: Document, source: str) -> list[str]:
-    where = f"document {document.pmid}"
-    if not document.pmid:
-        raise CorpusFormatError(source, None, "a document has an empty PMID; BioC needs an <id>")
-    abstract_start = document.abstract_start
-    title_mentions = [m for m in document.mentions if m.start < abstract_start]
-    abstract_mentions = [m for m in document.mentions if m.start >= abstract_start]
-    out = [f"<document>\n<id>{_text(document.pmid, source, where)}</id>\n"]
-    counter = [0]
-    for kind, offset, text, mentions in (
-        ("title", 0, document.title, title_mentions),
-        ("abstract", abstract_start, document.abstract, abstract_mentions),
-    ):
-        out.append(
-            f'<passage>\n<infon key="type">{kind}</infon>\n<offset>{offset}</offset>\n'
-            f"<text>{_text(text, source, where)}</text>\n"
-        )
-        for mention in mentions:
-            _mention_xml(mention, counter, out, source, where)
-        out.append("</passage>\n")
-    for number, relation in enumerate(document.relations):
-        out.append(
-            f"<relation id='R{number}'>\n"
-            f'<infon key="relation">{_text(relation.type, source, where)}</infon>\n'
-            f'<infon key="Chemical">{_text(relation.chemical, source, where)}</infon>\n'
-            f'<infon key="Disease">{_text(relation.disease, source, where)}</infon>\n'
-        )
-        if relation.score is not None:
-            out.append(f'<infon key="score">{relation.score!r}</infon>\n')
-        out.append("</relation>\n")
-    out.append("</document>\n")
-    return out
-
-
-def _mention_xml(
-    mention: Mention, counter: list[int], out: list[str], source: str, where: str
-) -> None:
-    if mention.type not in ENTITY_TYPES:
-        raise UnknownEntityTypeError(
-            source,
-            where,
-            f"mention {mention.text!r} has entity type {mention.type!r}; "
-            f"expected one of {', '.join(ENTITY_TYPES)}",
-        )
-    role = _COMPOSITE if mention.parts else None
-    _annotation_xml(
-        counter,
-        out,
-        mention.type,
-        role,
-        mention.ids,
-        mention.score,
-        [(mention.start, mention.end - mention.start)],
-        mention.text,
-        source,
-        where,
-    )
-    part_ids: list[tuple[str, ...]] = (
-        [(id,) if id != NO_ID else () for id in mention.ids]
-        if len(mention.ids) == len(mention.parts)
-        else []
-    )
-    for number, part in enumerate(mention.parts):
-        locations = _locate(part, mention, source, where)
-        ids = part_ids[number] if part_ids else ()
-        _annotation_xml(
-            counter, out, mention.type, _INDIVIDUAL, ids, None, locations, part, source, where
-        )
-
-
-def _annotation_xml(
-    counter: list[int],
-    out: list[str],
-    type_: str,
-    role: str | None,
-    ids: tuple[str, ...],
-    score: float | None,
-    locations: list[tuple[int, int]],
-    text: str,
-    source: str,
-    where: str,
-) -> None:
-    out.append(f"<annotation id='{counter[0]}'>\n<infon key=\"type\">{type_}</infon>\n")
-    counter[0] += 1
-    if role is not None:
-        out.append(f'<infon key="{_ROLE}">{role}</infon>\n')
-    key, value = _id_infon(ids, source, where)
-    out.append(
-        f'<infon key="{_attribute(key, source, where)}">{_text(value, source, where)}</infon>\n'
-    )
-    if score is not None:
-        out.append(f'<infon key="score">{score!r}</infon>\n')
-    for offset, length in locations:
-        out.append(f"<location offset='{offset}' length='{length}' />\n")
-    out.append(f"<text>{_text(text, source, where)}</text>\n</annotation>\n")
-
-
-def _id_infon(ids: tuple[str, ...], source: str, where: str) -> tuple[str, str]:
-    """The one infon that reads back as ``ids``: MESH, or a namespace all ids share.
-
-    ``-1`` may stand among other ids (a composite part without a concept), but not alone:
-    alone it is how the corpus writes "no id", which reads back as ``()``.
-    """
-    if not ids:
-        return MESH, NO_ID
-    for id in ids:
-        if not id or "|" in id or ids == (NO_ID,):
-            raise CorpusFormatError(
-                source,
-                where,
-                f"identifiers {ids!r} cannot be written: expected non-empty identifiers "
-                f"without '|', and () rather than ({NO_ID!r},) for none",
-            )
-    prefixes = {id.partition(":")[0] for id in ids}
-    if len(prefixes) == 1 and all(":" in id for id in ids):
-        (key,) = prefixes
-        values = [id.partition(":")[2] for id in ids]
-        if key not in _NOT_IDS and key != MESH and all(v and v != NO_ID for v in values):
-            return key, "|".join(values)
-    return MESH, "|".join(ids)
-
-
-def _locate(part: str, mention: Mention, source: str, where: str) -> list[tuple[int, int]]:
-    """Document-level locations of ``part``'s words inside the composite ``mention``.
-
-    Each word goes to one of its occurrences (whole words where there are any), in order,
-    so that as few locations as possible are needed; words that meet across nothing but
-    white space share one location. Ties go to later occurrences, which keeps a part's
-    own words together as the corpus does ("thrombosis of" + "the venous sinus" within
-    "thrombosis of the ICA and the venous sinus").
-    """
-    text = mention.text
-    words = part.split()
-    if not words:
-        raise CorpusFormatError(source, where, f"composite mention {text!r} has an empty part")
-    # best[k]: for the current word at its k-th occurrence, the fewest locations needed so
-    # far and the chosen starts, latest word first (negated, so that min() prefers later).
-    previous: list[tuple[tuple[int, ...], int, int]] = []  # (key, start, end) per occurrence
-    paths: list[list[int]] = []
-    for number, word in enumerate(words):
-        occurrences = _occurrences(text, word)
-        if not occurrences:
-            raise CorpusFormatError(
-                source,
-                where,
-                f"part {part!r} of composite mention {text!r}: the word {word!r} is not "
-                "in the composite's text, so its location cannot be written",
-            )
-        current: list[tuple[tuple[int, ...], int, int]] = []
-        current_paths: list[list[int]] = []
-        for start in occurrences:
-            end = start + len(word)
-            if number == 0:
-                current.append(((1, -start), start, end))
-                current_paths.append([start])
-                continue
-            options = [
-                ((key[0] + (0 if not text[p_end:start].strip() else 1), -start, *key[1:]), i)
-                for i, (key, _, p_end) in enumerate(previous)
-                if p_end <= start
-            ]
-            if options:
-                key, i = min(options)
-                current.append((key, start, end))
-                current_paths.append([*paths[i], start])
-        if not current:
-            raise CorpusFormatError(
-                source,
-                where,
-                f"part {part!r} of composite mention {text!r}: its words do not occur in "
-                "this order in the composite's text, so its locations cannot be written",
-            )
-        previous, paths = current, current_paths
-    best = min(range(len(previous)), key=lambda i: previous[i][0])
-    spans: list[tuple[int, int]] = []
-    for word, start in zip(words, paths[best], strict=True):
-        end = start + len(word)
-        if spans and not text[spans[-1][1] : start].strip():
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((start, end))
-    return [(mention.start + start, end - start) for start, end in spans]
-
-
-def _occurrences(text: str, word: str) -> list[int]:
-    """Starts of ``word`` in ``text``: its whole-word occurrences, else any occurrence."""
-    found = []
-    index = text.find(word)
-    while index >= 0:
-        found.append(index)
-        index = text.find(word, index + 1)
-    whole = [
-        index
-        for index in found
-        if (index == 0 or not text[index - 1].isalnum())
-        and (index + len(word) == len(text) or not text[index + len(word)].isalnum())
-    ]
-    return whole or found
-
-
-def _text(value: str, source: str, where: str) -> str:
-    _check_xml_characters(value, source, where)
-    return value.translate(_TEXT_ESCAPES)
-
-
-def _attribute(value: str, source: str, where: str) -> str:
-    _check_xml_characters(value, source, where)
-    return value.translate(_ATTRIBUTE_ESCAPES)
-
-
-def _check_xml_characters(value: str, source: str, where: str) -> None:
-    bad = _NOT_XML.search(value)
-    if bad:
-        raise CorpusFormatError(
-            source,
-            where,
-            f"character {bad.group()!r} at {bad.start()} of {value[:40]!r} cannot be "
-            "written in XML",
-        )
