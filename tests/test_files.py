@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cohere_medner.files import atomic_write, open_text
+from cohere_medner.files import atomic_write, checked_format, open_text
 
 
 def test_atomic_write_replaces_only_on_success(tmp_path: Path) -> None:
@@ -43,3 +43,18 @@ def test_written_files_get_the_usual_mode(tmp_path: Path) -> None:
         assert existing.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([1, 2], "x.json: not a cohere-medner thing file"),
+        ({"format": "other"}, "not a cohere-medner thing file"),
+        ({"format": "cohere-medner thing", "version": 2}, "version 2; this cohere-medner reads"),
+    ],
+)
+def test_checked_format_names_the_file_and_what_is_wrong(data: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        checked_format(data, "cohere-medner thing", 1, "x.json", ValueError)
+    good = {"format": "cohere-medner thing", "version": 1, "x": 0}
+    assert checked_format(good, "cohere-medner thing", 1, "x.json", ValueError) is good

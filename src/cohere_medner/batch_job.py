@@ -18,7 +18,7 @@ import attrs
 from cohere.batches import Batch as SdkBatch
 
 from .errors import BatchHandleError
-from .files import PathLike, atomic_write
+from .files import PathLike, atomic_write, checked_format
 
 INPUT_DATASET_TYPE: Final = "batch-chat-v2-input"
 CUSTOM_ID_MAX: Final = 64
@@ -102,8 +102,7 @@ class BatchJob:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> BatchJob:
-        if data.get("format") != HANDLE_FORMAT or data.get("version") != HANDLE_VERSION:
-            raise ValueError(f"not a version {HANDLE_VERSION} {HANDLE_FORMAT} handle")
+        checked_format(data, HANDLE_FORMAT, HANDLE_VERSION, "batch handle", ValueError)
         fields = {f.name for f in attrs.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in fields})
 

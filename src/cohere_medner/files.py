@@ -7,11 +7,30 @@ import gzip
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 PathLike = str | os.PathLike[str]
+
+
+def checked_format(
+    data: object, kind: str, version: int, source: str, error: Callable[[str], Exception]
+) -> dict[str, Any]:
+    """A decoded cohere-medner JSON file, once it says it is ``kind`` at ``version``.
+
+    Every file the library writes for itself to read back (lexicons, saved runs, batch
+    handles, fine-tuning state) starts ``{"format": kind, "version": N, ...}``; anything
+    else raises ``error`` with a message naming ``source``.
+    """
+    if not isinstance(data, dict) or data.get("format") != kind:
+        raise error(f"{source}: not a {kind} file")
+    if data.get("version") != version:
+        raise error(
+            f"{source}: {kind} version {data.get('version')!r}; "
+            f"this cohere-medner reads version {version}"
+        )
+    return data
 
 
 def open_binary(path: PathLike) -> IO[bytes]:

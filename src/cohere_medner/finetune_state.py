@@ -33,7 +33,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from .errors import FinetuneStateError
-from .files import PathLike, atomic_write
+from .files import PathLike, atomic_write, checked_format
 
 __all__ = [
     "STATE_FORMAT",
@@ -186,13 +186,7 @@ class FinetuneState:
             raise FinetuneStateError(
                 f"{self.path} is not JSON ({error}); it is not a cohere-medner state file"
             ) from None
-        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-            raise FinetuneStateError(f"{self.path} is not a cohere-medner fine-tuning state file")
-        if data.get("version") != STATE_VERSION:
-            raise FinetuneStateError(
-                f"{self.path} has state version {data.get('version')!r}; "
-                f"this cohere-medner reads version {STATE_VERSION}"
-            )
+        data = checked_format(data, STATE_FORMAT, STATE_VERSION, str(self.path), FinetuneStateError)
         for section in ("datasets", "jobs"):
             if not isinstance(data.get(section, {}), dict):
                 raise FinetuneStateError(f"{self.path}: {section!r} is not an object")

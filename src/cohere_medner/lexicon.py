@@ -25,7 +25,7 @@ import attrs
 
 from .corpus import normalize_split
 from .errors import ForbiddenSplitError, LexiconFormatError
-from .files import PathLike, atomic_write, open_text
+from .files import PathLike, atomic_write, checked_format, open_text
 from .grounding import (
     NameIndex,
     name_key,
@@ -205,13 +205,7 @@ class Lexicon:
                 data = json.load(stream)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise LexiconFormatError(f"{source}: not a JSON lexicon file ({error})") from None
-        if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            raise LexiconFormatError(f"{source}: not a cohere-medner lexicon file")
-        if data.get("version") != _VERSION:
-            raise LexiconFormatError(
-                f"{source}: lexicon format version {data.get('version')!r}, "
-                f"this library reads version {_VERSION}"
-            )
+        data = checked_format(data, _FORMAT, _VERSION, source, LexiconFormatError)
         try:
             entries = [_read_entry(item) for item in data["entries"]]
             return cls(entries, [str(s) for s in data["splits"]], map(str, data["pmids"]))

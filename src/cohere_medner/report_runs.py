@@ -22,7 +22,7 @@ import attrs
 from .errors import SavedRunError, SavedRunNotFoundError
 from .evaluation import EvaluationRun
 from .extraction import Extraction, read_extractions, write_extractions
-from .files import PathLike, atomic_write
+from .files import PathLike, atomic_write, checked_format
 from .metrics import Comparison, ListScores
 from .parsing import Triple
 from .prediction import Prediction
@@ -176,13 +176,7 @@ class SavedRun:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], extractions: Iterable[Extraction] = ()) -> SavedRun:
-        if data.get("format") != _FORMAT:
-            raise SavedRunError(f"not a saved cohere-medner run (format {data.get('format')!r})")
-        if data.get("version") != _VERSION:
-            raise SavedRunError(
-                f"saved run version {data.get('version')!r}; this cohere-medner reads version "
-                f"{_VERSION} (save the run again with this version)"
-            )
+        checked_format(data, _FORMAT, _VERSION, "saved run", SavedRunError)
         return cls(
             model=str(data["model"]),
             label=str(data.get("label") or data["model"]),
