@@ -381,6 +381,17 @@ def test_latency_delays_each_answer() -> None:
         assert time.monotonic() - started >= 0.1
 
 
+def test_a_rate_limited_request_is_turned_away_at_once() -> None:
+    # Its Retry-After must count from when the client reads it, not a latency earlier.
+    with FakeCohere(latency=2.0, rate_limit=1, rate_window=60.0) as server:
+        co = cohere.ClientV2(api_key="k", base_url=server.url)
+        co.chat(model=MODEL, messages=user("first"), request_options=NO_RETRY)
+        started = time.monotonic()
+        with pytest.raises(cohere.TooManyRequestsError):
+            co.chat(model=MODEL, messages=user("second"), request_options=NO_RETRY)
+        assert time.monotonic() - started < 1.5
+
+
 def test_counters_log_and_reset(server: FakeCohere, co: cohere.ClientV2) -> None:
     server.inject(Fault.SERVICE_UNAVAILABLE)
     with pytest.raises(cohere.ServiceUnavailableError):

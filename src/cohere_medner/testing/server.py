@@ -92,7 +92,8 @@ class FakeCohere:
     whitespace-separated words, as is usage) get a 400. ``rate_limit`` admits that many
     requests per ``rate_window`` seconds for each key and endpoint (a sliding-window log),
     answering others with 429 and ``Retry-After``. ``latency`` (seconds, or a
-    ``(min, max)`` range) delays every answer. Faults come from :meth:`inject` (first)
+    ``(min, max)`` range) delays every answer but the rate limiter's 429s, which a real
+    gateway sends at once. Faults come from :meth:`inject` (first)
     and from a random plan: ``fault_rate`` of requests fail with one of ``fault_kinds``,
     reproducibly from ``seed``, never more than ``max_consecutive_faults`` times in a row
     for an identical request; its 429s ask to wait ``retry_after`` seconds and its slow
@@ -432,7 +433,10 @@ class FakeCohere:
             reply, outcome = self._process(route, request, json_error, headers)
             if fault is not None:  # a slow answer: right, only late
                 outcome = fault.kind
-        self._stopping.wait(self._draw_latency())
+        if outcome is not Outcome.THROTTLED:
+            # A rate-limited request is turned away at the door, as a real gateway does,
+            # so its Retry-After counts from the moment the client reads it.
+            self._stopping.wait(self._draw_latency())
         if self._stopping.is_set():
             return self._sent(request, None, outcome)
         return self._sent(request, reply, outcome)
