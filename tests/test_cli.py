@@ -159,6 +159,8 @@ def test_extract_writes_jsonl_and_reports_failures(
     assert code == 1 and ".jsonl" in err
     code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.txt"), "--text", "Aspirin.")
     assert code == 1 and "numeric PMIDs" in err
+    code, _, err = run(capsys, *argv, "--text", "Aspirin.", "--split", "test")
+    assert code == 1 and "not both" in err
 
 
 def test_prepare_writes_the_same_file_from_every_corpus_form(

@@ -289,6 +289,8 @@ def _extract(args: argparse.Namespace) -> int:
             f"{args.output}: write extractions to .jsonl (one JSON object per document), "
             "or predicted mentions and CID pairs to .PubTator (or .txt) for the evaluator"
         )
+    if args.text is not None and (args.data is not None or args.split is not None):
+        raise ConfigurationError("give --text or --data/--split, not both")
     if output == "pubtator" and args.text is not None:
         raise ConfigurationError(
             "PubTator identifies documents by numeric PMIDs; write --text extractions to .jsonl"
@@ -512,8 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--poll-interval", type=float, default=10.0, help="first wait between batch checks (s)"
     )
-    source = extract.add_mutually_exclusive_group()
-    source.add_argument("--text", help="one text to extract from, instead of --data")
+    extract.add_argument("--text", help="one text to extract from, instead of --data")
     _add_data(extract)
     extract.add_argument("--output", required=True, type=Path, help="extractions, .jsonl")
     extract.set_defaults(run=_extract)
