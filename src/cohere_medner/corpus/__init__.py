@@ -8,12 +8,10 @@ from ..errors import UnknownFormatError
 from ..files import PathLike
 from ..types import Document
 from .bc5cdr import (
-    SPLITS,
     load_bc5cdr,
     load_corpus,
     load_sample,
     load_splits,
-    normalize_split,
     official_path,
     read_file,
 )
@@ -22,6 +20,7 @@ from .bioc import read_bioc
 from .bioc_writer import write_bioc
 from .detect import FORMATS, Format, detect_format
 from .pubtator import read_pubtator, write_pubtator
+from .splits import SPLITS, normalize_split
 from .stream import DocumentStream
 
 

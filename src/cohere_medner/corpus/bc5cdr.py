@@ -14,17 +14,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Final
 
-from ..errors import CorpusError, CorpusNotFoundError, UnknownSplitError
+from ..errors import CorpusError, CorpusNotFoundError
 from ..files import PathLike
 from ..types import Document
 from .bigbio import read_bigbio
 from .bioc import read_bioc
 from .detect import FORMATS, Format, detect_format
 from .pubtator import read_pubtator
+from .splits import SPLITS, normalize_split
 from .stream import DocumentStream
 
-SPLITS: Final = ("train", "validation", "test")
-_ALIASES: Final = {"training": "train", "dev": "validation", "development": "validation"}
 _OFFICIAL_STEMS: Final = {
     "train": "CDR_TrainingSet",
     "validation": "CDR_DevelopmentSet",
@@ -38,17 +37,6 @@ _SUFFIXES: Final[dict[Format, str]] = {
 JSON_NAME: Final = "bc5cdr.json"
 SAMPLE_NAME: Final = "CDR_sample.gold.PubTator.gz"
 _SAMPLE_SPLITS: Final = {"train": (0, 30), "validation": (30, 40), "test": (40, 50)}
-
-
-def normalize_split(split: str) -> str:
-    """The canonical split name (``train``, ``validation``, ``test``); aliases accepted."""
-    name = _ALIASES.get(split.strip().lower(), split.strip().lower())
-    if name not in SPLITS:
-        raise UnknownSplitError(
-            f"unknown split {split!r}; expected one of {', '.join(SPLITS)} "
-            "(or 'dev'/'development' for validation)"
-        )
-    return name
 
 
 def official_path(data_dir: PathLike, split: str, format: Format) -> Path:

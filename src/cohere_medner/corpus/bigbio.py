@@ -35,9 +35,9 @@ from ..errors import (
 )
 from ..files import PathLike, atomic_write, open_text
 from ..types import ENTITY_TYPES, Document, Mention, Relation
+from .splits import SPLITS
 from .stream import DocumentStream
 
-SPLITS: Final = ("train", "validation", "test")
 SPLIT_KEY: Final = "dataset_type"
 MESH: Final = "MESH"
 
@@ -105,6 +105,7 @@ def write_bigbio(
 
 
 def _check_split(split: str) -> str:
+    # The file's own labels, exactly: no aliases, since they are written back as given.
     if split not in SPLITS:
         raise UnknownSplitError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
     return split
