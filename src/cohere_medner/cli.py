@@ -238,16 +238,15 @@ def _documents(args: argparse.Namespace) -> list[Document]:
     return list(documents)
 
 
-def _report_failures(extractions: Sequence[Extraction]) -> int:
+_RETRY_ADVICE = "run the same command again to retry them (answers already received are cached)"
+
+
+def _report_failures(extractions: Sequence[Extraction], advice: str = _RETRY_ADVICE) -> int:
     failed = [e for e in extractions if not e.ok]
     for extraction in failed:
         print(f"failed: document {extraction.document}: {extraction.error}", file=sys.stderr)
     if failed:
-        print(
-            f"{len(failed)} of {len(extractions)} documents failed; run the same command "
-            "again to retry them (answers already received are cached)",
-            file=sys.stderr,
-        )
+        print(f"{len(failed)} of {len(extractions)} documents failed; {advice}", file=sys.stderr)
     return 3 if failed else 0
 
 
@@ -265,10 +264,9 @@ def _write_batch(collect: Callable[[], BatchResult], output: Path) -> int:
         write_extractions(error.result.extractions, output)  # what could be kept
         raise
     write_extractions(result.extractions, output)
-    failed = [e for e in result.extractions if not e.ok]
-    for extraction in failed:
-        print(f"failed: document {extraction.document}: {extraction.error}", file=sys.stderr)
-    return 3 if failed else 0
+    return _report_failures(
+        result.extractions, "extract them again without --batch, or in a new batch"
+    )
 
 
 def _extract(args: argparse.Namespace) -> int:
