@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bigbio_records import MYOCLONIC_SEIZURES, RENAL_AND_HEPATIC_FAILURE, write_json
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 
@@ -39,3 +41,18 @@ def eval_sample_dir() -> Path:
             "(set COHERE_MEDNER_EVAL_SAMPLE_DIR to the directory holding CDR_sample.*)"
         )
     return EVAL_SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def bc5cdr_json(bc5cdr_dir: Path) -> Path:
+    """The tutorial's ``bc5cdr.json`` beside the official files; skipped where it is absent."""
+    path = bc5cdr_dir / "bc5cdr.json"
+    if not path.is_file():
+        pytest.skip(f"the tutorial's bc5cdr.json is not at {path}")
+    return path
+
+
+@pytest.fixture
+def bigbio_file(tmp_path: Path) -> Path:
+    """A ``bc5cdr.json`` holding two of the corpus' documents, one train, one validation."""
+    return write_json(tmp_path / "bc5cdr.json", [RENAL_AND_HEPATIC_FAILURE, MYOCLONIC_SEIZURES])

@@ -81,14 +81,6 @@ def tutorial_lines(data: list[dict[str, Any]], split: str, kind: str, what: str)
 
 
 @pytest.fixture(scope="module")
-def bc5cdr_json(bc5cdr_dir: Path) -> Path:
-    path = bc5cdr_dir / "bc5cdr.json"
-    if not path.is_file():
-        pytest.skip(f"the tutorial's corpus file is not at {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
 def tutorial_data(bc5cdr_json: Path) -> list[dict[str, Any]]:
     """bc5cdr.json as the tutorial loads it: ``json.load``."""
     with bc5cdr_json.open(encoding="utf-8") as stream:

@@ -15,7 +15,8 @@ from .bc5cdr import (
     official_path,
     read_file,
 )
-from .bigbio import read_bigbio, write_bigbio
+from .bigbio import read_bigbio
+from .bigbio_writer import write_bigbio
 from .bioc import read_bioc
 from .bioc_writer import write_bioc
 from .detect import FORMATS, Format, detect_format
