@@ -10,7 +10,6 @@ from cohere_medner.corpus import (
     load_corpus,
     load_sample,
     load_splits,
-    normalize_split,
     read_file,
 )
 from cohere_medner.errors import CorpusError, CorpusNotFoundError, UnknownSplitError
@@ -27,11 +26,6 @@ def test_bundled_sample_splits_partition_it_in_file_order() -> None:
     assert [len(p) for p in parts] == [30, 10, 10]
     assert parts[0] + parts[1] + parts[2] == sample
     assert load_bc5cdr("dev").to_list() == parts[1]
-
-
-@pytest.mark.parametrize(("alias", "name"), [("Train", "train"), ("development", "validation")])
-def test_split_aliases(alias: str, name: str) -> None:
-    assert normalize_split(alias) == name
 
 
 def test_unknown_split_lists_the_valid_ones() -> None:

@@ -92,10 +92,6 @@ def test_documents_on_one_side_only_count_as_misses_or_false_alarms() -> None:
     assert score([one], [two], "mention", "Disease") == Score(0, 1, 1)
 
 
-def test_zero_over_zero_is_zero() -> None:
-    assert (Score(0, 0, 0).precision, Score(0, 0, 0).recall, Score(0, 0, 0).f1) == (0, 0, 0)
-
-
 def test_unknown_level_or_type() -> None:
     with pytest.raises(ValueError, match="unknown level"):
         score([], [], "token")  # type: ignore[arg-type]
