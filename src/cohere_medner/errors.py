@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 
 class MedNerError(Exception):
     """Base class of every error cohere-medner raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as it stands (message and attributes) rather than by calling __init__
+        # again, which most subclasses give other arguments: an error raised in a worker
+        # process reaches the parent whole (multiprocessing, concurrent.futures).
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(
+    cls: type[MedNerError], args: tuple[Any, ...], state: dict[str, Any]
+) -> MedNerError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 # Corpora ------------------------------------------------------------------------------
