@@ -359,15 +359,6 @@ def test_the_handle_is_saved_under_the_id_and_where_asked_and_holds_no_key(
     assert sorted(p.name for p in handles.iterdir()) == [saved.name]  # no temporary files
 
 
-def test_a_damaged_handle_is_named(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.json"
-    bad.write_text('{"format": "something else"}')
-    with pytest.raises(BatchHandleError, match=r"bad\.json: not a readable batch handle"):
-        batch.load_job(bad)
-    with pytest.raises(BatchHandleError, match="neither a file nor a batch id"):
-        batch.load_job(tmp_path / "missing.json")
-
-
 COLLECT = """
 import sys
 from cohere_medner.batch import collect

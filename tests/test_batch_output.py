@@ -12,8 +12,6 @@ from typing import Any
 import cohere
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from cohere_medner import batch
 from cohere_medner.batch import BatchJob, BatchState
@@ -34,34 +32,6 @@ MODEL = "command-r-08-2024"
 KEY = "test-key"
 DOCUMENTS = load_sample().to_list()[:6]
 UNITS = get_tasks("diseases,chemicals")
-
-
-# Custom ids -------------------------------------------------------------------------------------
-
-task_names = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_éß", min_size=1, max_size=80)
-
-
-@given(
-    st.lists(st.text(max_size=120), min_size=1, max_size=30),
-    st.lists(task_names, min_size=1, max_size=4, unique=True),
-)
-def test_custom_ids_fit_every_batch_api_and_map_back(
-    documents: list[str], units: list[str]
-) -> None:
-    job = BatchJob("b", "d", "n", MODEL, None, "per-task", units, units, documents)
-    ids = job.custom_ids()
-    if len(ids) < len(documents) * len(units):
-        return  # clashing (cut-off) task names: submit refuses them (test_batch.py)
-    for line_id, (position, unit) in ids.items():
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", line_id)
-        assert line_id.startswith(f"{position}-")
-        assert batch.custom_id(position, unit, documents[position]) == line_id
-
-
-def test_a_pmid_and_task_name_are_readable_in_the_id() -> None:
-    assert batch.custom_id(12, "diseases", "6794356") == "12-diseases-6794356"
-    assert batch.custom_id(3, "chemicals", "doc 7/\u03b1") == "3-chemicals-doc_7__"
-    assert len(batch.custom_id(10**8, "relations", "x" * 200)) == 64
 
 
 # Records into Extractions -------------------------------------------------------------------------
