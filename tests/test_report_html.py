@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cohere_medner.report import Mark, as_saved, html_report, marked_text, write_report
 from cohere_medner.report_html import _CSS
 from cohere_medner.report_runs import STATUSES, Status
-from test_report import FAILED_ERROR, FAILED_PMID, UNGROUNDED, cohere_run, lexicon_run
+from evaluation_runs import FAILED_ERROR, FAILED_PMID, UNGROUNDED, cohere_run, lexicon_run
 
 MARK = re.compile(r'<mark class="([^"]*)" title="([^"]*)">(.*?)</mark>', re.S)
 
