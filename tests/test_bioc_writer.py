@@ -141,7 +141,7 @@ def documents(draw: st.DrawFn) -> Document:
     )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(documents(), max_size=4))
 def test_round_trip(generated: list[Document]) -> None:
     # Mentions go into the passage where they start, so the title's come back first.

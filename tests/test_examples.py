@@ -120,9 +120,7 @@ def test_ties_go_to_the_lower_pmid_whatever_the_pool_order(
         assert [d.pmid for d in knn.choose(query)] == ["20", "9"]  # "9" < "20" < "30"
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.permutations(TRAIN[:12]), st.integers(1, 4))
 def test_a_choice_never_depends_on_the_pool_order(
     server: FakeCohere, tmp_path: Path, pool: list[Document], k: int

@@ -158,7 +158,7 @@ def test_rate_never_falls_below_its_floor() -> None:
     assert rate.rate == pytest.approx(1.0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     per_minute=st.integers(2, 200),
     workers=st.integers(1, 12),
