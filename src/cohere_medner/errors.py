@@ -15,9 +15,7 @@ class MedNerError(Exception):
         return _rebuilt, (type(self), self.args, self.__dict__)
 
 
-def _rebuilt(
-    cls: type[MedNerError], args: tuple[Any, ...], state: dict[str, Any]
-) -> MedNerError:
+def _rebuilt(cls: type[MedNerError], args: tuple[Any, ...], state: dict[str, Any]) -> MedNerError:
     error = cls.__new__(cls, *args)
     error.args = args
     error.__dict__.update(state)
