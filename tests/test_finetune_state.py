@@ -180,10 +180,11 @@ def test_records_survive_a_round_trip_and_keys_tell_inputs_apart(tmp_path: Path)
         hyperparameters={"train_epochs": 2},
     )
     jkey = job_key(dkey, "x", "command-r-08-2024", {"train_epochs": 2})
-    state.remember_dataset(dkey, dataset())
+    record = dataset()  # once: its upload time is now, to the second
+    state.remember_dataset(dkey, record)
     state.remember_job(jkey, job)
     again = FinetuneState.load(path)
-    assert again.datasets == {dkey: dataset()} and again.jobs == {jkey: job}
+    assert again.datasets == {dkey: record} and again.jobs == {jkey: job}
     assert json.loads(path.read_text())["format"] == STATE_FORMAT
 
     assert dataset_key("a" * 64, "b" * 64, "http://127.0.0.1:1") != dkey
