@@ -1,7 +1,13 @@
-"""One base error for the library, and a class for each thing that can go wrong."""
+"""One base error for the library, and a class for each thing that can go wrong.
+
+:func:`unknown_name` words the message for a task or template name that is not one of the
+choices.
+"""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 
@@ -86,6 +92,14 @@ class UnknownTaskError(TaskError):
 
 class TemplateError(TaskError):
     """A prompt template is malformed (a missing ``{text}`` slot, an unknown slot) or unusable."""
+
+
+def unknown_name(what: str, name: str, known: Iterable[str]) -> str:
+    """The message for an unknown task or template ``name``: the choices, and a close one."""
+    choices = list(known)
+    message = f"unknown {what} {name!r}; choose from {', '.join(choices)}"
+    close = difflib.get_close_matches(name.strip(), choices, n=1)
+    return message + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 class TrainingDataError(MedNerError, ValueError):

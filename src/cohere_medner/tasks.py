@@ -18,7 +18,6 @@ and the gold completion ``"- " + "\\n- ".join(items)``. A document with nothing 
 
 from __future__ import annotations
 
-import difflib
 import random
 import string
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,7 +25,7 @@ from typing import Final, Literal, Protocol, TypeAlias
 
 import attrs
 
-from .errors import TaskError, TemplateError, UnknownTaskError
+from .errors import TaskError, TemplateError, UnknownTaskError, unknown_name
 from .parsing import (
     INFLUENCES,
     ParsedItems,
@@ -360,7 +359,7 @@ def get_task(name: str) -> AnyTask:
     try:
         return TASKS[name.strip()]
     except KeyError:
-        raise UnknownTaskError(_unknown("task", name, TASKS)) from None
+        raise UnknownTaskError(unknown_name("task", name, TASKS)) from None
 
 
 def get_tasks(names: str | Sequence[str]) -> tuple[AnyTask, ...]:
@@ -372,13 +371,6 @@ def get_tasks(names: str | Sequence[str]) -> tuple[AnyTask, ...]:
     if len(set(chosen)) != len(chosen):
         raise UnknownTaskError(f"a task is named twice in {', '.join(chosen)}")
     return tuple(get_task(n) for n in chosen)
-
-
-def _unknown(what: str, name: str, known: Iterable[str]) -> str:
-    choices = list(known)
-    message = f"unknown {what} {name!r}; choose from {', '.join(choices)}"
-    close = difflib.get_close_matches(name.strip(), choices, n=1)
-    return message + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 # Templates --------------------------------------------------------------------------------
@@ -548,4 +540,4 @@ def get_template(name: str) -> Template:
     try:
         return TEMPLATES[name.strip()]
     except KeyError:
-        raise TemplateError(_unknown("template", name, TEMPLATES)) from None
+        raise TemplateError(unknown_name("template", name, TEMPLATES)) from None
