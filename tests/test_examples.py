@@ -22,7 +22,8 @@ from cohere_medner.examples import (
     example_tokens,
     retrieval_text,
 )
-from cohere_medner.tasks import COMBINED, DISEASES, RELATIONS, SEED, ExampleChooser, FewShot
+from cohere_medner.tasks import COMBINED, DISEASES, RELATIONS
+from cohere_medner.templates import SEED, ExampleChooser, FewShot
 from cohere_medner.testing import FakeCohere, Fault, embed_vector
 from cohere_medner.types import Document
 

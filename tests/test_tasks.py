@@ -25,16 +25,13 @@ from cohere_medner.tasks import (
     DISEASES,
     EMPTY_COMPLETION,
     RELATIONS,
-    SEED,
     TASKS,
     CombinedTask,
-    FewShot,
     Task,
-    Template,
     get_task,
     get_tasks,
-    get_template,
 )
+from cohere_medner.templates import SEED, FewShot, Template, get_template
 from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention, Relation
 
 # The tutorial's strings, copied from its code (seeds), not from the library.

@@ -21,7 +21,8 @@ from cohere_medner.errors import (
     TrainingDataError,
     UnknownTaskError,
 )
-from cohere_medner.tasks import CHEMICALS, DISEASES, RELATIONS, SEED, FewShot, Task
+from cohere_medner.tasks import CHEMICALS, DISEASES, RELATIONS, Task
+from cohere_medner.templates import SEED, FewShot
 from cohere_medner.training_data import (
     LIMITS,
     Limits,

@@ -67,15 +67,12 @@ from .tasks import (
     COMBINED,
     DISEASES,
     RELATIONS,
-    SEED,
     CombinedTask,
-    FewShot,
     Task,
-    Template,
     get_task,
     get_tasks,
-    get_template,
 )
+from .templates import SEED, FewShot, Template, get_template
 from .training_data import PrepareReport, prepare_finetuning
 from .types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention, Relation, Score
 

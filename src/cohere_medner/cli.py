@@ -43,7 +43,7 @@ from .finetune_types import FinetuneResult, Hyperparameters, StatusChange
 from .lexicon import Lexicon
 from .prediction import predictions
 from .report import load_run, save_run, write_report
-from .tasks import ExampleChooser, FewShot, Template, get_template
+from .templates import ExampleChooser, FewShot, Template, get_template
 from .training_data import prepare_finetuning
 from .types import ENTITY_TYPES, Document
 

@@ -26,7 +26,8 @@ from .lexicon import Lexicon
 from .metrics import ListScores, score_lists, score_relation_lists
 from .parsing import Triple
 from .prediction import Prediction, predict
-from .tasks import Task, Template
+from .tasks import Task
+from .templates import Template
 from .types import CID, Document, Score
 
 

@@ -5,7 +5,7 @@ document to extract (``search_query``) with Cohere Embed, takes the ``k`` pool d
 highest cosine similarity (optionally re-ordered by Cohere Rerank), drops the least similar
 until the examples fit a token budget, and hands them to the template, which shows each
 with its gold answer as a worked example. It fills the same slot as the random
-:class:`~cohere_medner.tasks.FewShot`: anything with ``choose(document)`` does.
+:class:`~cohere_medner.templates.FewShot`: anything with ``choose(document)`` does.
 
 Examples are shown least similar first, so that the most similar one stands right before
 the document (the order Liu et al., 2022, "What Makes Good In-Context Examples for GPT-3?",

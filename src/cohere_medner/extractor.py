@@ -23,15 +23,8 @@ from .errors import ConfigurationError, EmptyTextError, MedNerError
 from .examples import KNearest, check_disjoint
 from .extraction import Extraction, as_document
 from .lexicon import Lexicon
-from .tasks import (
-    AnyTask,
-    CombinedTask,
-    ExampleChooser,
-    Task,
-    Template,
-    get_tasks,
-    get_template,
-)
+from .tasks import AnyTask, CombinedTask, Task, get_tasks
+from .templates import ExampleChooser, Template, get_template
 from .types import Document
 
 Mode = Literal["per-task", "combined"]
@@ -51,7 +44,7 @@ class Extractor:
 
     ``examples`` shows worked examples in every prompt: a
     :class:`~cohere_medner.examples.KNearest` (the most similar training abstracts, by
-    Cohere Embed) or a :class:`~cohere_medner.tasks.FewShot` (a seeded random draw); the
+    Cohere Embed) or a :class:`~cohere_medner.templates.FewShot` (a seeded random draw); the
     documents extracted must not be among them.
 
     ``model="lexicon"`` is the offline baseline (:class:`~cohere_medner.baseline.

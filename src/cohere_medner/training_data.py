@@ -46,7 +46,8 @@ from .errors import (
     TrainingDataError,
 )
 from .files import PathLike, atomic_write
-from .tasks import SEED, AnyTask, Template, get_tasks, get_template
+from .tasks import AnyTask, get_tasks
+from .templates import SEED, Template, get_template
 from .types import Document
 
 __all__ = [

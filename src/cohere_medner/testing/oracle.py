@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..tasks import COMBINED, SEED, TASKS, AnyTask, Task, Template
+from ..tasks import COMBINED, TASKS, AnyTask, Task
+from ..templates import SEED, Template
 from ..types import Document
 from .responders import Responder
 from .wire import FakeRequest
