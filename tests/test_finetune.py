@@ -35,9 +35,9 @@ from cohere_medner.finetune import (
     list_finetunes,
 )
 from cohere_medner.finetune_state import FinetuneState
+from cohere_medner.prepare import prepare_finetuning
 from cohere_medner.testing import POLL, FakeCohere, Fault, finetuned_name
 from cohere_medner.testing.finetuning import RETIRED_MESSAGE
-from cohere_medner.training_data import prepare_finetuning
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::DeprecationWarning:cohere.core.unchecked_base_model"

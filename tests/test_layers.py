@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"corpus", "scoring", "templates", "metrics", "extraction", "client", "finetune_types"},
     {"grounding", "tasks", "cache", "batch_api", "finetune_errors"},
     {"lexicon", "embeddings", "training_data", "answers"},
-    {"prediction", "examples", "batch_output", "finetune_files"},
+    {"prediction", "examples", "prepare", "batch_output", "finetune_files"},
     {"baseline", "batch", "finetune"},
     {"extractor"},
     {"evaluation"},

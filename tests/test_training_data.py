@@ -21,6 +21,7 @@ from cohere_medner.errors import (
     TrainingDataError,
     UnknownTaskError,
 )
+from cohere_medner.prepare import prepare_finetuning
 from cohere_medner.tasks import CHEMICALS, DISEASES, RELATIONS, Task
 from cohere_medner.templates import SEED, FewShot
 from cohere_medner.training_data import (
@@ -28,7 +29,6 @@ from cohere_medner.training_data import (
     Limits,
     check_records,
     estimate_tokens,
-    prepare_finetuning,
     training_records,
 )
 from cohere_medner.types import Document

@@ -60,6 +60,7 @@ from .grounding import Grounding, ground
 from .lexicon import Lexicon, LexiconEntry
 from .parsing import parse_list, parse_relations
 from .prediction import Prediction, predict, predictions
+from .prepare import PrepareReport, prepare_finetuning
 from .report import load_run, save_run, write_report
 from .scoring import score
 from .tasks import (
@@ -73,7 +74,6 @@ from .tasks import (
     get_tasks,
 )
 from .templates import SEED, FewShot, Template, get_template
-from .training_data import PrepareReport, prepare_finetuning
 from .types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention, Relation, Score
 
 __version__ = "0.1.0"

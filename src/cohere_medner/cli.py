@@ -42,9 +42,9 @@ from .finetune import create_finetune, finetune_events, finetune_status, list_fi
 from .finetune_types import FinetuneResult, Hyperparameters, StatusChange
 from .lexicon import Lexicon
 from .prediction import predictions
+from .prepare import prepare_finetuning
 from .report import load_run, save_run, write_report
 from .templates import ExampleChooser, FewShot, Template, get_template
-from .training_data import prepare_finetuning
 from .types import ENTITY_TYPES, Document
 
 Command = Callable[[argparse.Namespace], int]

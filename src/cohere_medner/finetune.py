@@ -1,7 +1,7 @@
 """Fine-tuning Cohere chat models through the SDK: upload, validate, train, wait, resume.
 
 :func:`create_finetune` takes the chat JSONL files that
-:func:`~cohere_medner.training_data.prepare_finetuning` writes, checks them again, uploads
+:func:`~cohere_medner.prepare.prepare_finetuning` writes, checks them again, uploads
 them as a ``chat-finetune-input`` dataset, waits for Cohere's validation (its verdict verbatim
 in :class:`~cohere_medner.errors.DatasetRejectedError`), starts a chat fine-tuning job and,
 if asked, polls with backoff until the model is ready, or has failed
