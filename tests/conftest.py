@@ -9,6 +9,8 @@ import pytest
 from hypothesis import settings
 
 from bigbio_records import MYOCLONIC_SEIZURES, RENAL_AND_HEPATIC_FAILURE, write_json
+from cohere_medner.corpus import load_sample
+from cohere_medner.types import Document
 
 # Hypothesis's per-example deadline (200 ms) is a timed test: on a busy shared machine a
 # file-writing property fails it now and then. Speed is measured in bench/, not here.
@@ -62,3 +64,9 @@ def bc5cdr_json(bc5cdr_dir: Path) -> Path:
 def bigbio_file(tmp_path: Path) -> Path:
     """A ``bc5cdr.json`` holding two of the corpus' documents, one train, one validation."""
     return write_json(tmp_path / "bc5cdr.json", [RENAL_AND_HEPATIC_FAILURE, MYOCLONIC_SEIZURES])
+
+
+@pytest.fixture(scope="module")
+def sample() -> list[Document]:
+    """The official evaluation kit's 50 documents, bundled with the package."""
+    return load_sample().to_list()
