@@ -11,7 +11,7 @@ from cohere_medner.errors import TemplateError
 from cohere_medner.tasks import CHEMICALS, COMBINED, DISEASES, RELATIONS, CombinedTask, Task
 from cohere_medner.templates import SEED, FewShot, Template, get_template
 from cohere_medner.types import Document
-from test_tasks import NALOXONE, TEMPLATES, documents, tutorial_prompt
+from task_documents import NALOXONE, TEMPLATES, documents, tutorial_prompt
 
 # The seed template: the tutorial's prompts ------------------------------------------------
 
