@@ -83,6 +83,19 @@ def resolve_api_key(api_key: str | None = None) -> str:
     )
 
 
+def resolve_connection(
+    api_key: str | None, base_url: str | None, *, timeout: float, retry_budget: float
+) -> tuple[str, str | None]:
+    """The key and the address a client uses, once its timeout and retry budget are checked.
+
+    The key as :func:`resolve_api_key` finds it; the address given, else ``CO_API_URL``, else
+    ``None`` (the SDK's default, Cohere's own).
+    """
+    if timeout <= 0 or retry_budget < 0:
+        raise ConfigurationError("timeout must be positive and retry_budget not negative")
+    return resolve_api_key(api_key), base_url or os.environ.get(URL_VARIABLE) or None
+
+
 class CohereClient:
     """Sends chat (v2) or legacy generate (v1) requests, retried and rate-limited.
 
@@ -107,10 +120,9 @@ class CohereClient:
     ) -> None:
         if max_concurrency < 1:
             raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
-        if timeout <= 0 or retry_budget < 0:
-            raise ConfigurationError("timeout must be positive and retry_budget not negative")
-        self._api_key = resolve_api_key(api_key)
-        self.base_url = base_url or os.environ.get(URL_VARIABLE) or None
+        self._api_key, self.base_url = resolve_connection(
+            api_key, base_url, timeout=timeout, retry_budget=retry_budget
+        )
         self.timeout = timeout
         self.retry_budget = retry_budget
         self.max_concurrency = max_concurrency

@@ -22,7 +22,6 @@ still serve (docs/fine-tuning.md).
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Collection, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Final, NoReturn, TypeVar, cast
@@ -34,7 +33,7 @@ from cohere.core.api_error import ApiError
 from cohere.finetuning import BaseModel, FinetunedModel, Settings
 from tenacity import Retrying, retry_if_exception, stop_after_delay
 
-from .client import URL_VARIABLE, resolve_api_key
+from .client import resolve_connection
 from .errors import (
     ConfigurationError,
     DatasetRejectedError,
@@ -153,10 +152,9 @@ class Finetuner:
         timeout: float = 300.0,
         retry_budget: float = 300.0,
     ) -> None:
-        if timeout <= 0 or retry_budget < 0:
-            raise ConfigurationError("timeout must be positive and retry_budget not negative")
-        key = resolve_api_key(api_key)
-        self.base_url = base_url or os.environ.get(URL_VARIABLE) or None
+        key, self.base_url = resolve_connection(
+            api_key, base_url, timeout=timeout, retry_budget=retry_budget
+        )
         self.polling = polling or Polling()
         self.retry_budget = retry_budget
         self._http = httpx.Client(timeout=timeout, follow_redirects=True)
