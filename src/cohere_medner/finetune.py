@@ -21,10 +21,12 @@ still serve (docs/fine-tuning.md).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Collection, Iterator, Mapping
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, NoReturn, TypeVar, cast
+from typing import IO, Any, Final, NoReturn, TypeVar, cast
 
 import attrs
 import cohere
@@ -129,6 +131,16 @@ def _result(model: FinetunedModel, **extra: Any) -> FinetuneResult:
     )
 
 
+def _job_key(request: FinetuneRequest, dataset: str) -> str:
+    """The key a job asked by ``request`` on the dataset of key ``dataset`` is remembered by."""
+    return job_key(dataset, request.name, request.base_model, request.hyperparameters.as_dict())
+
+
+def _jsonl_part(path: Path, opened: contextlib.ExitStack) -> tuple[str, IO[bytes], str]:
+    """A JSONL file as a part of the upload, open as long as ``opened`` is."""
+    return path.name, opened.enter_context(open(path, "rb")), "application/jsonl"
+
+
 def _plain_id(model_id: str) -> str:
     """A fine-tuned model's id, also when given by its chat name (``ID-ft``)."""
     return model_id.strip().removesuffix(FINETUNED_SUFFIX)
@@ -214,16 +226,8 @@ class Finetuner:
             "resumed": resumed,
         }
         try:
-            if wait:
-                model = self._wait_model(job.model_id, deadline, on_status, remembered=resumed)
-            else:
-                model = self._get_model(job.model_id, remembered=resumed)
-                if str(model.status) in (FAILED, DELETED):
-                    self._raise_failed(model, remembered=resumed)
-        except FinetuneFailedError as error:
-            self._remember_status(request, job, error.status)
-            raise
-        except FinetuneTimeoutError as error:
+            model = self._fetch_model(job.model_id, wait, deadline, on_status, remembered=resumed)
+        except (FinetuneFailedError, FinetuneTimeoutError) as error:
             self._remember_status(request, job, error.status)
             raise
         result = _result(model, **extra)
@@ -266,7 +270,7 @@ class Finetuner:
     ) -> JobRecord:
         state = FinetuneState.load(request.state_path)
         dkey, train_sha, eval_sha = self._dataset_key(request)
-        jkey = job_key(dkey, request.name, request.base_model, request.hyperparameters.as_dict())
+        jkey = _job_key(request, dkey)
         job = state.jobs.get(jkey)
         if job is not None and not force:
             return job
@@ -318,14 +322,10 @@ class Finetuner:
 
         A failed job raises :class:`~cohere_medner.errors.FinetuneFailedError`.
         """
-        plain = _plain_id(model_id)
-        if wait:
-            model = self._wait_model(plain, self._deadline(timeout), on_status, remembered=False)
-        else:
-            model = self._get_model(plain, remembered=False)
-            if str(model.status) in (FAILED, DELETED):
-                self._raise_failed(model, remembered=False)
-        return _result(model)
+        deadline = self._deadline(timeout) if wait else None
+        return _result(
+            self._fetch_model(_plain_id(model_id), wait, deadline, on_status, remembered=False)
+        )
 
     def list_models(self) -> list[FinetuneResult]:
         """Every fine-tuned model of the account, failed ones included."""
@@ -368,9 +368,7 @@ class Finetuner:
     def _remembered_job(self, request: FinetuneRequest) -> JobRecord | None:
         state = FinetuneState.load(request.state_path)
         dkey, _, _ = self._dataset_key(request)
-        return state.jobs.get(
-            job_key(dkey, request.name, request.base_model, request.hyperparameters.as_dict())
-        )
+        return state.jobs.get(_job_key(request, dkey))
 
     def _upload(
         self,
@@ -383,22 +381,14 @@ class Finetuner:
         local = check_training_files(request.train, request.eval)
 
         def send(options: Mapping[str, Any]) -> Any:
-            with open(request.train, "rb") as train:
-                if request.eval is None:
-                    return self._sdk.datasets.create(
-                        name=request.name,
-                        type=CHAT_DATASET_TYPE,
-                        data=(request.train.name, train, "application/jsonl"),
-                        request_options=options,
-                    )
-                with open(request.eval, "rb") as held:
-                    return self._sdk.datasets.create(
-                        name=request.name,
-                        type=CHAT_DATASET_TYPE,
-                        data=(request.train.name, train, "application/jsonl"),
-                        eval_data=(request.eval.name, held, "application/jsonl"),
-                        request_options=options,
-                    )
+            with contextlib.ExitStack() as opened:
+                return self._sdk.datasets.create(
+                    name=request.name,
+                    type=CHAT_DATASET_TYPE,
+                    data=_jsonl_part(request.train, opened),
+                    eval_data=None if request.eval is None else _jsonl_part(request.eval, opened),
+                    request_options=options,
+                )
 
         created = self._call(send, idempotent=False, kept="Nothing was uploaded.")
         if not getattr(created, "id", None):
@@ -504,6 +494,23 @@ class Finetuner:
             warnings=record.warnings,
             remembered=remembered,
         )
+
+    def _fetch_model(
+        self,
+        model_id: str,
+        wait: bool,
+        deadline: float | None,
+        on_status: OnStatus | None,
+        *,
+        remembered: bool,
+    ) -> FinetunedModel:
+        """The model as it stands or, with ``wait``, once it settles; a failed one raises."""
+        if wait:
+            return self._wait_model(model_id, deadline, on_status, remembered=remembered)
+        model = self._get_model(model_id, remembered=remembered)
+        if str(model.status) in (FAILED, DELETED):
+            self._raise_failed(model, remembered=remembered)
+        return model
 
     def _get_model(self, model_id: str, *, remembered: bool) -> FinetunedModel:
         found = self._call(
