@@ -1,4 +1,5 @@
-"""Shared fixtures: where the real corpus and the evaluation kit's sample live."""
+"""Shared fixtures: where the real corpus and the evaluation kit's sample live, and chat
+fine-tuning files made from the bundled sample."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import settings
 
 from bigbio_records import MYOCLONIC_SEIZURES, RENAL_AND_HEPATIC_FAILURE, write_json
 from cohere_medner.corpus import load_sample
+from cohere_medner.prepare import prepare_finetuning
 from cohere_medner.types import Document
 
 # Hypothesis's per-example deadline (200 ms) is a timed test: on a busy shared machine a
@@ -70,3 +72,13 @@ def bigbio_file(tmp_path: Path) -> Path:
 def sample() -> list[Document]:
     """The official evaluation kit's 50 documents, bundled with the package."""
     return load_sample().to_list()
+
+
+@pytest.fixture
+def chat_files(tmp_path: Path, sample: list[Document]) -> tuple[Path, Path]:
+    """Chat training and evaluation files, as ``prepare`` writes them from the real sample."""
+    train, held = tmp_path / "train.jsonl", tmp_path / "eval.jsonl"
+    prepare_finetuning(
+        {"train": sample}, "chemicals", "chat", train, eval_output=held, eval_fraction=0.2
+    )
+    return train, held

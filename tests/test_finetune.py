@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import cohere
 import pytest
 
-from cohere_medner import load_sample
 from cohere_medner.errors import (
     BaseModelRefusedError,
-    CohereApiError,
     DatasetRejectedError,
     FinetuneFailedError,
-    FinetuneTimeoutError,
     FinetuningRetiredError,
     InvalidRequestError,
     UnknownFinetuneError,
@@ -25,57 +20,22 @@ from cohere_medner.errors import (
 from cohere_medner.finetune import (
     Finetuner,
     FinetuneRequest,
-    FinetuneResult,
     Hyperparameters,
-    Polling,
     StatusChange,
-    create_finetune,
     finetune_events,
     finetune_status,
     list_finetunes,
 )
 from cohere_medner.finetune_state import FinetuneState
-from cohere_medner.prepare import prepare_finetuning
-from cohere_medner.testing import POLL, FakeCohere, Fault, finetuned_name
+from cohere_medner.testing import POLL, FakeCohere, finetuned_name
 from cohere_medner.testing.finetuning import RETIRED_MESSAGE
+from finetuning import FAST, KEY, create, sent
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::DeprecationWarning:cohere.core.unchecked_base_model"
 )
 
-KEY = "test-key"
-FAST = Polling(interval=0.001, max_interval=0.01)
 READY_PATH = ["STATUS_QUEUED", "STATUS_FINETUNING", "STATUS_DEPLOYING_API", "STATUS_READY"]
-
-
-class FakeClock:
-    """A clock that moves only when slept on, so that waiting costs no time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture(scope="module")
-def sample() -> list[Any]:
-    return list(load_sample())
-
-
-@pytest.fixture
-def files(tmp_path: Path, sample: list[Any]) -> tuple[Path, Path]:
-    """Chat training and evaluation files, as ``prepare`` writes them from the real sample."""
-    train, held = tmp_path / "train.jsonl", tmp_path / "eval.jsonl"
-    prepare_finetuning(
-        {"train": sample}, "chemicals", "chat", train, eval_output=held, eval_fraction=0.2
-    )
-    return train, held
 
 
 @pytest.fixture
@@ -84,24 +44,10 @@ def server() -> Iterator[FakeCohere]:
         yield fake
 
 
-def create(
-    server: FakeCohere, train: Path, held: Path | None = None, **options: Any
-) -> FinetuneResult:
-    options.setdefault("name", "bc5cdr-chemicals")
-    options.setdefault("polling", FAST)
-    return create_finetune(train, held, api_key=KEY, base_url=server.url, **options)
-
-
-def sent(server: FakeCohere) -> tuple[int, int]:
-    """Upload and create requests the server received (refused ones included)."""
-    counts = server.endpoint_counts
-    return counts["datasets.create"], counts["finetuning.create"]
-
-
 def test_create_validates_trains_and_chat_then_answers_as_the_model(
-    files: tuple[Path, Path],
+    chat_files: tuple[Path, Path],
 ) -> None:
-    train, held = files
+    train, held = chat_files
     changes: list[StatusChange] = []
     settings = Hyperparameters(
         train_epochs=2,
@@ -156,9 +102,9 @@ def test_create_validates_trains_and_chat_then_answers_as_the_model(
 
 
 def test_without_wait_create_returns_at_once_and_status_resumes_waiting(
-    files: tuple[Path, Path],
+    chat_files: tuple[Path, Path],
 ) -> None:
-    train, held = files
+    train, held = chat_files
     with FakeCohere(validation_delay=0, finetune_step=POLL) as server:
         started = create(server, train, held)
         assert started.status == "STATUS_QUEUED" and not started.ready
@@ -215,8 +161,8 @@ def test_a_dataset_the_server_rejects_is_reported_verbatim_and_not_uploaded_agai
     assert sent(server) == (2, 0)
 
 
-def test_a_failed_job_is_reported_and_kept_until_forced(files: tuple[Path, Path]) -> None:
-    train, held = files
+def test_a_failed_job_is_reported_and_kept_until_forced(chat_files: tuple[Path, Path]) -> None:
+    train, held = chat_files
     with FakeCohere(validation_delay=0, finetune_step=POLL, fail_finetuning=True) as server:
         with pytest.raises(FinetuneFailedError) as raised:
             create(server, train, held, wait=True)
@@ -241,8 +187,8 @@ def test_a_failed_job_is_reported_and_kept_until_forced(files: tuple[Path, Path]
         assert sent(server) == (1, 2)  # the validated dataset was reused
 
 
-def test_retired_fine_tuning_says_so_and_keeps_the_dataset(files: tuple[Path, Path]) -> None:
-    train, held = files
+def test_retired_fine_tuning_says_so_and_keeps_the_dataset(chat_files: tuple[Path, Path]) -> None:
+    train, held = chat_files
     with FakeCohere(finetuning="retired") as server:
         with pytest.raises(FinetuningRetiredError) as raised:
             create(server, train, held, wait=True)
@@ -269,9 +215,9 @@ def test_retired_fine_tuning_says_so_and_keeps_the_dataset(files: tuple[Path, Pa
 
 
 def test_a_repeated_create_after_an_interruption_uploads_and_creates_once(
-    files: tuple[Path, Path], server: FakeCohere
+    chat_files: tuple[Path, Path], server: FakeCohere
 ) -> None:
-    train, held = files
+    train, held = chat_files
     with Finetuner(KEY, base_url=server.url, polling=FAST) as finetuner:
         uploaded = finetuner.upload(FinetuneRequest(train, eval=held, name="first"))
         assert sent(server) == (1, 0)  # ... and the process was killed here
@@ -286,33 +232,7 @@ def test_a_repeated_create_after_an_interruption_uploads_and_creates_once(
         assert sent(server) == (1, 2)
 
 
-def test_waiting_times_out_and_status_resumes_by_the_remembered_id(
-    files: tuple[Path, Path],
-) -> None:
-    train, held = files
-    clock = FakeClock()
-    polling = Polling(interval=1.0, max_interval=4.0, clock=clock, sleep=clock.sleep)
-    with FakeCohere(validation_delay=0, finetune_step=POLL) as server:
-        with pytest.raises(FinetuneTimeoutError) as raised:
-            create(server, train, held, wait=True, timeout=2.5, polling=polling)
-        timeout = raised.value
-        assert timeout.kind == "fine-tune" and timeout.status != "STATUS_READY"
-        assert clock.now == 2.5 and clock.sleeps == [1.0, 1.5]  # backoff, cut at the deadline
-        assert f"finetune_status('{timeout.id}', wait=True)" in str(timeout)
-        state = FinetuneState.load(train.parent / "train.jsonl.cohere-medner.json")
-        (job,) = state.jobs.values()
-        assert job.model_id == timeout.id and job.status == timeout.status
-
-        done = finetune_status(
-            timeout.id, wait=True, api_key=KEY, base_url=server.url, polling=FAST
-        )
-        assert done.ready
-        again = create(server, train, held, wait=True)
-        assert again.resumed and again.model_id == timeout.id
-        assert sent(server) == (1, 1)
-
-
-def test_unknown_and_deleted_ids(files: tuple[Path, Path], server: FakeCohere) -> None:
+def test_unknown_and_deleted_ids(chat_files: tuple[Path, Path], server: FakeCohere) -> None:
     with pytest.raises(UnknownFinetuneError) as raised:
         finetune_status("no-such-model", api_key=KEY, base_url=server.url)
     assert raised.value.kind == "fine-tune" and raised.value.id == "no-such-model"
@@ -320,7 +240,7 @@ def test_unknown_and_deleted_ids(files: tuple[Path, Path], server: FakeCohere) -
     with pytest.raises(UnknownFinetuneError):
         finetune_events("no-such-model", api_key=KEY, base_url=server.url)
 
-    train, held = files
+    train, held = chat_files
     first = create(server, train, held)
     cohere.ClientV2(api_key=KEY, base_url=server.url).finetuning.delete_finetuned_model(
         first.model_id
@@ -334,9 +254,9 @@ def test_unknown_and_deleted_ids(files: tuple[Path, Path], server: FakeCohere) -
 
 
 def test_a_base_model_the_account_cannot_fine_tune_keeps_the_dataset(
-    files: tuple[Path, Path], server: FakeCohere
+    chat_files: tuple[Path, Path], server: FakeCohere
 ) -> None:
-    train, held = files
+    train, held = chat_files
     with pytest.raises(BaseModelRefusedError) as raised:
         create(server, train, held, base_model="command-nonesuch")
     assert raised.value.base_model == "command-nonesuch"
@@ -351,26 +271,9 @@ def test_a_base_model_the_account_cannot_fine_tune_keeps_the_dataset(
 
 
 def test_hyperparameters_out_of_the_servers_range_are_refused_verbatim(
-    files: tuple[Path, Path], server: FakeCohere
+    chat_files: tuple[Path, Path], server: FakeCohere
 ) -> None:
-    train, held = files
+    train, held = chat_files
     with pytest.raises(InvalidRequestError) as raised:
         create(server, train, held, hyperparameters=Hyperparameters(train_epochs=11))
     assert raised.value.message == "invalid request: train_epochs must be between 1 and 10."
-
-
-def test_a_throttled_upload_is_retried_and_a_lost_create_is_not(
-    files: tuple[Path, Path], server: FakeCohere
-) -> None:
-    train, held = files
-    server.inject(Fault.RATE_LIMITED, retry_after=0.01, endpoint="datasets.create")
-    server.inject(Fault.SERVER_ERROR, endpoint="finetuning.create")
-    with pytest.raises(CohereApiError) as raised:
-        create(server, train, held)
-    assert "a create is not retried" in str(raised.value)
-    assert sent(server) == (2, 1)
-    co = cohere.ClientV2(api_key=KEY, base_url=server.url)
-    assert len(co.datasets.list().datasets or []) == 1
-    assert create(server, train, held).status == "STATUS_QUEUED"
-    assert sent(server) == (2, 2)
-    assert Counter(e.outcome for e in server.exchanges)["rate_limited"] == 1

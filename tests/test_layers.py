@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"types", "ratelimit", "retrying", "batch_job", "finetune_state"},
     {"corpus", "scoring", "templates", "metrics", "extraction", "client", "finetune_types"},
     {"grounding", "tasks", "cache", "batch_api", "finetune_errors"},
-    {"lexicon", "embeddings", "training_data", "answers"},
+    {"lexicon", "embeddings", "training_data", "answers", "finetune_api"},
     {"prediction", "examples", "prepare", "batch_output", "finetune_files"},
     {"baseline", "batch", "finetune"},
     {"extractor"},

@@ -22,22 +22,19 @@ still serve (docs/fine-tuning.md).
 from __future__ import annotations
 
 import contextlib
-import functools
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final, NoReturn, TypeVar, cast
+from typing import IO, Any, Final, NoReturn, cast
 
 import attrs
 import cohere
 import httpx
 from cohere.core.api_error import ApiError
 from cohere.finetuning import BaseModel, FinetunedModel, Settings
-from tenacity import Retrying, retry_if_exception, stop_after_delay
 
 from .client import resolve_connection
 from .errors import (
-    ConfigurationError,
     DatasetRejectedError,
     FinetuneError,
     FinetuneFailedError,
@@ -47,7 +44,8 @@ from .errors import (
     UnknownFinetuneError,
 )
 from .files import PathLike
-from .finetune_errors import is_retirement, throttled, translate
+from .finetune_api import FinetuneApi
+from .finetune_errors import is_retirement
 from .finetune_files import check_training_files
 from .finetune_state import (
     DatasetRecord,
@@ -74,13 +72,11 @@ from .finetune_types import (
     FinetuneRequest,
     FinetuneResult,
     Hyperparameters,
-    Kind,
     OnStatus,
     Polling,
     StatusChange,
     chat_model_name,
 )
-from .retrying import is_retryable, retry_wait
 
 __all__ = [
     "CHAT_BASE_TYPE",
@@ -106,7 +102,6 @@ __all__ = [
 ]
 
 _REASON_FIELDS: Final = ("reason", "error", "message", "detail", "failure")
-T = TypeVar("T")
 
 
 # Talking to the API -------------------------------------------------------------------------
@@ -164,19 +159,31 @@ class Finetuner:
         timeout: float = 300.0,
         retry_budget: float = 300.0,
     ) -> None:
-        key, self.base_url = resolve_connection(
-            api_key, base_url, timeout=timeout, retry_budget=retry_budget
-        )
-        self.polling = polling or Polling()
-        self.retry_budget = retry_budget
+        key, url = resolve_connection(api_key, base_url, timeout=timeout, retry_budget=retry_budget)
         self._http = httpx.Client(timeout=timeout, follow_redirects=True)
-        self._sdk = cohere.ClientV2(
+        sdk = cohere.ClientV2(
             api_key=key,
-            base_url=self.base_url,
+            base_url=url,
             client_name="cohere-medner",
             timeout=timeout,
             httpx_client=self._http,
         )
+        self._api = FinetuneApi(sdk, url, polling or Polling(), retry_budget)
+
+    @property
+    def base_url(self) -> str | None:
+        """The API's address; ``None`` for Cohere's own."""
+        return self._api.base_url
+
+    @property
+    def polling(self) -> Polling:
+        """How waiting polls."""
+        return self._api.polling
+
+    @property
+    def retry_budget(self) -> float:
+        """How long, in seconds, one call may spend retrying."""
+        return self._api.retry_budget
 
     def __repr__(self) -> str:
         return f"Finetuner(base_url={self.base_url!r})"  # never the key
@@ -213,7 +220,7 @@ class Finetuner:
         rejected dataset or failed job is reported, not retried, unless ``force``: then a new
         job is started, on the same dataset if it was validated, else on a new upload.
         """
-        deadline = self._deadline(timeout)
+        deadline = self._api.deadline(timeout)
         remembered = self._remembered_job(request)
         job = self._start(request, force, deadline, on_status)
         resumed = not force and remembered is not None and remembered.model_id == job.model_id
@@ -259,7 +266,7 @@ class Finetuner:
 
         Returns the remembered job (without a request) when there is one and not ``force``.
         """
-        return self._start(request, force, self._deadline(timeout), on_status)
+        return self._start(request, force, self._api.deadline(timeout), on_status)
 
     def _start(
         self,
@@ -286,8 +293,8 @@ class Finetuner:
             dataset_id=dataset.dataset_id,
             hyperparameters=request.hyperparameters.to_sdk(),
         )
-        created = self._call(
-            lambda options: self._sdk.finetuning.create_finetuned_model(
+        created = self._api.call(
+            lambda options: self._api.sdk.finetuning.create_finetuned_model(
                 request=FinetunedModel(name=request.name, settings=settings),
                 request_options=options,
             ),
@@ -322,7 +329,7 @@ class Finetuner:
 
         A failed job raises :class:`~cohere_medner.errors.FinetuneFailedError`.
         """
-        deadline = self._deadline(timeout) if wait else None
+        deadline = self._api.deadline(timeout) if wait else None
         return _result(
             self._fetch_model(_plain_id(model_id), wait, deadline, on_status, remembered=False)
         )
@@ -331,12 +338,14 @@ class Finetuner:
         """Every fine-tuned model of the account, failed ones included."""
 
         def fetch(token: str | None, options: Mapping[str, Any]) -> Any:
-            return self._sdk.finetuning.list_finetuned_models(
+            return self._api.sdk.finetuning.list_finetuned_models(
                 page_token=token, request_options=options
             )
 
         return [
-            _result(model) for page in self._pages(fetch) for model in page.finetuned_models or []
+            _result(model)
+            for page in self._api.pages(fetch)
+            for model in page.finetuned_models or []
         ]
 
     def events(self, model_id: str) -> list[FinetuneEvent]:
@@ -344,13 +353,13 @@ class Finetuner:
         plain = _plain_id(model_id)
 
         def fetch(token: str | None, options: Mapping[str, Any]) -> Any:
-            return self._sdk.finetuning.list_events(
+            return self._api.sdk.finetuning.list_events(
                 plain, page_token=token, request_options=options
             )
 
         events = [
             FinetuneEvent(str(e.status or ""), _iso(e.created_at), e.user_id or None)
-            for page in self._pages(fetch, kind="fine-tune", id=plain)
+            for page in self._api.pages(fetch, kind="fine-tune", id=plain)
             for e in page.events or []
         ]
         return sorted(events, key=lambda e: e.created_at or "")
@@ -382,7 +391,7 @@ class Finetuner:
 
         def send(options: Mapping[str, Any]) -> Any:
             with contextlib.ExitStack() as opened:
-                return self._sdk.datasets.create(
+                return self._api.sdk.datasets.create(
                     name=request.name,
                     type=CHAT_DATASET_TYPE,
                     data=_jsonl_part(request.train, opened),
@@ -390,7 +399,7 @@ class Finetuner:
                     request_options=options,
                 )
 
-        created = self._call(send, idempotent=False, kept="Nothing was uploaded.")
+        created = self._api.call(send, idempotent=False, kept="Nothing was uploaded.")
         if not getattr(created, "id", None):
             raise FinetuneError("Cohere answered the upload without a dataset id")
         record = DatasetRecord(
@@ -449,8 +458,8 @@ class Finetuner:
         latest: list[Any] = []
 
         def fetch() -> str:
-            found = self._call(
-                lambda options: self._sdk.datasets.get(
+            found = self._api.call(
+                lambda options: self._api.sdk.datasets.get(
                     record.dataset_id,
                     request_options=options,
                 ),
@@ -462,7 +471,7 @@ class Finetuner:
             return str(found.dataset.validation_status)
 
         hint = "run the same create again to go on waiting"
-        status = self._poll(
+        status = self._api.poll(
             fetch, "dataset", record.dataset_id, DATASET_SETTLED, deadline, on_status, hint
         )
         dataset = latest[0]
@@ -513,8 +522,8 @@ class Finetuner:
         return model
 
     def _get_model(self, model_id: str, *, remembered: bool) -> FinetunedModel:
-        found = self._call(
-            lambda options: self._sdk.finetuning.get_finetuned_model(
+        found = self._api.call(
+            lambda options: self._api.sdk.finetuning.get_finetuned_model(
                 model_id,
                 request_options=options,
             ),
@@ -545,7 +554,9 @@ class Finetuner:
             f"resume with finetune_status({model_id!r}, wait=True) "
             f"(cohere-medner finetune status {model_id} --wait) or by running the same create again"
         )
-        status = self._poll(fetch, "fine-tune", model_id, JOB_SETTLED, deadline, on_status, hint)
+        status = self._api.poll(
+            fetch, "fine-tune", model_id, JOB_SETTLED, deadline, on_status, hint
+        )
         if status in (FAILED, DELETED):
             self._raise_failed(latest[0], remembered=remembered)
         return latest[0]
@@ -559,7 +570,7 @@ class Finetuner:
             if value and any(word in name.lower() for word in _REASON_FIELDS)
         ]
         try:
-            dataset = self._sdk.datasets.get(
+            dataset = self._api.sdk.datasets.get(
                 model.settings.dataset_id,
                 request_options={"max_retries": 0},
             ).dataset
@@ -596,92 +607,6 @@ class Finetuner:
         for key, found in list(state.jobs.items()):
             if found.model_id == job.model_id and found.status != status:
                 state.remember_job(key, attrs.evolve(found, status=status))
-
-    # Plumbing -------------------------------------------------------------------------------
-
-    def _deadline(self, timeout: float | None) -> float | None:
-        if timeout is None:
-            return None
-        if timeout < 0:
-            raise ConfigurationError(f"timeout must be >= 0 seconds or None, got {timeout}")
-        return self.polling.clock() + timeout
-
-    def _poll(
-        self,
-        fetch: Callable[[], str],
-        kind: Kind,
-        id: str,
-        settled: Collection[str],
-        deadline: float | None,
-        on_status: OnStatus | None,
-        hint: str,
-    ) -> str:
-        """Fetch until the status settles, with growing pauses; report each change."""
-        polling = self.polling
-        started = polling.clock()
-        interval = polling.interval
-        previous: str | None = None
-        while True:
-            status = fetch()
-            if status != previous:
-                if on_status is not None:
-                    on_status(StatusChange(kind, id, status, previous, polling.clock() - started))
-                previous = status
-            if status in settled:
-                return status
-            now = polling.clock()
-            if deadline is not None and now >= deadline:
-                raise FinetuneTimeoutError(
-                    f"{kind} {id} is still {status} after {now - started:.0f} s of waiting; "
-                    f"nothing was cancelled and its id is remembered: {hint}",
-                    kind=kind,
-                    id=id,
-                    status=status,
-                )
-            polling.sleep(interval if deadline is None else min(interval, deadline - now))
-            interval = min(interval * polling.factor, polling.max_interval)
-
-    def _pages(
-        self, fetch: Callable[[str | None, Mapping[str, Any]], Any], **about: Any
-    ) -> Iterator[Any]:
-        """Each page of a listing, following ``next_page_token`` until it ends (or repeats)."""
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = self._call(functools.partial(fetch, token), idempotent=True, **about)
-            yield page
-            token = page.next_page_token or None
-            if token is None or token in seen:
-                return
-            seen.add(token)
-
-    def _call(
-        self,
-        send: Callable[[Mapping[str, Any]], T],
-        *,
-        idempotent: bool,
-        kind: Kind | None = None,
-        id: str | None = None,
-        base_model: str | None = None,
-        kept: str = "",
-        remembered: bool = False,
-    ) -> T:
-        """One API call: retried as safe, its failure turned into the library's error."""
-        options = {"max_retries": 0}
-        retrying = Retrying(
-            retry=retry_if_exception(is_retryable if idempotent else throttled),
-            wait=retry_wait,
-            stop=stop_after_delay(self.retry_budget),
-            sleep=self.polling.sleep,
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    return send(options)
-        except (ApiError, httpx.HTTPError) as error:
-            raise translate(error, kind, id, base_model, kept, remembered, idempotent) from error
-        raise AssertionError("unreachable: tenacity re-raises the last error")
 
 
 # One call per command -------------------------------------------------------------------------
