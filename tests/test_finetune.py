@@ -11,7 +11,6 @@ import pytest
 
 from cohere_medner.errors import (
     BaseModelRefusedError,
-    DatasetRejectedError,
     FinetuneFailedError,
     FinetuningRetiredError,
     InvalidRequestError,
@@ -124,41 +123,6 @@ def test_without_wait_create_returns_at_once_and_status_resumes_waiting(
         assert [e.status for e in events] == READY_PATH
         listed = list_finetunes(api_key=KEY, base_url=server.url)
         assert [(m.model_id, m.status) for m in listed] == [(started.model_id, "STATUS_READY")]
-
-
-def test_a_dataset_the_server_rejects_is_reported_verbatim_and_not_uploaded_again(
-    tmp_path: Path, server: FakeCohere
-) -> None:
-    conversation = {
-        "messages": [
-            {"role": "System", "content": "List the chemicals."},
-            {"role": "User", "content": "Naloxone reverses clonidine."},
-            {"role": "Chatbot", "content": "- naloxone\n- clonidine"},
-        ]
-    }
-    train = tmp_path / "twice.jsonl"
-    train.write_text((json.dumps(conversation) + "\n") * 2)  # passes the local check
-    with pytest.raises(DatasetRejectedError) as raised:
-        create(server, train)
-    co = cohere.ClientV2(api_key=KEY, base_url=server.url)
-    verdict = co.datasets.get(raised.value.dataset_id).dataset
-    assert raised.value.validation_error == verdict.validation_error
-    assert verdict.validation_error.startswith("not enough valid examples")
-    assert verdict.validation_error in str(raised.value)
-    assert raised.value.warnings == tuple(verdict.validation_warnings or ())
-    assert not raised.value.remembered
-    assert sent(server) == (1, 0)
-
-    with pytest.raises(DatasetRejectedError) as again:
-        create(server, train)
-    assert again.value.remembered and again.value.validation_error == verdict.validation_error
-    assert "force=True" in str(again.value)
-    assert sent(server) == (1, 0)
-
-    with pytest.raises(DatasetRejectedError) as forced:
-        create(server, train, force=True)
-    assert forced.value.dataset_id != raised.value.dataset_id
-    assert sent(server) == (2, 0)
 
 
 def test_a_failed_job_is_reported_and_kept_until_forced(chat_files: tuple[Path, Path]) -> None:

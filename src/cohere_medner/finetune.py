@@ -21,11 +21,9 @@ still serve (docs/fine-tuning.md).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
-from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final, NoReturn, cast
+from typing import Any, Final, NoReturn, cast
 
 import attrs
 import cohere
@@ -35,31 +33,25 @@ from cohere.finetuning import BaseModel, FinetunedModel, Settings
 
 from .client import resolve_connection
 from .errors import (
-    DatasetRejectedError,
     FinetuneError,
     FinetuneFailedError,
     FinetuneTimeoutError,
     MedNerError,
-    TrainingDataError,
-    UnknownFinetuneError,
 )
 from .files import PathLike
 from .finetune_api import FinetuneApi
+from .finetune_dataset import fingerprint, upload_dataset, validated_dataset
 from .finetune_errors import is_retirement
 from .finetune_files import check_training_files
 from .finetune_state import (
     DatasetRecord,
     FinetuneState,
     JobRecord,
-    dataset_key,
-    file_sha256,
     job_key,
 )
 from .finetune_types import (
     CHAT_BASE_TYPE,
     CHAT_DATASET_TYPE,
-    DATASET_SETTLED,
-    DATASET_USABLE,
     DEFAULT_BASE_MODEL,
     DEFAULT_TIMEOUT,
     DELETED,
@@ -129,11 +121,6 @@ def _result(model: FinetunedModel, **extra: Any) -> FinetuneResult:
 def _job_key(request: FinetuneRequest, dataset: str) -> str:
     """The key a job asked by ``request`` on the dataset of key ``dataset`` is remembered by."""
     return job_key(dataset, request.name, request.base_model, request.hyperparameters.as_dict())
-
-
-def _jsonl_part(path: Path, opened: contextlib.ExitStack) -> tuple[str, IO[bytes], str]:
-    """A JSONL file as a part of the upload, open as long as ``opened`` is."""
-    return path.name, opened.enter_context(open(path, "rb")), "application/jsonl"
 
 
 def _plain_id(model_id: str) -> str:
@@ -248,11 +235,11 @@ class Finetuner:
         rejected, unless ``force``), without a request.
         """
         state = FinetuneState.load(request.state_path)
-        key, train_sha, eval_sha = self._dataset_key(request)
-        found = state.datasets.get(key)
+        files = fingerprint(request, self.base_url)
+        found = state.datasets.get(files.key)
         if found is not None and not (force and found.status == REJECTED):
             return found
-        return self._upload(request, state, key, train_sha, eval_sha)
+        return upload_dataset(self._api, request, state, files)
 
     def start(
         self,
@@ -276,13 +263,13 @@ class Finetuner:
         on_status: OnStatus | None,
     ) -> JobRecord:
         state = FinetuneState.load(request.state_path)
-        dkey, train_sha, eval_sha = self._dataset_key(request)
-        jkey = _job_key(request, dkey)
+        files = fingerprint(request, self.base_url)
+        jkey = _job_key(request, files.key)
         job = state.jobs.get(jkey)
         if job is not None and not force:
             return job
-        dataset = self._validated_dataset(
-            request, state, dkey, train_sha, eval_sha, deadline, on_status, force
+        dataset = validated_dataset(
+            self._api, request, state, files, deadline, on_status, force=force
         )
         kept = (
             f"The dataset {dataset.dataset_id} stays uploaded and is remembered in "
@@ -307,7 +294,7 @@ class Finetuner:
             raise FinetuneError(f"Cohere answered the create without a fine-tuned model; {kept}")
         job = JobRecord(
             model_id=model.id,
-            dataset_key=dkey,
+            dataset_key=files.key,
             dataset_id=dataset.dataset_id,
             name=request.name,
             base_model=request.base_model,
@@ -366,143 +353,9 @@ class Finetuner:
 
     # Steps --------------------------------------------------------------------------------
 
-    def _dataset_key(self, request: FinetuneRequest) -> tuple[str, str, str | None]:
-        try:
-            train_sha = file_sha256(request.train)
-            eval_sha = None if request.eval is None else file_sha256(request.eval)
-        except FileNotFoundError as error:
-            raise TrainingDataError(f"no fine-tuning file at {error.filename}") from None
-        return dataset_key(train_sha, eval_sha, self.base_url), train_sha, eval_sha
-
     def _remembered_job(self, request: FinetuneRequest) -> JobRecord | None:
         state = FinetuneState.load(request.state_path)
-        dkey, _, _ = self._dataset_key(request)
-        return state.jobs.get(_job_key(request, dkey))
-
-    def _upload(
-        self,
-        request: FinetuneRequest,
-        state: FinetuneState,
-        key: str,
-        train_sha: str,
-        eval_sha: str | None,
-    ) -> DatasetRecord:
-        local = check_training_files(request.train, request.eval)
-
-        def send(options: Mapping[str, Any]) -> Any:
-            with contextlib.ExitStack() as opened:
-                return self._api.sdk.datasets.create(
-                    name=request.name,
-                    type=CHAT_DATASET_TYPE,
-                    data=_jsonl_part(request.train, opened),
-                    eval_data=None if request.eval is None else _jsonl_part(request.eval, opened),
-                    request_options=options,
-                )
-
-        created = self._api.call(send, idempotent=False, kept="Nothing was uploaded.")
-        if not getattr(created, "id", None):
-            raise FinetuneError("Cohere answered the upload without a dataset id")
-        record = DatasetRecord(
-            dataset_id=created.id,
-            train=str(request.train),
-            train_sha256=train_sha,
-            eval=None if request.eval is None else str(request.eval),
-            eval_sha256=eval_sha,
-            base_url=self.base_url,
-            status="queued",
-            local_warnings=local,
-        )
-        state.remember_dataset(key, record)
-        return record
-
-    def _validated_dataset(
-        self,
-        request: FinetuneRequest,
-        state: FinetuneState,
-        key: str,
-        train_sha: str,
-        eval_sha: str | None,
-        deadline: float | None,
-        on_status: OnStatus | None,
-        force: bool,
-    ) -> DatasetRecord:
-        record = state.datasets.get(key)
-        if record is not None and record.status == REJECTED and not force:
-            raise self._rejected(record, remembered=True)
-        if record is None or record.status == REJECTED:
-            record = self._upload(request, state, key, train_sha, eval_sha)
-        elif record.status in DATASET_USABLE:
-            return record
-        try:
-            return self._settle(record, state, key, deadline, on_status)
-        except UnknownFinetuneError as error:
-            if not force:
-                raise UnknownFinetuneError(
-                    f"{error}; it was remembered in {request.state_path} from an earlier "
-                    "upload. Pass force=True (--force) to upload the files again",
-                    kind=error.kind,
-                    id=error.id,
-                ) from None
-        record = self._upload(request, state, key, train_sha, eval_sha)
-        return self._settle(record, state, key, deadline, on_status)
-
-    def _settle(
-        self,
-        record: DatasetRecord,
-        state: FinetuneState,
-        key: str,
-        deadline: float | None,
-        on_status: OnStatus | None,
-    ) -> DatasetRecord:
-        """Wait for the dataset's validation; remember the verdict; raise if rejected."""
-        latest: list[Any] = []
-
-        def fetch() -> str:
-            found = self._api.call(
-                lambda options: self._api.sdk.datasets.get(
-                    record.dataset_id,
-                    request_options=options,
-                ),
-                idempotent=True,
-                kind="dataset",
-                id=record.dataset_id,
-            )
-            latest[:] = [found.dataset]
-            return str(found.dataset.validation_status)
-
-        hint = "run the same create again to go on waiting"
-        status = self._api.poll(
-            fetch, "dataset", record.dataset_id, DATASET_SETTLED, deadline, on_status, hint
-        )
-        dataset = latest[0]
-        settled = attrs.evolve(
-            record,
-            status=status,
-            validation_error=dataset.validation_error or None,
-            warnings=tuple(dataset.validation_warnings or ()),
-        )
-        state.remember_dataset(key, settled)
-        if status == REJECTED:
-            raise self._rejected(settled, remembered=False)
-        return settled
-
-    def _rejected(self, record: DatasetRecord, *, remembered: bool) -> DatasetRejectedError:
-        error = record.validation_error or "(Cohere gave no validation error)"
-        files = record.train + (f" and {record.eval}" if record.eval else "")
-        lines = [f"Cohere rejected dataset {record.dataset_id} ({files}): {error}"]
-        lines += [f"  warning: {w}" for w in record.warnings]
-        lines.append(
-            ("This verdict was remembered from an earlier upload. " if remembered else "")
-            + "Fix the file and run again (a changed file is uploaded anew), or pass "
-            "force=True (--force) to upload the same file again."
-        )
-        return DatasetRejectedError(
-            "\n".join(lines),
-            dataset_id=record.dataset_id,
-            validation_error=error,
-            warnings=record.warnings,
-            remembered=remembered,
-        )
+        return state.jobs.get(_job_key(request, fingerprint(request, self.base_url).key))
 
     def _fetch_model(
         self,
