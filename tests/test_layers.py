@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"grounding", "tasks", "cache", "batch_api", "finetune_errors"},
     {"lexicon", "embeddings", "training_data", "answers", "finetune_api"},
     {"prediction", "examples", "prepare", "batch_output", "finetune_files"},
-    {"baseline", "batch", "finetune_dataset"},
+    {"baseline", "batch", "finetune_dataset", "finetune_job"},
     {"extractor", "finetune"},
     {"evaluation"},
     {"report_runs"},

@@ -21,43 +21,35 @@ still serve (docs/fine-tuning.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Final, NoReturn, cast
 
-import attrs
 import cohere
 import httpx
-from cohere.core.api_error import ApiError
-from cohere.finetuning import BaseModel, FinetunedModel, Settings
 
 from .client import resolve_connection
-from .errors import (
-    FinetuneError,
-    FinetuneFailedError,
-    FinetuneTimeoutError,
-    MedNerError,
-)
+from .errors import FinetuneFailedError, FinetuneTimeoutError
 from .files import PathLike
 from .finetune_api import FinetuneApi
 from .finetune_dataset import fingerprint, upload_dataset, validated_dataset
 from .finetune_errors import is_retirement
 from .finetune_files import check_training_files
-from .finetune_state import (
-    DatasetRecord,
-    FinetuneState,
-    JobRecord,
-    job_key,
+from .finetune_job import (
+    create_job,
+    fetch_model,
+    finetune_result,
+    finetuned_models,
+    model_events,
+    plain_id,
+    remember_status,
+    remembered_job,
 )
+from .finetune_state import DatasetRecord, FinetuneState, JobRecord
 from .finetune_types import (
     CHAT_BASE_TYPE,
     CHAT_DATASET_TYPE,
     DEFAULT_BASE_MODEL,
     DEFAULT_TIMEOUT,
-    DELETED,
-    FAILED,
     FINETUNED_SUFFIX,
-    JOB_SETTLED,
     LORA_TARGET_MODULES,
     REJECTED,
     FinetuneEvent,
@@ -92,40 +84,6 @@ __all__ = [
     "is_retirement",
     "list_finetunes",
 ]
-
-_REASON_FIELDS: Final = ("reason", "error", "message", "detail", "failure")
-
-
-# Talking to the API -------------------------------------------------------------------------
-
-
-def _iso(moment: object) -> str | None:
-    isoformat = getattr(moment, "isoformat", None)
-    return str(isoformat()) if callable(isoformat) else None
-
-
-def _result(model: FinetunedModel, **extra: Any) -> FinetuneResult:
-    settings = model.settings
-    return FinetuneResult(
-        model_id=model.id or "",
-        status=str(model.status or "STATUS_UNSPECIFIED"),
-        name=model.name,
-        base_model=settings.base_model.name or "",
-        dataset_id=settings.dataset_id,
-        created_at=_iso(model.created_at),
-        completed_at=_iso(model.completed_at),
-        **extra,
-    )
-
-
-def _job_key(request: FinetuneRequest, dataset: str) -> str:
-    """The key a job asked by ``request`` on the dataset of key ``dataset`` is remembered by."""
-    return job_key(dataset, request.name, request.base_model, request.hyperparameters.as_dict())
-
-
-def _plain_id(model_id: str) -> str:
-    """A fine-tuned model's id, also when given by its chat name (``ID-ft``)."""
-    return model_id.strip().removesuffix(FINETUNED_SUFFIX)
 
 
 class Finetuner:
@@ -220,12 +178,14 @@ class Finetuner:
             "resumed": resumed,
         }
         try:
-            model = self._fetch_model(job.model_id, wait, deadline, on_status, remembered=resumed)
+            model = fetch_model(
+                self._api, job.model_id, wait, deadline, on_status, remembered=resumed
+            )
         except (FinetuneFailedError, FinetuneTimeoutError) as error:
-            self._remember_status(request, job, error.status)
+            remember_status(request.state_path, job.model_id, error.status)
             raise
-        result = _result(model, **extra)
-        self._remember_status(request, job, result.status)
+        result = finetune_result(model, **extra)
+        remember_status(request.state_path, job.model_id, result.status)
         return result
 
     def upload(self, request: FinetuneRequest, *, force: bool = False) -> DatasetRecord:
@@ -264,45 +224,17 @@ class Finetuner:
     ) -> JobRecord:
         state = FinetuneState.load(request.state_path)
         files = fingerprint(request, self.base_url)
-        jkey = _job_key(request, files.key)
-        job = state.jobs.get(jkey)
+        job = remembered_job(state, request, files.key)
         if job is not None and not force:
             return job
         dataset = validated_dataset(
             self._api, request, state, files, deadline, on_status, force=force
         )
-        kept = (
-            f"The dataset {dataset.dataset_id} stays uploaded and is remembered in "
-            f"{request.state_path}."
-        )
-        settings = Settings(
-            base_model=BaseModel(name=request.base_model, base_type=CHAT_BASE_TYPE),
-            dataset_id=dataset.dataset_id,
-            hyperparameters=request.hyperparameters.to_sdk(),
-        )
-        created = self._api.call(
-            lambda options: self._api.sdk.finetuning.create_finetuned_model(
-                request=FinetunedModel(name=request.name, settings=settings),
-                request_options=options,
-            ),
-            idempotent=False,
-            base_model=request.base_model,
-            kept=kept,
-        )
-        model = created.finetuned_model
-        if model is None or not model.id:
-            raise FinetuneError(f"Cohere answered the create without a fine-tuned model; {kept}")
-        job = JobRecord(
-            model_id=model.id,
-            dataset_key=files.key,
-            dataset_id=dataset.dataset_id,
-            name=request.name,
-            base_model=request.base_model,
-            hyperparameters=request.hyperparameters.as_dict(),
-            status=str(model.status or ""),
-        )
-        state.remember_job(jkey, job)
-        return job
+        return create_job(self._api, request, state, dataset, files.key)
+
+    def _remembered_job(self, request: FinetuneRequest) -> JobRecord | None:
+        state = FinetuneState.load(request.state_path)
+        return remembered_job(state, request, fingerprint(request, self.base_url).key)
 
     def status(
         self,
@@ -317,149 +249,18 @@ class Finetuner:
         A failed job raises :class:`~cohere_medner.errors.FinetuneFailedError`.
         """
         deadline = self._api.deadline(timeout) if wait else None
-        return _result(
-            self._fetch_model(_plain_id(model_id), wait, deadline, on_status, remembered=False)
+        model = fetch_model(
+            self._api, plain_id(model_id), wait, deadline, on_status, remembered=False
         )
+        return finetune_result(model)
 
     def list_models(self) -> list[FinetuneResult]:
         """Every fine-tuned model of the account, failed ones included."""
-
-        def fetch(token: str | None, options: Mapping[str, Any]) -> Any:
-            return self._api.sdk.finetuning.list_finetuned_models(
-                page_token=token, request_options=options
-            )
-
-        return [
-            _result(model)
-            for page in self._api.pages(fetch)
-            for model in page.finetuned_models or []
-        ]
+        return finetuned_models(self._api)
 
     def events(self, model_id: str) -> list[FinetuneEvent]:
         """The statuses a fine-tuned model went through, oldest first."""
-        plain = _plain_id(model_id)
-
-        def fetch(token: str | None, options: Mapping[str, Any]) -> Any:
-            return self._api.sdk.finetuning.list_events(
-                plain, page_token=token, request_options=options
-            )
-
-        events = [
-            FinetuneEvent(str(e.status or ""), _iso(e.created_at), e.user_id or None)
-            for page in self._api.pages(fetch, kind="fine-tune", id=plain)
-            for e in page.events or []
-        ]
-        return sorted(events, key=lambda e: e.created_at or "")
-
-    # Steps --------------------------------------------------------------------------------
-
-    def _remembered_job(self, request: FinetuneRequest) -> JobRecord | None:
-        state = FinetuneState.load(request.state_path)
-        return state.jobs.get(_job_key(request, fingerprint(request, self.base_url).key))
-
-    def _fetch_model(
-        self,
-        model_id: str,
-        wait: bool,
-        deadline: float | None,
-        on_status: OnStatus | None,
-        *,
-        remembered: bool,
-    ) -> FinetunedModel:
-        """The model as it stands or, with ``wait``, once it settles; a failed one raises."""
-        if wait:
-            return self._wait_model(model_id, deadline, on_status, remembered=remembered)
-        model = self._get_model(model_id, remembered=remembered)
-        if str(model.status) in (FAILED, DELETED):
-            self._raise_failed(model, remembered=remembered)
-        return model
-
-    def _get_model(self, model_id: str, *, remembered: bool) -> FinetunedModel:
-        found = self._api.call(
-            lambda options: self._api.sdk.finetuning.get_finetuned_model(
-                model_id,
-                request_options=options,
-            ),
-            idempotent=True,
-            kind="fine-tune",
-            id=model_id,
-            remembered=remembered,
-        )
-        if found.finetuned_model is None:
-            raise FinetuneError(f"Cohere answered without the fine-tuned model {model_id}")
-        return cast(FinetunedModel, found.finetuned_model)
-
-    def _wait_model(
-        self,
-        model_id: str,
-        deadline: float | None,
-        on_status: OnStatus | None,
-        *,
-        remembered: bool,
-    ) -> FinetunedModel:
-        latest: list[FinetunedModel] = []
-
-        def fetch() -> str:
-            latest[:] = [self._get_model(model_id, remembered=remembered)]
-            return str(latest[0].status or "STATUS_UNSPECIFIED")
-
-        hint = (
-            f"resume with finetune_status({model_id!r}, wait=True) "
-            f"(cohere-medner finetune status {model_id} --wait) or by running the same create again"
-        )
-        status = self._api.poll(
-            fetch, "fine-tune", model_id, JOB_SETTLED, deadline, on_status, hint
-        )
-        if status in (FAILED, DELETED):
-            self._raise_failed(latest[0], remembered=remembered)
-        return latest[0]
-
-    def _raise_failed(self, model: FinetunedModel, *, remembered: bool) -> NoReturn:
-        model_id = model.id or ""
-        status = str(model.status)
-        reasons = [
-            f"{name}: {value}"
-            for name, value in (model.model_extra or {}).items()
-            if value and any(word in name.lower() for word in _REASON_FIELDS)
-        ]
-        try:
-            dataset = self._api.sdk.datasets.get(
-                model.settings.dataset_id,
-                request_options={"max_retries": 0},
-            ).dataset
-            if str(dataset.validation_status) == REJECTED:
-                reasons.append(
-                    f"its dataset {dataset.id} failed validation: {dataset.validation_error}"
-                )
-        except (ApiError, httpx.HTTPError):
-            pass
-        try:
-            history = tuple(e.status for e in self.events(model_id))
-        except MedNerError:
-            history = ()
-        reason = "; ".join(reasons) or None
-        shown = reason or "the API gives no reason"
-        lines = [f"fine-tuning job {model_id} ({model.name}) ended {status}: {shown}"]
-        if history:
-            lines.append("its statuses: " + " -> ".join(history))
-        lines.append(
-            ("This job was remembered from an earlier run. " if remembered else "")
-            + "Pass force=True (--force) to start a new job (a validated dataset is reused)."
-        )
-        raise FinetuneFailedError(
-            "\n".join(lines),
-            model_id=model_id,
-            status=status,
-            reason=reason,
-            history=history,
-            remembered=remembered,
-        )
-
-    def _remember_status(self, request: FinetuneRequest, job: JobRecord, status: str) -> None:
-        state = FinetuneState.load(request.state_path)
-        for key, found in list(state.jobs.items()):
-            if found.model_id == job.model_id and found.status != status:
-                state.remember_job(key, attrs.evolve(found, status=status))
+        return model_events(self._api, model_id)
 
 
 # One call per command -------------------------------------------------------------------------
