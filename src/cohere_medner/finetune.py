@@ -17,6 +17,10 @@ dashboard and API ... are being retired"); the SDK still carries the calls. When
 refuses one as retired (410, or a message saying deprecated, retired or no longer available),
 :class:`~cohere_medner.errors.FinetuningRetiredError` says so and names where the same files
 still serve (docs/fine-tuning.md).
+
+This module puts the steps together; each lives in a module of its own, internal to the
+library: the upload and its validation in ``finetune_dataset``, the job in ``finetune_job``,
+and the retrying, paging and polling they share in ``finetune_api``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from types import TracebackType
 import cohere
 import httpx
 
+from . import finetune_types
 from .client import resolve_connection
 from .errors import FinetuneFailedError, FinetuneTimeoutError
 from .files import PathLike
@@ -44,13 +49,10 @@ from .finetune_job import (
     remembered_job,
 )
 from .finetune_state import DatasetRecord, FinetuneState, JobRecord
+from .finetune_types import *  # noqa: F403  (what fine-tuning takes and gives is this API too)
 from .finetune_types import (
-    CHAT_BASE_TYPE,
-    CHAT_DATASET_TYPE,
     DEFAULT_BASE_MODEL,
     DEFAULT_TIMEOUT,
-    FINETUNED_SUFFIX,
-    LORA_TARGET_MODULES,
     REJECTED,
     FinetuneEvent,
     FinetuneRequest,
@@ -58,25 +60,10 @@ from .finetune_types import (
     Hyperparameters,
     OnStatus,
     Polling,
-    StatusChange,
-    chat_model_name,
 )
 
 __all__ = [
-    "CHAT_BASE_TYPE",
-    "CHAT_DATASET_TYPE",
-    "DEFAULT_BASE_MODEL",
-    "DEFAULT_TIMEOUT",
-    "FINETUNED_SUFFIX",
-    "LORA_TARGET_MODULES",
-    "FinetuneEvent",
-    "FinetuneRequest",
-    "FinetuneResult",
     "Finetuner",
-    "Hyperparameters",
-    "Polling",
-    "StatusChange",
-    "chat_model_name",
     "check_training_files",
     "create_finetune",
     "finetune_events",
@@ -84,6 +71,7 @@ __all__ = [
     "is_retirement",
     "list_finetunes",
 ]
+__all__ += finetune_types.__all__
 
 
 class Finetuner:
