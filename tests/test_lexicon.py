@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cohere_medner.corpus import load_bc5cdr, load_sample
+from cohere_medner.corpus import load_bc5cdr, load_sample, load_splits, write_bigbio
 from cohere_medner.errors import (
     ForbiddenSplitError,
     LexiconFormatError,
@@ -104,6 +104,21 @@ def test_composites_give_the_identifiers_together_and_each_part_its_own() -> Non
     part = lexicon.lookup("hepatic failure", DISEASE)
     assert whole is not None and whole.ids == ("D058186", "D017093")
     assert part is not None and part.ids == ("D017093",) and part.surfaces == ()
+
+
+def test_from_data_reads_the_splits_a_data_option_names(tmp_path: Path) -> None:
+    sample = Lexicon.from_splits(
+        {"train": load_sample("train"), "validation": load_sample("validation")}
+    )
+    lexicon = Lexicon.from_data()
+    assert (lexicon.splits, lexicon.pmids) == (("train", "validation"), sample.pmids)
+    assert sorted(lexicon.entries(), key=repr) == sorted(sample.entries(), key=repr)
+    corpus = tmp_path / "bc5cdr.json"
+    write_bigbio(load_splits(), corpus)
+    assert Lexicon.from_data(corpus, ["train"]).pmids == Lexicon.from_data(None, ["train"]).pmids
+    with pytest.raises(ForbiddenSplitError):
+        Lexicon.from_data(splits=("train", "test"))
+    assert Lexicon.from_data(splits=("test",), allow_test=True).splits == ("test",)
 
 
 # Refusals ---------------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Final, Literal
 
-from .corpus import load_corpus
 from .errors import ConfigurationError, DataLeakError
 from .extraction import Extraction, as_document
 from .files import PathLike
@@ -100,11 +99,8 @@ class LexiconBaseline:
         ``data`` is what a ``--data`` option names (see :func:`~cohere_medner.corpus.
         load_corpus`); the test split is refused unless ``allow_test``.
         """
-        lexicon = Lexicon.from_splits(
-            {split: load_corpus(data, split) for split in splits}, allow_test=allow_test
-        )
         return cls(
-            lexicon,
+            Lexicon.from_data(data, splits, allow_test=allow_test),
             min_share=min_share,
             case_sensitive_length=case_sensitive_length,
             relations=relations,

@@ -171,7 +171,7 @@ def _lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon
     """
     source = args.lexicon_data if args.lexicon_data is not None else args.data
     try:
-        lexicon = Lexicon.from_splits({s: load_corpus(source, s) for s in ("train", "validation")})
+        lexicon = Lexicon.from_data(source)
     except CorpusError as error:
         if args.model == BASELINE:
             raise

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import attrs
 
-from .corpus import normalize_split
+from .corpus import load_corpus, normalize_split
 from .errors import ForbiddenSplitError, LexiconFormatError
 from .files import PathLike, atomic_write, checked_format, open_text
 from .grounding import (
@@ -145,6 +145,23 @@ class Lexicon:
     ) -> Lexicon:
         """A lexicon from the documents of one named split (see :meth:`from_splits`)."""
         return cls.from_splits({split: documents}, allow_test=allow_test)
+
+    @classmethod
+    def from_data(
+        cls,
+        data: PathLike | None = None,
+        splits: Sequence[str] = ("train", "validation"),
+        *,
+        allow_test: bool = False,
+    ) -> Lexicon:
+        """A lexicon from ``splits`` of ``data`` (default: the bundled sample).
+
+        ``data`` is what a ``--data`` option names (see :func:`~cohere_medner.corpus.
+        load_corpus`); see :meth:`from_splits` for the test split.
+        """
+        return cls.from_splits(
+            {split: load_corpus(data, split) for split in splits}, allow_test=allow_test
+        )
 
     # Looking up ---------------------------------------------------------------------------
 
