@@ -330,27 +330,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         save_run(run, args.report, label=args.label)
         files = write_report([run], args.report)
         print(f"report: {files.html}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(run.as_json()))
-    else:
-        summary = run.as_json()
-        print(f"model {run.model}: {summary['documents']} documents in {run.seconds:.1f} s")
-        print(f"{'task':<12} {'precision':>9} {'recall':>9} {'F1':>9}")
-        for name, figures in summary["tasks"].items():
-            print(
-                f"{name:<12} {figures['precision']:>9.4f} {figures['recall']:>9.4f} "
-                f"{figures['f1']:>9.4f}"
-            )
-        for level, by_type in run.official.items():
-            for kind, score in by_type.items():
-                print(
-                    f"official {level:<8} {kind:<8} P {score.precision:.4f} "
-                    f"R {score.recall:.4f} F {score.f1:.4f}"
-                )
-        print(
-            f"requests {summary['requests']} (retries {summary['retries']}), tokens "
-            f"{summary['input_tokens']} in / {summary['output_tokens']} out"
-        )
+    print(json.dumps(run.as_json()) if args.json else run.summary())
     return _report_failures(run.extractions)
 
 

@@ -79,6 +79,29 @@ class EvaluationRun:
             "seconds": round(self.seconds, 3),
         }
 
+    def summary(self) -> str:
+        """A table for a terminal: P, R and F1 by task and official level, then the cost."""
+        figures = self.as_json()
+        lines = [
+            f"model {self.model}: {figures['documents']} documents in {self.seconds:.1f} s",
+            f"{'task':<12} {'precision':>9} {'recall':>9} {'F1':>9}",
+        ]
+        lines += [
+            f"{name:<12} {task['precision']:>9.4f} {task['recall']:>9.4f} {task['f1']:>9.4f}"
+            for name, task in figures["tasks"].items()
+        ]
+        lines += [
+            f"official {level:<8} {kind:<8} P {score.precision:.4f} "
+            f"R {score.recall:.4f} F {score.f1:.4f}"
+            for level, by_type in self.official.items()
+            for kind, score in by_type.items()
+        ]
+        lines.append(
+            f"requests {figures['requests']} (retries {figures['retries']}), tokens "
+            f"{figures['input_tokens']} in / {figures['output_tokens']} out"
+        )
+        return "\n".join(lines)
+
 
 def score_extractions(
     extractions: Iterable[Extraction],
