@@ -6,7 +6,6 @@ import argparse
 import itertools
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from .batch_job import BatchState
 from .batch_output import BatchResult
 from .client import CohereClient
 from .corpus import (
+    corpus_stats,
     load_corpus,
     load_splits,
     normalize_split,
@@ -63,22 +63,8 @@ def _add_data(parser: argparse.ArgumentParser, split_help: str = "") -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    documents = 0
-    mentions: Counter[str] = Counter({kind: 0 for kind in ENTITY_TYPES})
-    relations = 0
-    for document in load_corpus(args.data, args.split):
-        documents += 1
-        mentions.update(m.type for m in document.mentions)
-        relations += len(document.relations)
-    if args.json:
-        print(
-            json.dumps({"documents": documents, "mentions": dict(mentions), "relations": relations})
-        )
-    else:
-        print(f"documents  {documents}")
-        for kind, count in mentions.items():
-            print(f"{kind:<10} {count} mentions")
-        print(f"relations  {relations}")
+    stats = corpus_stats(load_corpus(args.data, args.split))
+    print(json.dumps(stats.as_dict()) if args.json else stats.summary())
     return 0
 
 

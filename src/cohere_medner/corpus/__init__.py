@@ -22,6 +22,7 @@ from .bioc_writer import write_bioc
 from .detect import FORMATS, Format, detect_format
 from .pubtator import read_pubtator, write_pubtator
 from .splits import SPLITS, normalize_split
+from .stats import CorpusStats, corpus_stats
 from .stream import DocumentStream
 
 
@@ -42,8 +43,10 @@ def write_corpus(
 __all__ = [
     "FORMATS",
     "SPLITS",
+    "CorpusStats",
     "DocumentStream",
     "Format",
+    "corpus_stats",
     "detect_format",
     "load_bc5cdr",
     "load_corpus",
