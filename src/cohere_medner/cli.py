@@ -14,7 +14,6 @@ import attrs
 from . import batch, scoring
 from .baseline import MODEL as BASELINE
 from .baseline import LexiconBaseline
-from .batch_job import BatchState
 from .batch_output import BatchResult
 from .client import CohereClient
 from .corpus import (
@@ -39,7 +38,7 @@ from .examples import KNearest
 from .extraction import Extraction, as_document, write_extractions
 from .extractor import MODES, Extractor
 from .finetune import create_finetune, finetune_events, finetune_status, list_finetunes
-from .finetune_types import FinetuneResult, Hyperparameters, StatusChange
+from .finetune_types import FinetuneResult, Hyperparameters
 from .lexicon import Lexicon
 from .prediction import predictions
 from .prepare import prepare_finetuning
@@ -198,14 +197,11 @@ def _extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extr
             if args.nearest
             else FewShot(pool, k=args.examples, seed=args.seed)
         )
-    template = get_template(args.template)
-    if args.include_title:
-        template = attrs.evolve(template, include_title=True)
     return Extractor(
         args.model,
         tuple(t for t in args.tasks.split(",") if t.strip()),
         mode=args.mode,
-        template=template,
+        template=_template(args),
         endpoint=args.endpoint,
         client=client,
         cache=False if args.no_cache else (args.cache or True),
@@ -236,11 +232,12 @@ def _report_failures(extractions: Sequence[Extraction], advice: str = _RETRY_ADV
     return 3 if failed else 0
 
 
+def _print_status(status: object) -> None:
+    """A batch's or a fine-tune's status change, on stderr."""
+    print(status, file=sys.stderr)
+
+
 _OUTPUTS = {".jsonl": "jsonl", ".json": "jsonl", ".pubtator": "pubtator", ".txt": "pubtator"}
-
-
-def _print_state(state: BatchState) -> None:
-    print(state, file=sys.stderr)
 
 
 def _write_batch(collect: Callable[[], BatchResult], output: Path) -> int:
@@ -261,7 +258,7 @@ def _extract(args: argparse.Namespace) -> int:
             raise ConfigurationError("write collected batch extractions to a .jsonl file")
         return _write_batch(
             lambda: batch.collect(
-                args.collect, on_status=_print_state, poll_interval=args.poll_interval
+                args.collect, on_status=_print_status, poll_interval=args.poll_interval
             ),
             args.output,
         )
@@ -296,7 +293,7 @@ def _extract(args: argparse.Namespace) -> int:
             return 0
         return _write_batch(
             lambda: extractor.collect_batch(
-                job, on_status=_print_state, poll_interval=args.poll_interval
+                job, on_status=_print_status, poll_interval=args.poll_interval
             ),
             args.output,
         )
@@ -320,19 +317,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     return _report_failures(run.extractions)
 
 
-def _template(args: argparse.Namespace, pool: Sequence[Document]) -> Template:
+def _template(args: argparse.Namespace) -> Template:
+    """The template --template names, with the title shown under --include-title."""
     template = get_template(args.template)
-    if args.include_title:
-        template = attrs.evolve(template, include_title=True)
-    if args.examples:
-        template = attrs.evolve(template, few_shot=FewShot(pool, k=args.examples, seed=args.seed))
-    return template
+    return attrs.evolve(template, include_title=True) if args.include_title else template
 
 
 def _prepare(args: argparse.Namespace) -> int:
     splits = [normalize_split(s) for s in args.split.split(",") if s.strip()]
     documents = {split: load_corpus(args.data, split).to_list() for split in splits}
-    pool = [d for split in documents.values() for d in split]
+    template = _template(args)
+    if args.examples:
+        pool = [d for split in documents.values() for d in split]
+        template = attrs.evolve(template, few_shot=FewShot(pool, k=args.examples, seed=args.seed))
     report = prepare_finetuning(
         documents,
         args.task,
@@ -342,14 +339,10 @@ def _prepare(args: argparse.Namespace) -> int:
         eval_fraction=args.eval_fraction,
         seed=args.seed,
         allow_test=args.allow_test,
-        template=_template(args, pool),
+        template=template,
     )
     print(report.summary())
     return 0
-
-
-def _print_status(change: StatusChange) -> None:
-    print(change, file=sys.stderr)
 
 
 def _show_finetune(result: FinetuneResult, as_json: bool) -> None:
@@ -361,45 +354,53 @@ def _show_finetune(result: FinetuneResult, as_json: bool) -> None:
         print(f"use it as: --model {result.chat_model}")
 
 
-def _finetune(args: argparse.Namespace) -> int:
-    if args.action == "create":
-        hyperparameters = Hyperparameters(
-            train_epochs=args.epochs,
-            learning_rate=args.learning_rate,
-            train_batch_size=args.batch_size,
-            early_stopping_threshold=args.early_stopping_threshold,
-            early_stopping_patience=args.early_stopping_patience,
-            lora_rank=args.lora_rank,
-            lora_alpha=args.lora_alpha,
-        )
-        result = create_finetune(
-            args.train,
-            args.eval,
-            name=args.name,
-            base_model=args.base_model,
-            hyperparameters=hyperparameters,
-            wait=args.wait,
-            timeout=args.timeout,
-            force=args.force,
-            on_status=_print_status,
-        )
-        _show_finetune(result, args.json)
-    elif args.action == "status":
-        result = finetune_status(
-            args.id, wait=args.wait, timeout=args.timeout, on_status=_print_status
-        )
-        _show_finetune(result, args.json)
-    elif args.action == "list":
-        found = list_finetunes()
-        if args.json:
-            print(json.dumps([r.as_dict() for r in found]))
-        for result in [] if args.json else found:
-            print(f"{result.model_id}  {result.status:<20} {result.name}")
+def _finetune_create(args: argparse.Namespace) -> int:
+    hyperparameters = Hyperparameters(
+        train_epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        train_batch_size=args.batch_size,
+        early_stopping_threshold=args.early_stopping_threshold,
+        early_stopping_patience=args.early_stopping_patience,
+        lora_rank=args.lora_rank,
+        lora_alpha=args.lora_alpha,
+    )
+    result = create_finetune(
+        args.train,
+        args.eval,
+        name=args.name,
+        base_model=args.base_model,
+        hyperparameters=hyperparameters,
+        wait=args.wait,
+        timeout=args.timeout,
+        force=args.force,
+        on_status=_print_status,
+    )
+    _show_finetune(result, args.json)
+    return 0
+
+
+def _finetune_status(args: argparse.Namespace) -> int:
+    result = finetune_status(args.id, wait=args.wait, timeout=args.timeout, on_status=_print_status)
+    _show_finetune(result, args.json)
+    return 0
+
+
+def _finetune_list(args: argparse.Namespace) -> int:
+    found = list_finetunes()
+    if args.json:
+        print(json.dumps([r.as_dict() for r in found]))
     else:
-        events = finetune_events(args.id)
-        if args.json:
-            print(json.dumps([attrs.asdict(e) for e in events], default=str))
-        for event in [] if args.json else events:
+        for result in found:
+            print(f"{result.model_id}  {result.status:<20} {result.name}")
+    return 0
+
+
+def _finetune_events(args: argparse.Namespace) -> int:
+    events = finetune_events(args.id)
+    if args.json:
+        print(json.dumps([attrs.asdict(e) for e in events], default=str))
+    else:
+        for event in events:
             print(event)
     return 0
 
@@ -500,17 +501,20 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--lora-rank", type=int)
     create.add_argument("--lora-alpha", type=int)
     create.add_argument("--force", action="store_true", help="start again after a failure")
+    create.set_defaults(run=_finetune_create)
     status = actions.add_parser("status", help="a fine-tune's status (and wait for it)")
     status.add_argument("id", help="the fine-tuned model id (or its chat name, ID-ft)")
+    status.set_defaults(run=_finetune_status)
     for action in (create, status):
         action.add_argument("--wait", action="store_true", help="wait until ready or failed")
         action.add_argument("--timeout", type=float, default=43200.0, help="seconds to wait")
     listing = actions.add_parser("list", help="your fine-tuned models")
+    listing.set_defaults(run=_finetune_list)
     events = actions.add_parser("events", help="a fine-tune's status changes")
     events.add_argument("id")
+    events.set_defaults(run=_finetune_events)
     for action in (create, status, listing, events):
         action.add_argument("--json", action="store_true", help="print JSON")
-    finetune.set_defaults(run=_finetune)
 
     evaluation = commands.add_parser(
         "evaluate", help="extract from annotated documents and score the lists"
@@ -543,10 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Command = args.run
     try:
         return run(args)
-    except MedNerError as error:
-        print(f"cohere-medner {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    except OSError as error:
+    except (MedNerError, OSError) as error:
         print(f"cohere-medner {args.command}: error: {error}", file=sys.stderr)
         return 1
 
