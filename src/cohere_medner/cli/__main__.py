@@ -1,0 +1,10 @@
+"""``python -m cohere_medner.cli``: the ``cohere-medner`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from . import main
+
+if __name__ == "__main__":
+    sys.exit(main())

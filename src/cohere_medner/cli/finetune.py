@@ -1,0 +1,163 @@
+"""Commands for fine-tuning: ``prepare`` the files, then ``finetune`` a model on them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ..corpus import load_corpus, normalize_split
+from ..finetune import create_finetune, finetune_events, finetune_status, list_finetunes
+from ..finetune_types import FinetuneResult, Hyperparameters
+from ..tasks import FewShot
+from ..training_data import prepare_finetuning
+from . import options
+
+if TYPE_CHECKING:
+    from .options import Commands
+
+
+def add_prepare(commands: Commands) -> None:
+    prepare = commands.add_parser("prepare", help="write fine-tuning files (JSONL)")
+    options.add_data(prepare, "comma-separated splits to train on (default: train)")
+    prepare.set_defaults(split="train")
+    prepare.add_argument("--task", default="diseases", help="comma-separated tasks")
+    prepare.add_argument(
+        "--format", choices=("prompt-completion", "chat"), default="prompt-completion"
+    )
+    prepare.add_argument("--output", required=True, type=Path, help="the training JSONL file")
+    prepare.add_argument("--eval-output", type=Path, help="also write an evaluation file")
+    prepare.add_argument(
+        "--eval-fraction", type=float, help="share of documents held out (default 0.1)"
+    )
+    prepare.add_argument("--seed", type=int, default=0, help="shuffling and sampling seed")
+    prepare.add_argument(
+        "--allow-test", action="store_true", help="allow training files from the test split"
+    )
+    prepare.add_argument("--template", default="seed", help="prompt template (default: seed)")
+    prepare.add_argument("--include-title", action="store_true", help="show the title too")
+    prepare.add_argument(
+        "--examples", type=int, default=0, help="worked examples per prompt (few-shot)"
+    )
+    prepare.set_defaults(run=_prepare)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    splits = [normalize_split(s) for s in args.split.split(",") if s.strip()]
+    documents = {split: load_corpus(args.data, split).to_list() for split in splits}
+    template = options.template(args)
+    if args.examples:
+        pool = [d for split in documents.values() for d in split]
+        template = attrs.evolve(template, few_shot=FewShot(pool, k=args.examples, seed=args.seed))
+    report = prepare_finetuning(
+        documents,
+        args.task,
+        args.format,
+        args.output,
+        eval_output=args.eval_output,
+        eval_fraction=args.eval_fraction,
+        seed=args.seed,
+        allow_test=args.allow_test,
+        template=template,
+    )
+    print(report.summary())
+    return 0
+
+
+def add_finetune(commands: Commands) -> None:
+    finetune = commands.add_parser(
+        "finetune", help="fine-tune a Cohere chat model where the platform still offers it"
+    )
+    actions = finetune.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="upload the files, start the job, remember ids")
+    create.add_argument("--train", required=True, type=Path, help="chat JSONL from prepare")
+    create.add_argument("--eval", type=Path, help="evaluation chat JSONL")
+    create.add_argument("--name", required=True, help="a name for the fine-tuned model")
+    create.add_argument("--base-model", default="command-r-08-2024")
+    create.add_argument("--epochs", type=int)
+    create.add_argument("--learning-rate", type=float)
+    create.add_argument("--batch-size", type=int)
+    create.add_argument("--early-stopping-threshold", type=float)
+    create.add_argument("--early-stopping-patience", type=int)
+    create.add_argument("--lora-rank", type=int)
+    create.add_argument("--lora-alpha", type=int)
+    create.add_argument("--force", action="store_true", help="start again after a failure")
+    create.set_defaults(run=_create)
+    status = actions.add_parser("status", help="a fine-tune's status (and wait for it)")
+    status.add_argument("id", help="the fine-tuned model id (or its chat name, ID-ft)")
+    status.set_defaults(run=_status)
+    for action in (create, status):
+        action.add_argument("--wait", action="store_true", help="wait until ready or failed")
+        action.add_argument("--timeout", type=float, default=43200.0, help="seconds to wait")
+    listing = actions.add_parser("list", help="your fine-tuned models")
+    listing.set_defaults(run=_list)
+    events = actions.add_parser("events", help="a fine-tune's status changes")
+    events.add_argument("id")
+    events.set_defaults(run=_events)
+    for action in (create, status, listing, events):
+        action.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _create(args: argparse.Namespace) -> int:
+    hyperparameters = Hyperparameters(
+        train_epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        train_batch_size=args.batch_size,
+        early_stopping_threshold=args.early_stopping_threshold,
+        early_stopping_patience=args.early_stopping_patience,
+        lora_rank=args.lora_rank,
+        lora_alpha=args.lora_alpha,
+    )
+    result = create_finetune(
+        args.train,
+        args.eval,
+        name=args.name,
+        base_model=args.base_model,
+        hyperparameters=hyperparameters,
+        wait=args.wait,
+        timeout=args.timeout,
+        force=args.force,
+        on_status=options.print_status,
+    )
+    _show(result, args.json)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    result = finetune_status(
+        args.id, wait=args.wait, timeout=args.timeout, on_status=options.print_status
+    )
+    _show(result, args.json)
+    return 0
+
+
+def _show(result: FinetuneResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"model_id": result.model_id, "status": result.status}))
+        return
+    print(f"fine-tune {result.model_id} ({result.name}): {result.status}")
+    if result.ready:
+        print(f"use it as: --model {result.chat_model}")
+
+
+def _list(args: argparse.Namespace) -> int:
+    found = list_finetunes()
+    if args.json:
+        print(json.dumps([r.as_dict() for r in found]))
+    else:
+        for result in found:
+            print(f"{result.model_id}  {result.status:<20} {result.name}")
+    return 0
+
+
+def _events(args: argparse.Namespace) -> int:
+    events = finetune_events(args.id)
+    if args.json:
+        print(json.dumps([attrs.asdict(e) for e in events], default=str))
+    else:
+        for event in events:
+            print(event)
+    return 0

@@ -1,0 +1,184 @@
+"""Commands over a model: ``extract``, ``evaluate``, and ``compare`` the runs evaluated."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import batch
+from ..baseline import MODEL as BASELINE
+from ..batch_output import BatchResult
+from ..corpus import write_pubtator
+from ..errors import BatchFailedError, ConfigurationError
+from ..evaluation import evaluate
+from ..extraction import Extraction, as_document, write_extractions
+from ..extractor import Extractor
+from ..prediction import predictions
+from ..report import load_run, save_run, write_report
+from ..types import Document
+from . import options
+
+if TYPE_CHECKING:
+    from .options import Commands
+
+_RETRY_ADVICE = "run the same command again to retry them (answers already received are cached)"
+_OUTPUTS = {".jsonl": "jsonl", ".json": "jsonl", ".pubtator": "pubtator", ".txt": "pubtator"}
+
+
+def _report_failures(extractions: Sequence[Extraction], advice: str = _RETRY_ADVICE) -> int:
+    """Each failed document on stderr, then what to do; the exit status (3 if any failed)."""
+    failed = [e for e in extractions if not e.ok]
+    for extraction in failed:
+        print(f"failed: document {extraction.document}: {extraction.error}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} of {len(extractions)} documents failed; {advice}", file=sys.stderr)
+    return 3 if failed else 0
+
+
+def add_extract(commands: Commands) -> None:
+    extract = commands.add_parser("extract", help="extract entities and relations with a model")
+    options.add_model(extract, required=False)
+    extract.add_argument(
+        "--batch", action="store_true", help="send the requests as one Cohere batch"
+    )
+    extract.add_argument(
+        "--no-wait", action="store_true", help="with --batch: submit, print the id, exit"
+    )
+    extract.add_argument(
+        "--collect", metavar="ID_OR_HANDLE", help="collect a batch submitted earlier"
+    )
+    extract.add_argument(
+        "--poll-interval", type=float, default=10.0, help="first wait between batch checks (s)"
+    )
+    extract.add_argument("--text", help="one text to extract from, instead of --data")
+    options.add_data(extract)
+    extract.add_argument("--output", required=True, type=Path, help="extractions, .jsonl")
+    extract.set_defaults(run=_extract)
+
+
+def _extract(args: argparse.Namespace) -> int:
+    if args.collect:
+        return _collect(args)
+    output = _output_format(args)
+    documents = [as_document(args.text)] if args.text is not None else options.documents(args)
+    needs_lexicon = output == "pubtator" or args.model == BASELINE
+    lexicon = options.lexicon(args, documents) if needs_lexicon else None
+    extractor = options.extractor(args, lexicon)
+    if args.batch:
+        if output != "jsonl":
+            raise ConfigurationError("write batch extractions to a .jsonl file")
+        return _submit(args, extractor, documents)
+    extractions = extractor.extract_many(documents)
+    if output == "jsonl":
+        write_extractions(extractions, args.output)
+    else:
+        write_pubtator(predictions(extractions, documents, lexicon), args.output)
+    return _report_failures(extractions)
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    """What --output asks for, ``jsonl`` or ``pubtator``, once the options are known to agree."""
+    if not args.model:
+        raise ConfigurationError("extract needs --model (or --collect ID to collect a batch)")
+    output = _OUTPUTS.get(args.output.suffix.lower())
+    if output is None:
+        raise ConfigurationError(
+            f"{args.output}: write extractions to .jsonl (one JSON object per document), "
+            "or predicted mentions and CID pairs to .PubTator (or .txt) for the evaluator"
+        )
+    if args.text is not None and (args.data is not None or args.split is not None):
+        raise ConfigurationError("give --text or --data/--split, not both")
+    if output == "pubtator" and args.text is not None:
+        raise ConfigurationError(
+            "PubTator identifies documents by numeric PMIDs; write --text extractions to .jsonl"
+        )
+    return output
+
+
+def _submit(args: argparse.Namespace, extractor: Extractor, documents: list[Document]) -> int:
+    """Send the documents as one batch; unless --no-wait, wait for it and write what it gives."""
+    job = extractor.submit_batch(documents)
+    print(
+        f"submitted batch {job.batch_id}; collect it with: cohere-medner extract "
+        f"--collect {job.batch_id} --output {args.output}",
+        file=sys.stderr,
+    )
+    if args.no_wait:
+        return 0
+    return _write_batch(
+        lambda: extractor.collect_batch(
+            job, on_status=options.print_status, poll_interval=args.poll_interval
+        ),
+        args.output,
+    )
+
+
+def _collect(args: argparse.Namespace) -> int:
+    """Collect the batch --collect names, submitted earlier by this or another process."""
+    if args.output.suffix.lower() not in (".jsonl", ".json"):
+        raise ConfigurationError("write collected batch extractions to a .jsonl file")
+    return _write_batch(
+        lambda: batch.collect(
+            args.collect, on_status=options.print_status, poll_interval=args.poll_interval
+        ),
+        args.output,
+    )
+
+
+def _write_batch(collect: Callable[[], BatchResult], output: Path) -> int:
+    try:
+        result = collect()
+    except BatchFailedError as error:
+        write_extractions(error.result.extractions, output)  # what could be kept
+        raise
+    write_extractions(result.extractions, output)
+    return _report_failures(
+        result.extractions, "extract them again without --batch, or in a new batch"
+    )
+
+
+def add_evaluate(commands: Commands) -> None:
+    evaluation = commands.add_parser(
+        "evaluate", help="extract from annotated documents and score the lists"
+    )
+    options.add_model(evaluation)
+    options.add_data(evaluation)
+    evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="save the run and write report.json, report.md, f1.svg and report.html there",
+    )
+    evaluation.add_argument("--label", help="the run's name in reports (default: the model)")
+    evaluation.set_defaults(run=_evaluate)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    documents = options.documents(args)
+    lexicon = options.lexicon(args, documents)
+    run = evaluate(options.extractor(args, lexicon), documents, lexicon)
+    if args.report is not None:
+        save_run(run, args.report, label=args.label)
+        files = write_report([run], args.report)
+        print(f"report: {files.html}", file=sys.stderr)
+    print(json.dumps(run.as_json()) if args.json else run.summary())
+    return _report_failures(run.extractions)
+
+
+def add_compare(commands: Commands) -> None:
+    compare = commands.add_parser("compare", help="one report over runs saved by --report")
+    compare.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="saved-run directories")
+    compare.add_argument("--output", required=True, type=Path, metavar="DIR")
+    compare.set_defaults(run=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    files = write_report([load_run(path) for path in args.runs], args.output)
+    for path in files:
+        print(path)
+    return 0

@@ -1,0 +1,187 @@
+"""What several commands share: the corpus and model options, and the objects they name."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ..baseline import MODEL as BASELINE
+from ..baseline import LexiconBaseline
+from ..client import CohereClient
+from ..corpus import load_corpus
+from ..errors import CorpusError, DataLeakError
+from ..examples import KNearest
+from ..extractor import MODES, Extractor
+from ..lexicon import Lexicon
+from ..tasks import ExampleChooser, FewShot, Template, get_template
+from ..types import Document
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+    """What ``add_subparsers`` returns: each command module adds its commands to it."""
+
+
+def add_data(parser: argparse.ArgumentParser, split_help: str = "") -> None:
+    """--data and --split: the corpus a command reads, as ``load_corpus`` takes it."""
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="a directory holding the official BC5CDR files, or one corpus file "
+        "(PubTator, BioC XML or the tutorial's JSON, detected); default: the bundled sample",
+    )
+    parser.add_argument(
+        "--split", help=split_help or "train, validation or test (default: all of --data)"
+    )
+
+
+def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """The options of :func:`extractor`: model, tasks, prompts, requests, examples, lexicon."""
+    parser.add_argument(
+        "--model",
+        required=required,
+        help="a Cohere model name or fine-tuned model id, or 'lexicon' (the offline baseline)",
+    )
+    parser.add_argument(
+        "--tasks",
+        default="diseases,chemicals,relations",
+        help="comma-separated tasks (default: diseases,chemicals,relations)",
+    )
+    parser.add_argument("--mode", choices=MODES, default="per-task", help="requests per document")
+    parser.add_argument("--template", default="seed", help="prompt template (default: seed)")
+    parser.add_argument(
+        "--endpoint",
+        choices=("chat", "generate"),
+        default="chat",
+        help="v2 chat, or the legacy v1 generate of the tutorial's fine-tuned models",
+    )
+    parser.add_argument("--rpm", type=float, help="requests per minute to stay under")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
+    parser.add_argument("--limit", type=int, help="only the first N documents")
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--max-tokens", type=int, default=600)
+    parser.add_argument(
+        "--cache", type=Path, help="response cache file (default: ~/.cache/cohere-medner/...)"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="ask again even if answered")
+    parser.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    parser.add_argument("--include-title", action="store_true", help="show the title too")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=0,
+        help="worked examples per prompt, from the train split of --examples-data",
+    )
+    parser.add_argument(
+        "--nearest",
+        action="store_true",
+        help="choose the examples by similarity (Cohere Embed), not at random",
+    )
+    parser.add_argument(
+        "--examples-data", type=Path, help="corpus to draw examples from (default: --data)"
+    )
+    parser.add_argument("--embed-model", default="embed-v4.0", help="for --nearest")
+    parser.add_argument("--rerank-model", help="re-order nearest examples with Cohere Rerank")
+    parser.add_argument("--seed", type=int, default=0, help="for random examples")
+    parser.add_argument(
+        "--lexicon-data",
+        type=Path,
+        help="corpus whose train and validation splits give the MeSH lexicon (default: --data)",
+    )
+    parser.add_argument(
+        "--allow-seen",
+        action="store_true",
+        help="allow documents the lexicon was built from (scores then measure memory)",
+    )
+
+
+def documents(args: argparse.Namespace) -> list[Document]:
+    """The documents of --data and --split, the first --limit of them."""
+    found = load_corpus(args.data, args.split)
+    if args.limit is not None:
+        return list(itertools.islice(found, args.limit))
+    return list(found)
+
+
+def lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon | None:
+    """The lexicon of the train and validation splits of --lexicon-data (default --data).
+
+    None where those splits cannot be had (a single-split file): then predictions get no
+    identifiers. A lexicon built on the documents being extracted is refused.
+    """
+    source = args.lexicon_data if args.lexicon_data is not None else args.data
+    try:
+        found = Lexicon.from_data(source)
+    except CorpusError as error:
+        if args.model == BASELINE:
+            raise
+        print(f"note: no lexicon, so no MeSH identifiers ({error})", file=sys.stderr)
+        return None
+    seen = [d.pmid for d in documents if d.pmid in found.pmids]
+    if seen and not args.allow_seen:
+        raise DataLeakError(
+            f"{len(seen)} of the documents to extract ({', '.join(seen[:5])}...) are in the "
+            "lexicon's training splits: extract another split, pass --lexicon-data, "
+            "or --allow-seen"
+        )
+    return found
+
+
+def extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extractor:
+    """The :class:`Extractor` the options of :func:`add_model` describe."""
+    baseline = (
+        LexiconBaseline(lexicon, allow_seen=args.allow_seen)
+        if args.model == BASELINE and lexicon is not None
+        else None
+    )
+    client = None
+    examples: ExampleChooser | None = None
+    if args.model != BASELINE:
+        client = CohereClient(requests_per_minute=args.rpm, max_concurrency=args.concurrency)
+    if args.examples and args.model != BASELINE:
+        source = args.examples_data if args.examples_data is not None else args.data
+        pool = load_corpus(source, "train").to_list()
+        examples = (
+            KNearest(
+                pool,
+                args.examples,
+                embed_model=args.embed_model,
+                rerank_model=args.rerank_model,
+                client=client,
+                cache=not args.no_cache,
+            )
+            if args.nearest
+            else FewShot(pool, k=args.examples, seed=args.seed)
+        )
+    return Extractor(
+        args.model,
+        tuple(t for t in args.tasks.split(",") if t.strip()),
+        mode=args.mode,
+        template=template(args),
+        endpoint=args.endpoint,
+        client=client,
+        cache=False if args.no_cache else (args.cache or True),
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        progress=not args.no_progress,
+        lexicon=baseline,
+        examples=examples,
+    )
+
+
+def template(args: argparse.Namespace) -> Template:
+    """The template --template names, with the title shown under --include-title."""
+    named = get_template(args.template)
+    return attrs.evolve(named, include_title=True) if args.include_title else named
+
+
+def print_status(status: object) -> None:
+    """A batch's or a fine-tune's status change, on stderr."""
+    print(status, file=sys.stderr)
