@@ -1,9 +1,9 @@
-"""Shared fixtures: where the real corpus and the evaluation kit's sample live, and chat
-fine-tuning files made from the bundled sample."""
+"""Shared fixtures: the corpora, fine-tuning files from the sample, a loopback Cohere."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,8 @@ from hypothesis import settings
 from bigbio_records import MYOCLONIC_SEIZURES, RENAL_AND_HEPATIC_FAILURE, write_json
 from cohere_medner.corpus import load_sample
 from cohere_medner.prepare import prepare_finetuning
+from cohere_medner.testing import FakeCohere
+from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document
 
 # Hypothesis's per-example deadline (200 ms) is a timed test: on a busy shared machine a
@@ -82,3 +84,13 @@ def chat_files(tmp_path: Path, sample: list[Document]) -> tuple[Path, Path]:
         {"train": sample}, "chemicals", "chat", train, eval_output=held, eval_fraction=0.2
     )
     return train, held
+
+
+@pytest.fixture
+def fake_cohere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeCohere]:
+    """A loopback Cohere answering from the sample's gold, with a key and a fresh cache."""
+    with FakeCohere(responder=oracle(load_sample())) as server:
+        monkeypatch.setenv("CO_API_URL", server.url)
+        monkeypatch.setenv("CO_API_KEY", "test-key")
+        monkeypatch.setenv("COHERE_MEDNER_CACHE", str(tmp_path / "cache.sqlite3"))
+        yield server
