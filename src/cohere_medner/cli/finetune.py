@@ -12,8 +12,8 @@ import attrs
 from ..corpus import load_corpus, normalize_split
 from ..finetune import create_finetune, finetune_events, finetune_status, list_finetunes
 from ..finetune_types import FinetuneResult, Hyperparameters
-from ..tasks import FewShot
-from ..training_data import prepare_finetuning
+from ..prepare import prepare_finetuning
+from ..templates import FewShot
 from . import options
 
 if TYPE_CHECKING:

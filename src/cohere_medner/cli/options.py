@@ -19,7 +19,7 @@ from ..errors import CorpusError, DataLeakError
 from ..examples import KNearest
 from ..extractor import MODES, Extractor
 from ..lexicon import Lexicon
-from ..tasks import ExampleChooser, FewShot, Template, get_template
+from ..templates import ExampleChooser, FewShot, Template, get_template
 from ..types import Document
 
 if TYPE_CHECKING:
