@@ -20,6 +20,7 @@ from cohere_medner.batch_api import (
     find,
     forget_dataset,
     retrieve,
+    sdk_client,
     upload,
 )
 from cohere_medner.errors import (
@@ -156,6 +157,15 @@ def test_find_gives_nothing_when_listing_fails(server: FakeCohere, co: cohere.Cl
     create(co, "a", dataset_id, MODEL, no_sleep)
     server.inject(Fault.SERVER_ERROR, count=10, endpoint="batches.list")
     assert find(co, "a", dataset_id) is None
+
+
+def test_without_a_server_the_client_goes_where_co_api_url_says(
+    server: FakeCohere, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CO_API_URL", server.url)
+    with pytest.raises(UnknownBatchError):
+        retrieve(sdk_client(None, KEY, None), "nope")
+    assert server.endpoint_counts["batches.get"] == 1
 
 
 def test_an_unknown_batch_is_named_as_such(co: cohere.ClientV2) -> None:

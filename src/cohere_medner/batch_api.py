@@ -8,6 +8,7 @@ unknown rather than a model.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from typing import IO, Final
 
@@ -17,7 +18,7 @@ from cohere.batches import Batch as SdkBatch
 from cohere.core import ApiError
 
 from .batch_job import INPUT_DATASET_TYPE, BatchState
-from .client import resolve_api_key
+from .client import URL_VARIABLE, resolve_api_key
 from .errors import (
     BatchInputError,
     ConfigurationError,
@@ -35,11 +36,17 @@ TRANSIENT_POLLS: Final = 10
 def sdk_client(
     sdk: cohere.ClientV2 | None, api_key: str | None, server: str | None
 ) -> cohere.ClientV2:
-    """``sdk``, or a client for ``server`` with the key given or from the environment."""
+    """``sdk``, or a client for ``server`` (else ``CO_API_URL``) with the key given or found.
+
+    The SDK reads ``CO_API_URL`` only when it is imported, and not at all once given a
+    ``base_url`` of ``None``: the variable is read here, as :class:`CohereClient` reads it.
+    """
     if sdk is not None:
         return sdk
     return cohere.ClientV2(
-        api_key=resolve_api_key(api_key), base_url=server, client_name="cohere-medner"
+        api_key=resolve_api_key(api_key),
+        base_url=server or os.environ.get(URL_VARIABLE) or None,
+        client_name="cohere-medner",
     )
 
 
