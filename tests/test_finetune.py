@@ -9,9 +9,7 @@ from pathlib import Path
 import cohere
 import pytest
 
-from cohere_medner.errors import (
-    FinetuningRetiredError,
-)
+from cohere_medner.errors import FinetuningRetiredError, MissingApiKeyError
 from cohere_medner.finetune import (
     Finetuner,
     FinetuneRequest,
@@ -164,3 +162,12 @@ def test_a_repeated_create_after_an_interruption_uploads_and_creates_once(
         resumed = create(server, train, held, name="second", wait=True)
         assert resumed.model_id == job.model_id and resumed.resumed and resumed.ready
         assert sent(server) == (1, 2)
+
+
+def test_a_finetuner_needs_a_key_and_never_shows_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CO_API_KEY", raising=False)
+    monkeypatch.delenv("COHERE_API_KEY", raising=False)
+    with pytest.raises(MissingApiKeyError):
+        Finetuner()
+    with Finetuner("sk-secret", base_url="http://127.0.0.1:1") as finetuner:
+        assert "sk-secret" not in repr(finetuner)
