@@ -50,7 +50,9 @@ def test_title_option_shows_the_title_and_counts_its_mentions() -> None:
 
 
 def test_get_template() -> None:
-    assert get_template("seed") is SEED
+    assert get_template("seed") is get_template(" seed ") is SEED
+    titled = attrs.evolve(SEED, include_title=True)
+    assert get_template(titled) is titled
     with pytest.raises(TemplateError, match=r"unknown template 'sead'.*did you mean 'seed'"):
         get_template("sead")
 

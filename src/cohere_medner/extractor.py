@@ -85,7 +85,7 @@ class Extractor:
         self.units: tuple[AnyTask, ...] = (
             (CombinedTask(self.tasks),) if mode == "combined" else self.tasks
         )
-        self.template = get_template(template) if isinstance(template, str) else template
+        self.template = get_template(template)
         if examples is not None:
             self.template = attrs.evolve(self.template, few_shot=examples)
         self.endpoint: Endpoint = endpoint

@@ -27,7 +27,7 @@ from .errors import (
 )
 from .files import PathLike, atomic_write
 from .tasks import AnyTask
-from .templates import SEED, Template
+from .templates import SEED, Template, get_template
 from .training_data import (
     LIMITS,
     Format,
@@ -37,7 +37,6 @@ from .training_data import (
     check_format,
     check_records,
     resolve_tasks,
-    resolve_template,
     training_records,
 )
 from .types import Document
@@ -226,7 +225,7 @@ def prepare_finetuning(
     """
     check_format(format)
     chosen = resolve_tasks(tasks)
-    shown = resolve_template(template)
+    shown = get_template(template)
     _check_splits(documents, allow_test, "fine-tuning files")
     if eval_documents is not None:
         _check_splits(eval_documents, allow_test, "an evaluation file")

@@ -210,8 +210,10 @@ TEMPLATES: Final[Mapping[str, Template]] = {SEED.name: SEED}
 """The named templates. Options (title, few-shot) go on top: ``attrs.evolve(SEED, ...)``."""
 
 
-def get_template(name: str) -> Template:
-    """The template called ``name``; a :class:`TemplateError` names the choices."""
+def get_template(name: str | Template) -> Template:
+    """The template called ``name`` (or ``name`` itself if it is one); errors name the choices."""
+    if isinstance(name, Template):
+        return name
     try:
         return TEMPLATES[name.strip()]
     except KeyError:

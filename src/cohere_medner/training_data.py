@@ -46,7 +46,6 @@ __all__ = [
     "check_records",
     "estimate_tokens",
     "resolve_tasks",
-    "resolve_template",
     "training_records",
 ]
 
@@ -123,7 +122,7 @@ def training_records(
 ) -> list[TrainingRecord]:
     """One record per task and document, task after task (the tutorial's files, concatenated)."""
     chosen = resolve_tasks(tasks)
-    shown = resolve_template(template)
+    shown = get_template(template)
     check_format(format)
     documents = list(documents)
     return [
@@ -144,11 +143,6 @@ def resolve_tasks(tasks: str | Sequence[str | AnyTask]) -> tuple[AnyTask, ...]:
     if not chosen or len(set(names)) != len(names):
         raise TrainingDataError(f"give one or more distinct tasks, got {names}")
     return chosen
-
-
-def resolve_template(template: Template | str) -> Template:
-    """The template given, or the one named (``"seed"``)."""
-    return get_template(template) if isinstance(template, str) else template
 
 
 def check_format(format: str) -> None:
