@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from cohere_medner.corpus import load_bc5cdr, load_sample
+from cohere_medner.errors import DataLeakError
 from cohere_medner.evaluation import evaluate
 from cohere_medner.extractor import Extractor, Mode
+from cohere_medner.lexicon import Lexicon
 from cohere_medner.testing import FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document
@@ -110,3 +112,15 @@ def test_summary_lists_every_task_and_official_level() -> None:
         [level, kind] for level in result.official for kind in result.official[level]
     ]
     assert lines[-1] == "requests 0 (retries 0), tokens 0 in / 0 out"
+
+
+def test_a_lexicon_built_from_the_documents_is_refused_before_any_request() -> None:
+    documents = load_sample("validation").to_list()
+    lexicon = Lexicon.from_splits({"train": load_sample("train"), "validation": documents})
+    with FakeCohere(responder=oracle(documents)) as server:
+        extractor = Extractor(MODEL, api_key="k", base_url=server.url, cache=False, progress=False)
+        with pytest.raises(DataLeakError, match=r"10 of the 10 documents .* allow_seen=True"):
+            evaluate(extractor, documents, lexicon)
+        assert server.requests == []
+        told = evaluate(extractor, documents, lexicon, allow_seen=True)
+    assert told.official["id"]["Chemical"].f1 > 0.9

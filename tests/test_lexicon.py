@@ -48,6 +48,7 @@ def test_forms_identifiers_and_counts() -> None:
     assert lexicon.lookup("cocaine", DISEASE) is None
     assert lexicon.lookup("heroin", CHEMICAL) is None
     assert lexicon.splits == ("train",) and lexicon.pmids == {"1", "2", "3", "4", "5", "6"}
+    assert lexicon.seen([TRAIN[2], Document("99", "t", "a"), TRAIN[0]]) == ["3", "1"]
     assert len(lexicon) == len(list(lexicon.entries())) == 6
     assert {e.entity_type for e in lexicon.entries(CHEMICAL)} == {CHEMICAL}
 

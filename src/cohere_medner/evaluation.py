@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from . import scoring
+from .errors import DataLeakError
 from .extraction import Extraction
 from .extractor import Extractor
 from .lexicon import Lexicon
@@ -150,14 +151,28 @@ def official_scores(
 
 
 def evaluate(
-    extractor: Extractor, documents: Iterable[Document], lexicon: Lexicon | None = None
+    extractor: Extractor,
+    documents: Iterable[Document],
+    lexicon: Lexicon | None = None,
+    *,
+    allow_seen: bool = False,
 ) -> EvaluationRun:
     """Run ``extractor`` over ``documents`` and score every task it extracts.
 
     ``lexicon`` gives predicted mentions and relations their MeSH identifiers (the
     offline baseline brings its own); without one, only list and mention levels are scored.
+    A lexicon built from any of the documents is refused before anything is sent
+    (:class:`~cohere_medner.errors.DataLeakError`) unless ``allow_seen``.
     """
     items = list(documents)
+    seen = lexicon.seen(items) if lexicon is not None and not allow_seen else []
+    if seen:
+        raise DataLeakError(
+            f"{len(seen)} of the {len(items)} documents to evaluate are ones the lexicon was "
+            f"built from (PMIDs {', '.join(seen[:5])}{' ...' if len(seen) > 5 else ''}): "
+            "their identifiers would come from their own annotations. Evaluate another "
+            "split, build the lexicon from other splits, or pass allow_seen=True"
+        )
     before = dict(extractor.usage)
     start = time.monotonic()
     extractions = extractor.extract_many(items)

@@ -165,6 +165,14 @@ class Lexicon:
 
     # Looking up ---------------------------------------------------------------------------
 
+    def seen(self, documents: Iterable[Document]) -> list[str]:
+        """The PMIDs of ``documents`` this lexicon was built from, in their order.
+
+        Identifiers looked up for those documents come from their own annotations, so
+        scores over them measure memory, not extraction.
+        """
+        return [d.pmid for d in documents if d.pmid in self.pmids]
+
     def lookup(self, name: str, entity_type: str) -> LexiconEntry | None:
         """The entry of ``name`` as ``entity_type``; else of a plural or singular form of it."""
         key = name_key(name)

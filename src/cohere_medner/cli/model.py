@@ -161,7 +161,7 @@ def add_evaluate(commands: Commands) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     documents = options.documents(args)
     lexicon = options.lexicon(args, documents)
-    run = evaluate(options.extractor(args, lexicon), documents, lexicon)
+    run = evaluate(options.extractor(args, lexicon), documents, lexicon, allow_seen=args.allow_seen)
     if args.report is not None:
         save_run(run, args.report, label=args.label)
         files = write_report([run], args.report)

@@ -124,7 +124,7 @@ def lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon 
             raise
         print(f"note: no lexicon, so no MeSH identifiers ({error})", file=sys.stderr)
         return None
-    seen = [d.pmid for d in documents if d.pmid in found.pmids]
+    seen = found.seen(documents)
     if seen and not args.allow_seen:
         raise DataLeakError(
             f"{len(seen)} of the documents to extract ({', '.join(seen[:5])}...) are in the "
