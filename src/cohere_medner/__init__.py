@@ -58,7 +58,8 @@ from .extraction import Extraction, read_extractions, write_extractions
 from .extractor import Extractor
 from .grounding import Grounding, ground
 from .lexicon import Lexicon, LexiconEntry
-from .parsing import parse_list, parse_relations
+from .parsing.lists import parse_list
+from .parsing.relations import parse_relations
 from .prediction import Prediction, predict, predictions
 from .prepare import PrepareReport, prepare_finetuning
 from .report import load_run, save_run, write_report

@@ -11,7 +11,9 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from .client import Completion
 from .extraction import Extraction
-from .parsing import ParsedItems, ParsedRelations, Rejected, Triple
+from .parsing.lines import Rejected
+from .parsing.lists import ParsedItems
+from .parsing.relations import ParsedRelations, Triple
 from .tasks import AnyTask, Task
 
 

@@ -32,7 +32,7 @@ from .extraction import Extraction, as_document
 from .files import PathLike
 from .grounding import NameIndex, is_abbreviation
 from .lexicon import Lexicon, LexiconEntry
-from .parsing import INFLUENCES, Triple
+from .parsing.relations import INFLUENCES, Triple
 from .prediction import predict
 from .types import CHEMICAL, DISEASE, Document, Mention
 

@@ -25,7 +25,7 @@ from .extraction import Extraction
 from .extractor import Extractor
 from .lexicon import Lexicon
 from .metrics import ListScores, score_lists, score_relation_lists
-from .parsing import Triple
+from .parsing.relations import Triple
 from .prediction import Prediction, predict
 from .tasks import Task
 from .templates import Template

@@ -11,7 +11,8 @@ import attrs
 
 from .errors import CorpusFormatError, EmptyTextError
 from .files import PathLike, atomic_write, open_text
-from .parsing import Rejected, Triple
+from .parsing.lines import Rejected
+from .parsing.relations import Triple
 from .types import Document
 
 

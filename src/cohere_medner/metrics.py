@@ -33,7 +33,7 @@ from typing import Final, Generic, TypeAlias, TypeVar
 import attrs
 
 from .errors import MetricsInputError
-from .parsing import Triple
+from .parsing.relations import Triple
 from .types import Score
 
 __all__ = [

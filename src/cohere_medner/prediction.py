@@ -26,7 +26,7 @@ from .errors import UnpairedExtractionError
 from .extraction import Extraction
 from .grounding import Grounding, find_abbreviations, ground, ground_extraction
 from .lexicon import Ids, Lexicon, LexiconEntry
-from .parsing import Triple
+from .parsing.relations import Triple
 from .types import CHEMICAL, CID, DISEASE, Document, Mention, Relation
 
 __all__ = ["Prediction", "predict", "predictions"]

@@ -24,7 +24,7 @@ from .evaluation import EvaluationRun
 from .extraction import Extraction, read_extractions, write_extractions
 from .files import PathLike, atomic_write, checked_format
 from .metrics import Comparison, ListScores
-from .parsing import Triple
+from .parsing.relations import Triple
 from .prediction import Prediction
 from .types import Document, Mention, Relation, Score
 

@@ -18,18 +18,16 @@ from typing import Final, Literal, TypeAlias
 import attrs
 
 from .errors import TaskError, UnknownTaskError, unknown_name
-from .parsing import (
+from .parsing.lines import Rejected
+from .parsing.lists import ParsedItems, format_list, read_list
+from .parsing.relations import (
     INFLUENCES,
-    ParsedItems,
     ParsedRelations,
-    Rejected,
     Triple,
-    format_list,
     format_relations,
-    read_list,
     read_relations,
-    read_sections,
 )
+from .parsing.sections import read_sections
 from .templates import SEED, Template
 from .types import CHEMICAL, CID, DISEASE, Document, Mention, Relation
 
@@ -279,7 +277,7 @@ class CombinedTask:
 
     The gold completion is each task's cue on a line of its own followed by its list, the
     sections separated by a blank line; :meth:`parse` splits an answer at those headings
-    (``parsing.read_sections``) and reads each section with its task's parser.
+    (:func:`~.sections.read_sections`) and reads each section with its task's parser.
     """
 
     tasks: tuple[Task, ...] = attrs.field(converter=_task_tuple, validator=_check_subtasks)
@@ -306,7 +304,7 @@ class CombinedTask:
 
     @property
     def headings(self) -> dict[str, tuple[str, ...]]:
-        """Section name -> accepted headings, as ``parsing.read_sections`` takes them."""
+        """Section name -> accepted headings, as :func:`~.sections.read_sections` takes them."""
         return {t.name: t.headings for t in self.tasks}
 
     def parse(self, text: str) -> CombinedParse:
