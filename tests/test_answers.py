@@ -3,7 +3,7 @@ from __future__ import annotations
 from cohere_medner.answers import build_extraction, parse_answer
 from cohere_medner.client import Completion
 from cohere_medner.corpus import load_sample
-from cohere_medner.parsing import Rejected
+from cohere_medner.parsing.lines import Rejected
 from cohere_medner.tasks import CHEMICALS, COMBINED, DISEASES, RELATIONS
 
 DOCUMENT = load_sample("test")[0]

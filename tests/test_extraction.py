@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from cohere_medner.errors import CorpusFormatError
 from cohere_medner.extraction import Extraction, read_extractions, write_extractions
-from cohere_medner.parsing import Rejected
+from cohere_medner.parsing.lines import Rejected
 
 names = st.text(min_size=1, max_size=10)
 extractions = st.builds(

@@ -21,7 +21,8 @@ from cohere_medner.metrics import (
     score_relation_lists,
     score_relations,
 )
-from cohere_medner.parsing import INFLUENCES, format_list, parse_list
+from cohere_medner.parsing.lists import format_list, parse_list
+from cohere_medner.parsing.relations import INFLUENCES
 from cohere_medner.types import DISEASE, Score
 
 SAMPLE = (

@@ -11,14 +11,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cohere_medner.errors import MedNerError, TaskError, UnknownTaskError
-from cohere_medner.parsing import (
-    ParsedItems,
-    ParsedRelations,
-    is_listable_item,
-    is_listable_triple,
-    read_relations,
-    read_sections,
-)
+from cohere_medner.parsing.lists import ParsedItems, is_listable_item
+from cohere_medner.parsing.relations import ParsedRelations, is_listable_triple, read_relations
+from cohere_medner.parsing.sections import read_sections
 from cohere_medner.tasks import (
     CHEMICALS,
     COMBINED,
