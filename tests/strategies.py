@@ -1,6 +1,8 @@
-"""Hypothesis strategies for generated documents, shared by the corpus format tests."""
+"""Hypothesis strategies for generated documents and texts, shared by the test files."""
 
 from __future__ import annotations
+
+import re
 
 from hypothesis import strategies as st
 
@@ -14,6 +16,23 @@ TEXT_ALPHABET = (
 texts = st.text(TEXT_ALPHABET, min_size=1, max_size=60)
 mesh_ids = st.from_regex(r"D[0-9]{6}", fullmatch=True)
 identifiers = st.lists(mesh_ids, max_size=2, unique=True).map(tuple)
+# A token as names are cut into them, for the alphabet above (whose dashes are - and \u2013).
+_TOKEN = re.compile(r"[^\W_]+|[^\s\w\-\u2013]|_")
+
+
+@st.composite
+def text_and_name(draw: st.DrawFn) -> tuple[str, str, int, int]:
+    """A text and a stretch of it that starts and ends at token boundaries."""
+    text = draw(
+        st.text(TEXT_ALPHABET, min_size=1, max_size=120).filter(
+            lambda t: _TOKEN.search(t) is not None
+        )
+    )
+    tokens = list(_TOKEN.finditer(text))
+    first = draw(st.integers(0, len(tokens) - 1))
+    last = draw(st.integers(first, min(len(tokens) - 1, first + 5)))
+    start, end = tokens[first].start(), tokens[last].end()
+    return text, text[start:end], start, end
 
 
 @st.composite

@@ -13,16 +13,13 @@ from cohere_medner.extraction import Extraction
 from cohere_medner.grounding import (
     RULES,
     Abbreviation,
-    NameIndex,
     find_abbreviations,
     ground,
     ground_extraction,
-    is_abbreviation,
-    name_key,
-    plural_forms,
 )
+from cohere_medner.names import name_key, plural_forms
 from cohere_medner.types import CHEMICAL, DISEASE, ENTITY_TYPES, Document
-from strategies import TEXT_ALPHABET
+from strategies import TEXT_ALPHABET, text_and_name
 
 
 def doc(text: str) -> Document:
@@ -61,8 +58,6 @@ def test_abbreviations_keep_their_case() -> None:
     text = "NO synthase: there was no change in NO levels."
     grounding = ground(["NO"], doc(text), CHEMICAL)
     assert [text[m.start : m.end] for m in grounding.mentions] == ["NO", "NO"]
-    assert is_abbreviation("NO") and is_abbreviation("5-HT") and is_abbreviation("AzC")
-    assert not is_abbreviation("Cocaine") and not is_abbreviation("Heart Failure")
 
 
 def test_a_long_abbreviation_missing_with_its_case_is_looked_for_ignoring_case() -> None:
@@ -76,8 +71,6 @@ def test_spaces_and_dashes_are_separators() -> None:
     grounding = ground(["beta blocker"], doc(text), CHEMICAL)
     assert len(grounding.mentions) == 4
     assert {m.rule for m in grounding.names[0].matches} == {"exact", "variant"}
-    assert name_key("Beta-Blocker") == name_key("beta blocker") == "betablocker"
-    assert name_key("Parkinson\u2019s disease") == name_key("Parkinson's disease")
 
 
 def test_plural_endings() -> None:
@@ -90,8 +83,6 @@ def test_plural_endings() -> None:
         "NSAID": ["NSAIDs"],
     }
     assert "plural" in {m.rule for n in grounding.names for m in n.matches}
-    assert "seizures" in plural_forms("seizure") and plural_forms("NO", abbreviation=True) == []
-    assert "AID" not in plural_forms("AIDS", abbreviation=True)
 
 
 def test_long_form_and_short_form() -> None:
@@ -160,34 +151,9 @@ def test_ground_extraction_grounds_each_type() -> None:
     assert ground_extraction({CHEMICAL: ["cocaine"]}, d)[CHEMICAL].mentions
 
 
-def test_name_index_finds_many_names_with_their_values() -> None:
-    index: NameIndex[str] = NameIndex()
-    index.add("renal failure", "D1")
-    index.add("acute renal failure", "D2")
-    index.add("NO", "C1")
-    hits = index.find("Acute renal failure, no NO.")
-    assert sorted((h.start, h.end, h.value, h.rule) for h in hits) == [
-        (0, 19, "D2", "case"),
-        (6, 19, "D1", "exact"),
-        (24, 26, "C1", "exact"),
-    ]
-
-
 # Properties ----------------------------------------------------------------------------------
 
 texts = st.text(TEXT_ALPHABET, min_size=1, max_size=120)
-_TOKEN = re.compile(r"[^\W_]+|[^\s\w\-\u2013]|_")
-
-
-@st.composite
-def text_and_name(draw: st.DrawFn) -> tuple[str, str, int, int]:
-    """A text and a stretch of it that starts and ends at token boundaries."""
-    text = draw(texts.filter(lambda t: _TOKEN.search(t) is not None))
-    tokens = list(_TOKEN.finditer(text))
-    first = draw(st.integers(0, len(tokens) - 1))
-    last = draw(st.integers(first, min(len(tokens) - 1, first + 5)))
-    start, end = tokens[first].start(), tokens[last].end()
-    return text, text[start:end], start, end
 
 
 def _is_split(name: str) -> bool:

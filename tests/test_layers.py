@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "cohere_medner"
 
 LAYERS: list[set[str]] = [
-    {"errors", "files", "parsing"},
+    {"errors", "files", "parsing", "names"},
     {"types", "ratelimit", "retrying", "batch_job", "finetune_state"},
     {"corpus", "scoring", "templates", "metrics", "extraction", "client", "finetune_types"},
     {"grounding", "tasks", "cache", "batch_api", "finetune_errors"},

@@ -5,7 +5,7 @@ them the way a model would (names by entity type, relation triples), so that its
 through the same grounding and normalization as a model's (:func:`~cohere_medner.lexicon.
 predict`) and every report has a floor to compare against. The rules:
 
-- **Matching** follows :mod:`cohere_medner.grounding` (tokens, word boundaries, spaces and
+- **Matching** follows :mod:`cohere_medner.names` (tokens, word boundaries, spaces and
   dashes aside, plural endings). A form is matched ignoring case unless one of its annotated
   spellings is an abbreviation (a capital inside a word, ``NO``, ``PD``) or is at most
   ``case_sensitive_length`` characters long: then only as spelled.
@@ -30,8 +30,8 @@ from typing import Final, Literal
 from .errors import ConfigurationError, DataLeakError
 from .extraction import Extraction, as_document
 from .files import PathLike
-from .grounding import NameIndex, is_abbreviation
 from .lexicon import Lexicon, LexiconEntry
+from .names import NameIndex, is_abbreviation
 from .parsing.relations import INFLUENCES, Triple
 from .prediction import predict
 from .types import CHEMICAL, DISEASE, Document, Mention

@@ -4,22 +4,13 @@ A model answers with names, not offsets; the corpus annotates every occurrence o
 :func:`ground` finds each name in ``document.text`` (title and abstract, the text PubTator
 offsets refer to) and turns the occurrences into mentions. The rules:
 
-- **Normalization.** Text and names are cut into tokens: runs of letters and digits, and
-  single punctuation characters. Whitespace and dashes (the hyphen-minus, Unicode hyphens,
-  en and em dashes, the minus sign) only separate tokens, so ``beta-blocker``, ``beta
-  blocker`` and ``betablocker`` are the same name. Curly apostrophes count as ``'``. A name
-  matches where its tokens, joined, equal the joined tokens of a stretch of text
-  (:func:`name_key`).
-- **Word boundaries.** A match starts and ends at token boundaries: ``ACE`` is never found
-  inside ``ACEI`` or ``place``, and a span never starts or ends with a space or a dash.
-- **Case.** Case is ignored, except for names written with a capital letter inside a
-  word (``NO``, ``CO``, ``ACE``, ``5-HT``, ``AzC``): those are abbreviations, and ``NO`` is not
-  ``no``. Such a name of four characters or more that is found nowhere with its own case is
-  looked for again ignoring case (``L-DOPA`` for ``L-dopa``).
-- **Plurals.** The last word may differ by a plural ending: ``s``, ``es``, or ``y``/``ies``
-  (``seizure`` finds ``seizures``, ``neuropathies`` finds ``neuropathy``), for names of four
-  characters or more ending in a letter; an abbreviation only takes or loses a lowercase
-  ``s`` (``NSAID``, ``NSAIDs``).
+- **Matching.** A name is found as :mod:`cohere_medner.names` compares names: by its tokens,
+  spaces and dashes aside (``beta-blocker`` is ``beta blocker``), at word boundaries
+  (``ACE`` is never found inside ``ACEI``), ignoring case except in abbreviations (``NO`` is
+  not ``no``), with or without a plural ending on the last word (``seizure`` finds
+  ``seizures``).
+- **Case.** An abbreviation of four characters or more that is found nowhere with its own
+  case is looked for again ignoring case (``L-DOPA`` for ``L-dopa``).
 - **Abbreviations.** ``X (Y)`` with a space before the parenthesis is two names, ``X`` and
   ``Y``, as the corpus annotates them. Abbreviations defined in the text as ``long form
   (SF)`` (:func:`find_abbreviations`, after Schwartz and Hearst 2003) extend a name equal to
@@ -39,11 +30,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Final, Generic, TypeVar
+from typing import Final
 
 import attrs
 
 from .extraction import Extraction
+from .names import DASHES, Hit, NameIndex, is_abbreviation, name_key
 from .types import Document, Mention
 
 __all__ = [
@@ -51,190 +43,17 @@ __all__ = [
     "Abbreviation",
     "GroundedName",
     "Grounding",
-    "Hit",
     "Match",
-    "NameIndex",
     "find_abbreviations",
     "ground",
     "ground_extraction",
-    "is_abbreviation",
-    "name_key",
-    "plural_forms",
 ]
 
 RULES: Final = ("exact", "case", "variant", "plural", "abbreviation")
-"""How a match was found, most literal first (see the module's docstring)."""
+"""How a match was found, most literal first (see above and :mod:`cohere_medner.names`)."""
 _RANK: Final = {rule: rank for rank, rule in enumerate(RULES)}
 
-_DASHES: Final = "-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
-# A token: a run of letters and digits, or one character that is neither a separator
-# (whitespace, dash) nor a letter or digit. The underscore is punctuation here.
-_TOKEN: Final = re.compile(rf"[^\W_]+|[^\s\w{re.escape(_DASHES)}]|_")
-_QUOTES: Final = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'"})
-_MIN_PLURAL: Final = 4
 _MIN_CASE_FALLBACK: Final = 4
-
-T = TypeVar("T")
-
-
-# Tokens and keys ----------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Tokens:
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    cased: tuple[str, ...]
-    lower: tuple[str, ...]
-
-
-@functools.lru_cache(maxsize=1024)
-def _tokens(text: str) -> _Tokens:
-    found = list(_TOKEN.finditer(text.translate(_QUOTES)))
-    cased = tuple(m.group() for m in found)
-    return _Tokens(
-        tuple(m.start() for m in found),
-        tuple(m.end() for m in found),
-        cased,
-        tuple(t.lower() for t in cased),
-    )
-
-
-def name_key(name: str) -> str:
-    """The form names are compared in: tokens joined, lowercase, no spaces or dashes."""
-    return "".join(_tokens(name).lower)
-
-
-def _cased_key(name: str) -> str:
-    return "".join(_tokens(name).cased)
-
-
-def is_abbreviation(name: str) -> bool:
-    """True for a name with a capital inside a word (``NO``, ``5-HT``, ``AzC``): matched by case."""
-    return any(
-        any(c.isupper() for c in token[1:]) for token in _tokens(name).cased if token.isalnum()
-    )
-
-
-def plural_forms(key: str, *, abbreviation: bool = False) -> list[str]:
-    """Other forms of a name key that differ in the last word's plural ending (see above)."""
-    if len(key) < _MIN_PLURAL or not key[-1].isalpha():
-        return []
-    if abbreviation:
-        # An abbreviation only takes or loses a lowercase s: NSAID, NSAIDs; AIDS stays.
-        variants = [key[:-1]] if key.endswith("s") and not key[-2:-1].islower() else [key + "s"]
-    else:
-        variants = [key + "s", key + "es"]
-        if key.endswith("s") and not key.endswith("ss"):
-            variants.append(key[:-1])
-        if key.endswith("es"):
-            variants.append(key[:-2])
-        if key.endswith("y"):
-            variants.append(key[:-1] + "ies")
-        if key.endswith("ies"):
-            variants.append(key[:-3] + "y")
-    return [v for v in variants if len(v) >= _MIN_PLURAL]
-
-
-def _rule(found: str, name: str, base: str) -> str:
-    """The most literal rule that relates the text ``found`` to ``name``."""
-    if base != "variant":
-        return base
-    if found == name:
-        return "exact"
-    if found.lower() == name.lower():
-        return "case"
-    return "variant"
-
-
-# Many names at once ----------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Hit(Generic[T]):
-    """One occurrence of an indexed name: where, the value stored with it, and by which rule."""
-
-    start: int
-    end: int
-    value: T
-    rule: str
-
-
-@attrs.frozen
-class _Entry(Generic[T]):
-    value: T
-    name: str
-    cased: str | None  # the key with its case, for names matched by case
-    rule: str  # "variant" (the name itself), "plural" or "abbreviation"
-
-
-class NameIndex(Generic[T]):
-    """Many names, each with a value, found in texts by the grounding rules in one pass."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, list[_Entry[T]]] = {}
-        self._prefixes: set[str] = set()
-
-    def __len__(self) -> int:
-        """The number of distinct forms indexed (names and their plural forms)."""
-        return len(self._entries)
-
-    def add(
-        self,
-        name: str,
-        value: T,
-        *,
-        case_sensitive: bool | None = None,
-        plurals: bool = True,
-        rule: str = "variant",
-    ) -> None:
-        """Index ``name`` (and its plural forms) with ``value``.
-
-        ``case_sensitive`` defaults to :func:`is_abbreviation`; ``rule`` is what hits of the
-        name itself report when they are not exact, case or spacing variants.
-        """
-        key = name_key(name)
-        if not key:
-            return
-        cased = case_sensitive if case_sensitive is not None else is_abbreviation(name)
-        case_key = _cased_key(name) if cased else None
-        self._put(key, _Entry(value, name, case_key, rule))
-        if not plurals:
-            return
-        source = case_key if case_key is not None else key
-        for variant in plural_forms(source, abbreviation=case_key is not None):
-            self._put(
-                variant.lower(),
-                _Entry(value, name, variant if case_key is not None else None, "plural"),
-            )
-
-    def _put(self, key: str, entry: _Entry[T]) -> None:
-        entries = self._entries.setdefault(key, [])
-        if entry not in entries:
-            entries.append(entry)
-        self._prefixes.update(key[:i] for i in range(1, len(key) + 1))
-
-    def find(self, text: str) -> list[Hit[T]]:
-        """Every occurrence of every indexed name in ``text``, overlapping ones included."""
-        tokens = _tokens(text)
-        hits: list[Hit[T]] = []
-        count = len(tokens.lower)
-        prefixes, entries = self._prefixes, self._entries
-        for first in range(count):
-            key = ""
-            for last in range(first, count):
-                key += tokens.lower[last]
-                if key not in prefixes:
-                    break
-                for entry in entries.get(key, ()):
-                    start, end = tokens.starts[first], tokens.ends[last]
-                    if entry.cased is not None and (
-                        "".join(tokens.cased[first : last + 1]) != entry.cased
-                    ):
-                        continue
-                    rule = _rule(text[start:end], entry.name, entry.rule)
-                    hits.append(Hit(start, end, entry.value, rule))
-        return hits
 
 
 # Abbreviations ------------------------------------------------------------------------------------
@@ -321,7 +140,7 @@ def find_abbreviations(text: str) -> tuple[Abbreviation, ...]:
         offset = _best_long_form(short, candidate)
         if offset is None:
             continue
-        long = candidate[offset:].lstrip(_DASHES)
+        long = candidate[offset:].lstrip(DASHES)
         offset = len(candidate) - len(long)
         if len(long) <= len(short) or short.lower() in long.lower().split():
             continue

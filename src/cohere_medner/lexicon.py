@@ -1,7 +1,7 @@
 """Normalization to MeSH: a lexicon of the names annotated in training documents.
 
 A :class:`Lexicon` is read off annotated training documents. For each entity type and form
-(a name under :func:`~cohere_medner.grounding.name_key`: case, spaces and dashes aside) it
+(a name under :func:`~cohere_medner.names.name_key`: case, spaces and dashes aside) it
 holds the identifiers the form was annotated with and how often, the spellings seen, and how
 often the form occurs in the training text where no annotation covers it (``unannotated``:
 ``drug`` and ``pain`` are mostly not annotated, ``cocaine`` always is). A form annotated with
@@ -26,11 +26,7 @@ import attrs
 from .corpus import load_corpus, normalize_split
 from .errors import ForbiddenSplitError, LexiconFormatError
 from .files import PathLike, atomic_write, checked_format, open_text
-from .grounding import (
-    NameIndex,
-    name_key,
-    plural_forms,
-)
+from .names import NameIndex, name_key, plural_forms
 from .scoring import normalize_identifier
 from .types import ENTITY_TYPES, Document, Mention
 
