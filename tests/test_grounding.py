@@ -8,15 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cohere_medner.abbreviations import find_abbreviations
 from cohere_medner.corpus import load_bc5cdr, load_sample
 from cohere_medner.extraction import Extraction
-from cohere_medner.grounding import (
-    RULES,
-    Abbreviation,
-    find_abbreviations,
-    ground,
-    ground_extraction,
-)
+from cohere_medner.grounding import RULES, ground, ground_extraction
 from cohere_medner.names import name_key, plural_forms
 from cohere_medner.types import CHEMICAL, DISEASE, ENTITY_TYPES, Document
 from strategies import TEXT_ALPHABET, text_and_name
@@ -96,26 +91,6 @@ def test_long_form_and_short_form() -> None:
     assert [m.text for m in switched_off.mentions] == ["5-azacytidine"]
     # The short form does not reach back to its long form.
     assert [m.text for m in ground(["5-AzC"], doc(text), CHEMICAL).mentions] == ["5-AzC"] * 2
-
-
-def test_find_abbreviations() -> None:
-    text = (
-        "Puromycin aminonucleoside (PAN) causes nephrosis. In acute renal failure (ARF; n=3), "
-        "in anterior myocardial infarction (ANT-MI) and inferior myocardial infarction (INF-MI), "
-        "the blood pressure (BP) rose (p < 0.05) (10 mg)."
-    )
-    found = {(a.long, a.short) for a in find_abbreviations(text)}
-    assert found == {
-        ("Puromycin aminonucleoside", "PAN"),
-        ("acute renal failure", "ARF"),
-        ("anterior myocardial infarction", "ANT-MI"),
-        ("inferior myocardial infarction", "INF-MI"),
-        ("blood pressure", "BP"),
-    }
-    for a in find_abbreviations(text):
-        assert text[a.short_start : a.short_end] == a.short
-        assert text[a.long_start : a.long_end] == a.long
-    assert isinstance(find_abbreviations(text)[0], Abbreviation)
 
 
 def test_longest_match_first() -> None:

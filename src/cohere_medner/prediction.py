@@ -22,9 +22,10 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from .abbreviations import find_abbreviations
 from .errors import UnpairedExtractionError
 from .extraction import Extraction
-from .grounding import Grounding, find_abbreviations, ground, ground_extraction
+from .grounding import Grounding, ground, ground_extraction
 from .lexicon import Ids, Lexicon, LexiconEntry
 from .parsing.relations import Triple
 from .types import CHEMICAL, CID, DISEASE, Document, Mention, Relation
