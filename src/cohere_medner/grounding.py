@@ -13,7 +13,7 @@ offsets refer to) and turns the occurrences into mentions. The rules:
   case is looked for again ignoring case (``L-DOPA`` for ``L-dopa``).
 - **Abbreviations.** ``X (Y)`` with a space before the parenthesis is two names, ``X`` and
   ``Y``, as the corpus annotates them. Abbreviations defined in the text as ``long form
-  (SF)`` (:func:`~cohere_medner.abbreviations.find_abbreviations`, after Schwartz and Hearst 2003) extend a name equal to
+  (SF)`` (:func:`~cohere_medner.abbreviations.find_abbreviations`) extend a name equal to
   the long form to the short form's occurrences (the corpus annotates both). Not the other
   way round: a long form is often not one mention (in "heparin-induced thrombocytopenia
   (HIT)" the corpus annotates "heparin" and "thrombocytopenia").

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 DASHES: Final = "-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
-"""The characters that count as dashes: like whitespace, they only separate tokens."""
+"""The dashes (hyphens, en and em dashes, minus signs), which only separate tokens, as spaces do."""
 # A token: a run of letters and digits, or one character that is neither a separator
 # (whitespace, dash) nor a letter or digit. The underscore is punctuation here.
 _TOKEN: Final = re.compile(rf"[^\W_]+|[^\s\w{re.escape(DASHES)}]|_")
