@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
-from cohere_medner.corpus import bc5cdr
-from cohere_medner.corpus.pubtator import read_pubtator
 from cohere_medner.parsing.lines import Rejected
 from cohere_medner.parsing.lists import is_listable_item
 from cohere_medner.parsing.relations import INFLUENCES, is_listable_triple
-from cohere_medner.types import CHEMICAL, DISEASE
+from cohere_medner.types import CHEMICAL, DISEASE, Document
 
-SAMPLE = Path(bc5cdr.__file__).parent / "data" / bc5cdr.SAMPLE_NAME
-"""The bundled sample's gold PubTator file, as ``load_sample`` reads it."""
 HEADINGS = {
     "diseases": ("Diseases", "List of extracted diseases"),
     "chemicals": ("Chemicals", "List of extracted chemicals"),
@@ -60,10 +56,10 @@ def check_rejected(text: str, rejected: tuple[Rejected, ...]) -> None:
         assert r.reason
 
 
-def gold_lists(path: Path) -> list[tuple[list[str], list[str]]]:
-    """Each document's distinct disease and chemical names, in order, from a PubTator file."""
+def gold_lists(documents: Iterable[Document]) -> list[tuple[list[str], list[str]]]:
+    """Each document's distinct disease and chemical names, in order."""
     lists = []
-    for document in read_pubtator(path):
+    for document in documents:
         diseases = list(dict.fromkeys(m.text for m in document.mentions if m.type == DISEASE))
         chemicals = list(dict.fromkeys(m.text for m in document.mentions if m.type == CHEMICAL))
         lists.append((diseases, chemicals))

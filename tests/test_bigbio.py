@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 from bigbio_records import MYOCLONIC_SEIZURES, RENAL_AND_HEPATIC_FAILURE, write_json
+from cohere_medner.corpus import load_sample
 from cohere_medner.corpus.bigbio import parse_bigbio, read_bigbio
 from cohere_medner.corpus.pubtator import read_pubtator
 from cohere_medner.corpus.stream import DocumentStream
@@ -23,13 +24,6 @@ from cohere_medner.errors import (
     UnknownSplitError,
 )
 from cohere_medner.types import Document, Mention, Relation
-
-
-def bundled_sample() -> Path:
-    import cohere_medner.corpus
-
-    return Path(cohere_medner.corpus.__file__).parent / "data" / "CDR_sample.gold.PubTator.gz"
-
 
 # Reading ------------------------------------------------------------------------------
 
@@ -71,7 +65,7 @@ def test_folds_individual_mentions_into_their_composites_parts(bigbio_file: Path
 
 
 def test_gives_the_documents_the_pubtator_files_give(bigbio_file: Path) -> None:
-    [from_pubtator] = [d for d in read_pubtator(bundled_sample()) if d.pmid == "3403780"]
+    [from_pubtator] = [d for d in load_sample() if d.pmid == "3403780"]
     assert read_bigbio(bigbio_file)[0] == from_pubtator
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cohere_medner.corpus.pubtator import read_pubtator
+from cohere_medner.corpus import load_sample
 from cohere_medner.errors import MedNerError, MetricsInputError
 from cohere_medner.metrics import (
     Comparison,
@@ -24,15 +23,6 @@ from cohere_medner.metrics import (
 from cohere_medner.parsing.lists import format_list, parse_list
 from cohere_medner.parsing.relations import INFLUENCES
 from cohere_medner.types import DISEASE, Score
-
-SAMPLE = (
-    Path(__file__).resolve().parent.parent
-    / "src"
-    / "cohere_medner"
-    / "corpus"
-    / "data"
-    / "CDR_sample.gold.PubTator.gz"
-)
 
 # Names with the case, spacing and punctuation variation that normalization is for.
 NAME_ALPHABET = "abcdeABCDE012 .,;:()[]-'\"*_\t\u00e9\u0130\u00df\u212a"
@@ -233,7 +223,7 @@ def test_as_dict_for_reports() -> None:
 def test_gold_lists_of_the_bundled_sample_score_perfectly_through_the_parser() -> None:
     gold = {
         doc.pmid: list(dict.fromkeys(m.text for m in doc.mentions if m.type == DISEASE))
-        for doc in read_pubtator(SAMPLE)
+        for doc in load_sample()
     }
     predicted = {pmid: parse_list(format_list(names)) for pmid, names in gold.items()}
     scores = score_lists(gold, predicted, exact=True)

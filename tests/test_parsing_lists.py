@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
+from cohere_medner.corpus import load_sample
+from cohere_medner.corpus.pubtator import read_pubtator
 from cohere_medner.parsing.lists import (
     ParsedItems,
     format_list,
@@ -15,7 +17,7 @@ from cohere_medner.parsing.lists import (
     read_list,
 )
 from cohere_medner.parsing.relations import ParsedRelations, read_relations
-from parsing_texts import SAMPLE, gold_lists, item_lists
+from parsing_texts import gold_lists, item_lists
 
 # Formatting ------------------------------------------------------------------------------
 
@@ -115,7 +117,7 @@ def test_unlistable_items(item: str) -> None:
 
 
 def test_bundled_sample_gold_lists_round_trip() -> None:
-    lists = gold_lists(SAMPLE)
+    lists = gold_lists(load_sample())
     assert lists
     for diseases, chemicals in lists:
         assert all(is_listable_item(name) for name in diseases + chemicals)
@@ -126,7 +128,9 @@ def test_bundled_sample_gold_lists_round_trip() -> None:
 @pytest.mark.corpus
 def test_every_bc5cdr_name_is_listable(bc5cdr_dir: Path) -> None:
     for split in ("Training", "Development", "Test"):
-        for diseases, chemicals in gold_lists(bc5cdr_dir / f"CDR_{split}Set.PubTator.txt"):
+        for diseases, chemicals in gold_lists(
+            read_pubtator(bc5cdr_dir / f"CDR_{split}Set.PubTator.txt")
+        ):
             assert parse_list(format_list(diseases)) == diseases
             assert parse_list(format_list(chemicals)) == chemicals
 

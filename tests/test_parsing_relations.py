@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
+from cohere_medner.corpus import load_sample
 from cohere_medner.parsing.relations import (
     INFLUENCES,
     Triple,
@@ -13,7 +14,7 @@ from cohere_medner.parsing.relations import (
     parse_relations,
     read_relations,
 )
-from parsing_texts import SAMPLE, gold_lists, triple_lists
+from parsing_texts import gold_lists, triple_lists
 
 # Formatting ------------------------------------------------------------------------------
 
@@ -176,7 +177,7 @@ def test_listable_triples() -> None:
 
 
 def test_bundled_sample_gold_relations_round_trip() -> None:
-    lists = gold_lists(SAMPLE)
+    lists = gold_lists(load_sample())
     assert lists
     for diseases, chemicals in lists:
         pairs: list[Triple] = [(c, INFLUENCES, d) for c in chemicals[:3] for d in diseases[:3]]

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from cohere_medner.errors import MedNerError, TaskError, UnknownTaskError
 from cohere_medner.parsing.lists import ParsedItems, is_listable_item
-from cohere_medner.parsing.relations import ParsedRelations, is_listable_triple, read_relations
-from cohere_medner.parsing.sections import read_sections
+from cohere_medner.parsing.relations import ParsedRelations, is_listable_triple
 from cohere_medner.tasks import (
     CHEMICALS,
     COMBINED,
@@ -152,13 +151,7 @@ def test_relation_task_keeps_only_its_relation_type() -> None:
     assert RELATIONS.gold(document) == "- "
 
 
-def requires_relation_parser() -> None:
-    if not read_relations("- Chemical a influences disease b").triples:
-        pytest.skip("parsing.read_relations is not implemented yet (stub returns nothing)")
-
-
 def test_relation_gold_parses_back_to_its_triples() -> None:
-    requires_relation_parser()
     document = with_relations(NALOXONE, ("D009270", "D006973"), ("D008750", "D007022"))
     target = RELATIONS.gold_target(document)
     parsed = RELATIONS.parse(target.completion)
@@ -268,12 +261,6 @@ def test_combined_task_of_user_tasks() -> None:
 
 def test_combined_answer_parses_back_per_section() -> None:
     document = with_relations(NALOXONE, ("D008750", "D007022"))
-    probe = read_sections(
-        "List of extracted diseases:\n- a", {"diseases": ("List of extracted diseases",)}
-    )
-    if "diseases" not in probe.texts:
-        pytest.skip("parsing.read_sections is not implemented yet (stub finds no section)")
-    requires_relation_parser()
     parsed = COMBINED.parse(COMBINED.gold(document))
     assert parsed.missing == ()
     for task in (DISEASES, CHEMICALS):
@@ -332,7 +319,6 @@ def test_every_relation_is_either_named_from_the_shown_text_or_reported(
 @settings(max_examples=50)
 @given(documents())
 def test_relation_gold_parses_back_for_generated_documents(document: Document) -> None:
-    requires_relation_parser()
     target = RELATIONS.gold_target(document)
     assume(all(is_listable_triple(triple) for triple in target.triples))
     parsed = RELATIONS.parse(target.completion)

@@ -2,7 +2,7 @@
 
 No key, no network: :class:`LexiconBaseline` finds the lexicon's forms in the text and lists
 them the way a model would (names by entity type, relation triples), so that its output goes
-through the same grounding and normalization as a model's (:func:`~cohere_medner.lexicon.
+through the same grounding and normalization as a model's (:func:`~cohere_medner.prediction.
 predict`) and every report has a floor to compare against. The rules:
 
 - **Matching** follows :mod:`cohere_medner.names` (tokens, word boundaries, spaces and

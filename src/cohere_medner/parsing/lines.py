@@ -108,7 +108,6 @@ class Line:
     number: int
     raw: str
     text: str  # stripped, without its list marker
-    marked: bool
 
 
 def entry_lines(text: str, rejected: list[Rejected], *, sentences: bool = False) -> Iterator[Line]:
@@ -146,7 +145,7 @@ def entry_lines(text: str, rejected: list[Rejected], *, sentences: bool = False)
             rejected.append(Rejected(number, raw, reason if started else "preamble"))
             continue
         started = True
-        yield Line(number, raw, body, marker is not None)
+        yield Line(number, raw, body)
 
 
 def _content(line: str) -> bool:
