@@ -12,7 +12,7 @@ from hypothesis import settings
 from bigbio_records import MYOCLONIC_SEIZURES, RENAL_AND_HEPATIC_FAILURE, write_json
 from cohere_medner.corpus import load_sample
 from cohere_medner.prepare import prepare_finetuning
-from cohere_medner.testing import FakeCohere
+from cohere_medner.testing import POLL, FakeCohere
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document
 
@@ -88,8 +88,12 @@ def chat_files(tmp_path: Path, sample: list[Document]) -> tuple[Path, Path]:
 
 @pytest.fixture
 def fake_cohere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeCohere]:
-    """A loopback Cohere answering from the sample's gold, with a key and a fresh cache."""
-    with FakeCohere(responder=oracle(load_sample())) as server:
+    """A loopback Cohere answering from the sample's gold, with a key and a fresh cache.
+
+    Fine-tuning jobs move one status per poll, not per 50 ms, so that a client polling on a
+    busy machine still sees every status it is asked to report.
+    """
+    with FakeCohere(responder=oracle(load_sample()), finetune_step=POLL) as server:
         monkeypatch.setenv("CO_API_URL", server.url)
         monkeypatch.setenv("CO_API_KEY", "test-key")
         monkeypatch.setenv("COHERE_MEDNER_CACHE", str(tmp_path / "cache.sqlite3"))

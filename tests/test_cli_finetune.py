@@ -49,6 +49,7 @@ def test_finetune_lifecycle_from_the_command_line(
     argv = ["prepare", "--task", "diseases,chemicals", "--format", "chat", "--output", str(train)]
     assert run(capsys, *argv)[0] == 0
     argv = ["finetune", "create", "--train", str(train), "--name", "bc5cdr", "--wait", "--json"]
+    argv += ["--poll-interval", "0.01"]
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     created = json.loads(out.strip().splitlines()[-1])

@@ -11,7 +11,7 @@ import attrs
 
 from ..corpus import load_corpus, normalize_split
 from ..finetune import create_finetune, finetune_events, finetune_status, list_finetunes
-from ..finetune_types import FinetuneResult, Hyperparameters
+from ..finetune_types import FinetuneResult, Hyperparameters, Polling
 from ..prepare import prepare_finetuning
 from ..templates import FewShot
 from . import options
@@ -92,6 +92,12 @@ def add_finetune(commands: Commands) -> None:
     for action in (create, status):
         action.add_argument("--wait", action="store_true", help="wait until ready or failed")
         action.add_argument("--timeout", type=float, default=43200.0, help="seconds to wait")
+        action.add_argument(
+            "--poll-interval",
+            type=float,
+            default=Polling().interval,
+            help="first wait between status checks (s); it grows to a minute",
+        )
     listing = actions.add_parser("list", help="your fine-tuned models")
     listing.set_defaults(run=_list)
     events = actions.add_parser("events", help="a fine-tune's status changes")
@@ -121,6 +127,7 @@ def _create(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         force=args.force,
         on_status=options.print_status,
+        polling=_polling(args),
     )
     _show(result, args.json)
     return 0
@@ -128,10 +135,19 @@ def _create(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     result = finetune_status(
-        args.id, wait=args.wait, timeout=args.timeout, on_status=options.print_status
+        args.id,
+        wait=args.wait,
+        timeout=args.timeout,
+        on_status=options.print_status,
+        polling=_polling(args),
     )
     _show(result, args.json)
     return 0
+
+
+def _polling(args: argparse.Namespace) -> Polling:
+    default = Polling()
+    return Polling(args.poll_interval, max(default.max_interval, args.poll_interval))
 
 
 def _show(result: FinetuneResult, as_json: bool) -> None:
