@@ -63,7 +63,8 @@ def test_waiting_times_out_and_status_resumes_by_the_remembered_id(
 
 @pytest.fixture
 def server() -> Iterator[FakeCohere]:
-    with FakeCohere() as fake:
+    # One status per poll: a job created here is QUEUED however late the next request.
+    with FakeCohere(finetune_step=POLL) as fake:
         yield fake
 
 
