@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -123,31 +123,28 @@ def _create(args: argparse.Namespace) -> int:
         name=args.name,
         base_model=args.base_model,
         hyperparameters=hyperparameters,
-        wait=args.wait,
-        timeout=args.timeout,
         force=args.force,
-        on_status=options.print_status,
-        polling=_polling(args),
+        **_waiting(args),
     )
     _show(result, args.json)
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    result = finetune_status(
-        args.id,
-        wait=args.wait,
-        timeout=args.timeout,
-        on_status=options.print_status,
-        polling=_polling(args),
-    )
+    result = finetune_status(args.id, **_waiting(args))
     _show(result, args.json)
     return 0
 
 
-def _polling(args: argparse.Namespace) -> Polling:
-    default = Polling()
-    return Polling(args.poll_interval, max(default.max_interval, args.poll_interval))
+def _waiting(args: argparse.Namespace) -> dict[str, Any]:
+    """How create and status wait: --wait, --timeout, --poll-interval, changes on stderr."""
+    longest = max(Polling().max_interval, args.poll_interval)
+    return {
+        "wait": args.wait,
+        "timeout": args.timeout,
+        "on_status": options.print_status,
+        "polling": Polling(args.poll_interval, longest),
+    }
 
 
 def _show(result: FinetuneResult, as_json: bool) -> None:
