@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import attrs
+import pytest
 
+from cohere_medner.errors import TrainingDataError, UnknownTaskError
 from cohere_medner.tasks import Task
 from cohere_medner.templates import SEED, FewShot
 from cohere_medner.training_data import check_records, estimate_tokens, training_records
@@ -26,6 +28,21 @@ def test_user_task_objects_are_accepted(sample: list[Document]) -> None:
     records = training_records(sample[:2], [genes, "diseases"], "prompt-completion")
     assert [r.task for r in records] == ["genes", "genes", "diseases", "diseases"]
     assert records[0].data["completion"] == "- "
+
+
+@pytest.mark.parametrize(
+    ("tasks", "error"),
+    [
+        (["diseases", " "], UnknownTaskError),
+        (["diseases", "diseases"], TrainingDataError),
+        ([], TrainingDataError),
+    ],
+)
+def test_a_list_of_tasks_names_known_distinct_tasks(
+    sample: list[Document], tasks: list[str], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        training_records(sample[:1], tasks, "chat")
 
 
 # Cohere's requirements --------------------------------------------------------------------

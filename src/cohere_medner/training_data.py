@@ -30,7 +30,7 @@ from typing import Final, Literal, TypeAlias
 import attrs
 
 from .errors import TrainingDataError
-from .tasks import AnyTask, get_tasks
+from .tasks import AnyTask, get_task, get_tasks
 from .templates import SEED, Template, get_template
 from .types import Document
 
@@ -136,9 +136,7 @@ def resolve_tasks(tasks: str | Sequence[str | AnyTask]) -> tuple[AnyTask, ...]:
     """Tasks named (``"diseases,chemicals"``, a list of names) or given, each at most once."""
     if isinstance(tasks, str):
         return get_tasks(tasks)
-    named = [t for t in tasks if isinstance(t, str)]
-    resolved = iter(get_tasks(named) if named else ())
-    chosen = tuple(next(resolved) if isinstance(t, str) else t for t in tasks)
+    chosen = tuple(get_task(t) if isinstance(t, str) else t for t in tasks)
     names = [t.name for t in chosen]
     if not chosen or len(set(names)) != len(names):
         raise TrainingDataError(f"give one or more distinct tasks, got {names}")
