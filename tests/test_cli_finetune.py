@@ -29,6 +29,16 @@ def test_prepare_writes_the_same_file_from_every_corpus_form(
     assert [m["role"] for m in first["messages"]] == ["System", "User", "Chatbot"]
 
 
+def test_prepare_with_examples_and_an_evaluation_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    train, held = tmp_path / "train.jsonl", tmp_path / "eval.jsonl"
+    argv = ["prepare", "--format", "chat", "--examples", "2", "--output", str(train)]
+    code, out, err = run(capsys, *argv, "--eval-output", str(held))
+    assert (code, err) == (0, ""), err
+    assert "evaluation records" in out
+
+
 def test_prepare_refuses_the_test_split_and_unknown_tasks(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

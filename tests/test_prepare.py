@@ -280,6 +280,29 @@ def test_few_shot_examples_from_evaluation_documents_are_refused(
         )
 
 
+def test_examples_are_drawn_from_the_training_side_of_the_split(
+    sample: list[Document], tmp_path: Path
+) -> None:
+    train, held = tmp_path / "train.jsonl", tmp_path / "eval.jsonl"
+    prepare_finetuning({"train": sample}, "diseases", "chat", train, eval_output=held, examples=2)
+    asked = [json.loads(line)["messages"][-2]["content"] for line in held.open()]
+    evaluated = [d for d in sample if any(d.abstract in prompt for prompt in asked)]
+    assert len(evaluated) == len(asked) > 0
+    written = train.read_text() + held.read_text()
+    for document in evaluated:
+        # An evaluation abstract is shown once, as its own prompt, never as an example.
+        assert written.count(json.dumps(document.abstract)[1:60]) == 1
+    with pytest.raises(TrainingDataError, match="not both"):
+        prepare_finetuning(
+            {"train": sample},
+            "diseases",
+            "chat",
+            train,
+            template=attrs.evolve(SEED, few_shot=FewShot(sample, k=2)),
+            examples=2,
+        )
+
+
 def test_eval_fraction_holds_out_whole_documents_with_a_seed(
     sample: list[Document], tmp_path: Path
 ) -> None:

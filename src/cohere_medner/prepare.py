@@ -27,7 +27,7 @@ from .errors import (
 )
 from .files import PathLike, atomic_write
 from .tasks import AnyTask
-from .templates import SEED, Template, get_template
+from .templates import SEED, FewShot, Template, get_template
 from .training_data import (
     LIMITS,
     Format,
@@ -206,6 +206,7 @@ def prepare_finetuning(
     shuffle: bool | None = None,
     allow_test: bool = False,
     template: Template | str = SEED,
+    examples: int = 0,
     count_tokens: Callable[[str], int] | None = None,
     limits: Limits = LIMITS,
 ) -> PrepareReport:
@@ -216,7 +217,9 @@ def prepare_finetuning(
     of names or tasks; records come task after task, and are shuffled with ``seed`` when
     there is more than one task (or when ``shuffle`` says so). The evaluation file holds
     either ``eval_documents`` or a seeded ``eval_fraction`` of the documents (0.1 when
-    ``eval_output`` is given without either), drawn by PMID.
+    ``eval_output`` is given without either), drawn by PMID. ``examples`` shows that many
+    worked examples in each prompt, drawn with ``seed`` from the training documents once the
+    evaluation documents are set apart.
 
     Raises :class:`ForbiddenSplitError` for a test split without ``allow_test``,
     :class:`DataLeakError` for a document on both sides, and
@@ -255,6 +258,10 @@ def prepare_finetuning(
         train, held = _split_off_evaluation(
             train, 0.1 if eval_fraction is None else eval_fraction, seed
         )
+    if examples:
+        if shown.few_shot is not None:
+            raise TrainingDataError("give examples or a template with few_shot, not both")
+        shown = attrs.evolve(shown, few_shot=FewShot(train, k=examples, seed=seed))
     _check_no_leak(train, held, shown)
 
     mixed = len(chosen) > 1 if shuffle is None else shuffle

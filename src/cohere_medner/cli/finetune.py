@@ -13,7 +13,6 @@ from ..corpus import load_corpus, normalize_split
 from ..finetune import create_finetune, finetune_events, finetune_status, list_finetunes
 from ..finetune_types import FinetuneResult, Hyperparameters, Polling
 from ..prepare import prepare_finetuning
-from ..templates import FewShot
 from . import options
 
 if TYPE_CHECKING:
@@ -48,10 +47,6 @@ def add_prepare(commands: Commands) -> None:
 def _prepare(args: argparse.Namespace) -> int:
     splits = [normalize_split(s) for s in args.split.split(",") if s.strip()]
     documents = {split: load_corpus(args.data, split).to_list() for split in splits}
-    template = options.template(args)
-    if args.examples:
-        pool = [d for split in documents.values() for d in split]
-        template = attrs.evolve(template, few_shot=FewShot(pool, k=args.examples, seed=args.seed))
     report = prepare_finetuning(
         documents,
         args.task,
@@ -61,7 +56,8 @@ def _prepare(args: argparse.Namespace) -> int:
         eval_fraction=args.eval_fraction,
         seed=args.seed,
         allow_test=args.allow_test,
-        template=template,
+        template=options.template(args),
+        examples=args.examples,
     )
     print(report.summary())
     return 0
