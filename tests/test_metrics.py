@@ -185,6 +185,11 @@ def test_one_string_is_not_a_list_of_items() -> None:
         score_items("glaucoma", ["glaucoma"])
 
 
+def test_one_string_is_not_a_document_s_relations() -> None:
+    with pytest.raises(MetricsInputError):
+        score_relation_lists({"1": "ab"}, {"1": [("a", "b")]})  # type: ignore[dict-item]
+
+
 def test_no_documents() -> None:
     scores = score_lists({}, {})
     assert scores == ListScores()

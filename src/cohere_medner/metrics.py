@@ -54,6 +54,7 @@ Pair: TypeAlias = tuple[str, str]
 """A relation as the names it joins: ``(chemical, disease)``."""
 
 K = TypeVar("K", str, Pair)
+V = TypeVar("V")
 
 _PUNCTUATION: Final = frozenset(".,;:!?\"'`*_\u201c\u201d\u2018\u2019")
 _BRACKETS: Final = {"(": ")", "[": "]", "{": "}"}
@@ -237,9 +238,9 @@ def _jsonable(item: str | Pair) -> str | list[str]:
 
 
 def _paired(
-    gold: Mapping[str, Sequence[K]] | Sequence[Sequence[K]],
-    predicted: Mapping[str, Sequence[K]] | Sequence[Sequence[K]],
-) -> Iterator[tuple[str, Sequence[K], Sequence[K]]]:
+    gold: Mapping[str, Sequence[V]] | Sequence[Sequence[V]],
+    predicted: Mapping[str, Sequence[V]] | Sequence[Sequence[V]],
+) -> Iterator[tuple[str, Sequence[V], Sequence[V]]]:
     """(document id, gold, predicted) for every document either side has."""
     for side in (gold, predicted):
         values = side.values() if isinstance(side, Mapping) else side
@@ -286,16 +287,4 @@ def score_relation_lists(
     exact: bool = False,
 ) -> ListScores[Pair]:
     """Score relation lists (triples or pairs) over documents, as :func:`score_lists` does."""
-    gold_pairs = _as_pairs(gold)
-    predicted_pairs = _as_pairs(predicted)
-    return ListScores(
-        {doc: score_relations(g, p, exact) for doc, g, p in _paired(gold_pairs, predicted_pairs)}
-    )
-
-
-def _as_pairs(
-    documents: Mapping[str, Sequence[Triple | Pair]] | Sequence[Sequence[Triple | Pair]],
-) -> Mapping[str, Sequence[Pair]] | Sequence[Sequence[Pair]]:
-    if isinstance(documents, Mapping):
-        return {doc: [_pair(r) for r in rs] for doc, rs in documents.items()}
-    return [[_pair(r) for r in rs] for rs in documents]
+    return ListScores({doc: score_relations(g, p, exact) for doc, g, p in _paired(gold, predicted)})
