@@ -200,15 +200,6 @@ class CohereClient:
 
         return await self._send(send)
 
-    async def complete(
-        self, endpoint: Endpoint, model: str, messages: Sequence[Message], **params: Any
-    ) -> Completion:
-        """Chat with ``messages``, or generate from their concatenated contents."""
-        if endpoint == "chat":
-            return await self.chat(model, messages, **params)
-        prompt = "".join(m["content"] for m in messages)
-        return await self.generate(model, prompt, **params)
-
     async def _send(self, send: Callable[[Mapping[str, Any]], Awaitable[Completion]]) -> Completion:
         _, semaphore = self._for_this_loop()
         options = {"max_retries": 0, "timeout_in_seconds": self.timeout}
