@@ -91,13 +91,9 @@ class BatchJob:
         return attrs.evolve(self, batch_id=batch_id, name=name, created_at=_now())
 
     def to_json(self) -> dict[str, Any]:
+        # json.dump writes the tuples as lists and the positions as strings; the field
+        # converters read them back.
         data = attrs.asdict(self, recurse=False)
-        data.update(
-            tasks=list(self.tasks),
-            units=list(self.units),
-            documents=list(self.documents),
-            refused={str(k): v for k, v in self.refused.items()},
-        )
         return {"format": HANDLE_FORMAT, "version": HANDLE_VERSION, **data}
 
     @classmethod
