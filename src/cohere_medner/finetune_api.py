@@ -67,12 +67,9 @@ class FinetuneApi:
             reraise=True,
         )
         try:
-            for attempt in retrying:
-                with attempt:
-                    return send(options)
+            return retrying(send, options)
         except (ApiError, httpx.HTTPError) as error:
             raise translate(error, kind, id, base_model, kept, remembered, idempotent) from error
-        raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def pages(
         self, fetch: Callable[[str | None, Mapping[str, Any]], Any], **about: Any
