@@ -9,6 +9,7 @@ represent is refused rather than changed.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -71,7 +72,7 @@ def _record(document: Document, split: str, source: str, index: int) -> dict[str
     title_mentions = [m for m in document.mentions if m.start < boundary]
     abstract_mentions = [m for m in document.mentions if m.start >= boundary]
     relations = list(dict.fromkeys(attrs.evolve(r, score=None) for r in document.relations))
-    counter = iter(range(len(document.mentions) + sum(len(m.parts) for m in document.mentions)))
+    counter = itertools.count()
     passages = []
     for kind, text, mentions in (
         ("title", document.title, title_mentions),

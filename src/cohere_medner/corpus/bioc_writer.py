@@ -7,8 +7,9 @@ annotation followed by an ``IndividualMention`` per part, and CID relations.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Final
 
 from ..errors import CorpusFormatError, UnknownEntityTypeError
@@ -63,7 +64,7 @@ def _document_xml(document: Document, source: str) -> list[str]:
     title_mentions = [m for m in document.mentions if m.start < abstract_start]
     abstract_mentions = [m for m in document.mentions if m.start >= abstract_start]
     out = [f"<document>\n<id>{_text(document.pmid, source, where)}</id>\n"]
-    counter = [0]
+    counter = itertools.count()
     for kind, offset, text, mentions in (
         ("title", 0, document.title, title_mentions),
         ("abstract", abstract_start, document.abstract, abstract_mentions),
@@ -90,7 +91,7 @@ def _document_xml(document: Document, source: str) -> list[str]:
 
 
 def _mention_xml(
-    mention: Mention, counter: list[int], out: list[str], source: str, where: str
+    mention: Mention, counter: Iterator[int], out: list[str], source: str, where: str
 ) -> None:
     if mention.type not in ENTITY_TYPES:
         raise UnknownEntityTypeError(
@@ -126,7 +127,7 @@ def _mention_xml(
 
 
 def _annotation_xml(
-    counter: list[int],
+    counter: Iterator[int],
     out: list[str],
     type_: str,
     role: str | None,
@@ -137,8 +138,7 @@ def _annotation_xml(
     source: str,
     where: str,
 ) -> None:
-    out.append(f"<annotation id='{counter[0]}'>\n<infon key=\"type\">{type_}</infon>\n")
-    counter[0] += 1
+    out.append(f"<annotation id='{next(counter)}'>\n<infon key=\"type\">{type_}</infon>\n")
     if role is not None:
         out.append(f'<infon key="{ROLE_KEY}">{role}</infon>\n')
     key, value = _id_infon(ids, source, where)
