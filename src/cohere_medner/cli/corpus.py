@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import scoring
-from ..corpus import corpus_stats, load_corpus, load_splits, read_file, write_bigbio, write_corpus
+from ..corpus import (
+    FORMATS,
+    corpus_stats,
+    load_corpus,
+    load_splits,
+    read_file,
+    write_bigbio,
+    write_corpus,
+)
 from ..types import ENTITY_TYPES
 from . import options
 
@@ -32,7 +40,7 @@ def _stats(args: argparse.Namespace) -> int:
 def add_convert(commands: Commands) -> None:
     convert = commands.add_parser("convert", help="write a corpus in another format")
     options.add_data(convert)
-    convert.add_argument("--to", required=True, choices=("pubtator", "bioc", "json"))
+    convert.add_argument("--to", required=True, choices=FORMATS)
     convert.add_argument("--output", required=True, type=Path, help="the file to write")
     convert.set_defaults(run=_convert)
 

@@ -13,6 +13,7 @@ from ..corpus import load_corpus, normalize_split
 from ..finetune import create_finetune, finetune_events, finetune_status, list_finetunes
 from ..finetune_types import FinetuneResult, Hyperparameters, Polling
 from ..prepare import prepare_finetuning
+from ..training_data import FORMATS
 from . import options
 
 if TYPE_CHECKING:
@@ -24,9 +25,7 @@ def add_prepare(commands: Commands) -> None:
     options.add_data(prepare, "comma-separated splits to train on (default: train)")
     prepare.set_defaults(split="train")
     prepare.add_argument("--task", default="diseases", help="comma-separated tasks")
-    prepare.add_argument(
-        "--format", choices=("prompt-completion", "chat"), default="prompt-completion"
-    )
+    prepare.add_argument("--format", choices=FORMATS, default="prompt-completion")
     prepare.add_argument("--output", required=True, type=Path, help="the training JSONL file")
     prepare.add_argument("--eval-output", type=Path, help="also write an evaluation file")
     prepare.add_argument(

@@ -119,7 +119,7 @@ def _submit(args: argparse.Namespace, extractor: Extractor, documents: list[Docu
 
 def _collect(args: argparse.Namespace) -> int:
     """Collect the batch --collect names, submitted earlier by this or another process."""
-    if args.output.suffix.lower() not in (".jsonl", ".json"):
+    if _OUTPUTS.get(args.output.suffix.lower()) != "jsonl":
         raise ConfigurationError("write collected batch extractions to a .jsonl file")
     return _write_batch(
         lambda: batch.collect(

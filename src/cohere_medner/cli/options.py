@@ -162,7 +162,7 @@ def extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extra
         )
     return Extractor(
         args.model,
-        tuple(t for t in args.tasks.split(",") if t.strip()),
+        args.tasks,
         mode=args.mode,
         template=template(args),
         endpoint=args.endpoint,
