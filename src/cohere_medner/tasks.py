@@ -142,18 +142,8 @@ class Task:
 
     def parse(self, text: str) -> Parsed:
         """Read a model's answer (or a gold completion) into items or triples."""
-        if self.entity_type is not None:
-            if _is_empty_answer(text):
-                return ParsedItems()
-            return read_list(text)
-        if _is_empty_answer(text):
-            return ParsedRelations()
-        return read_relations(text)
-
-
-def _is_empty_answer(text: str) -> bool:
-    # The tutorial's empty completion is "- ": a bullet with no item.
-    return text.strip() in ("", "-")
+        # The tutorial's empty completion, "- ", is a bare marker, which the readers skip.
+        return read_list(text) if self.entity_type is not None else read_relations(text)
 
 
 def _shown_mentions(document: Document, start: int, end: int) -> list[Mention]:
