@@ -280,13 +280,15 @@ class CombinedTask:
 
     def gold(self, document: Document, template: Template | None = None) -> str:
         """All sections' gold lists under their headings."""
-        return "\n\n".join(f"{t.cue}\n{t.gold(document, template)}" for t in self.tasks)
+        return self.gold_target(document, template).completion
 
     def gold_target(self, document: Document, template: Template | None = None) -> GoldTarget:
         """The combined completion, with every section's items, triples and unnamed relations."""
         targets = [t.gold_target(document, template) for t in self.tasks]
         return GoldTarget(
-            self.gold(document, template),
+            "\n\n".join(
+                f"{t.cue}\n{g.completion}" for t, g in zip(self.tasks, targets, strict=True)
+            ),
             items=tuple(i for g in targets for i in g.items),
             triples=tuple(t for g in targets for t in g.triples),
             unnamed=tuple(r for g in targets for r in g.unnamed),
