@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 import pytest
 
+from cohere_medner.corpus import load_sample
 from cohere_medner.corpus.pubtator import read_pubtator
 from cohere_medner.errors import (
     DataLeakError,
@@ -278,6 +279,12 @@ def test_few_shot_examples_from_evaluation_documents_are_refused(
             eval_documents={"validation": sample[:5]},
             template=template,
         )
+
+
+def test_the_test_file_is_refused_under_another_split_name(tmp_path: Path) -> None:
+    with pytest.raises(ForbiddenSplitError):
+        prepare_finetuning({"train": load_sample("test")}, "diseases", "chat", tmp_path / "t.jsonl")
+    assert not (tmp_path / "t.jsonl").exists()
 
 
 def test_examples_are_drawn_from_the_training_side_of_the_split(

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cohere_medner.corpus.splits import SPLITS, normalize_split
+from cohere_medner.corpus import load_sample
+from cohere_medner.corpus.splits import SPLITS, is_test_split, normalize_split
 from cohere_medner.errors import UnknownSplitError
 
 
@@ -39,3 +40,14 @@ def test_anything_else_is_refused_with_the_valid_names(split: str) -> None:
         assert repr(split) in str(error)
     else:
         assert name in SPLITS
+
+
+@pytest.mark.parametrize("split", ["test", " Test", "test_set", "TEST-SET", "testing"])
+def test_test_split_names(split: str) -> None:
+    assert is_test_split(split)
+
+
+def test_the_test_file_under_another_name_is_the_test_split() -> None:
+    assert is_test_split("train", load_sample("test"))
+    assert not is_test_split("train", load_sample("train"))
+    assert not is_test_split("validation") and not is_test_split("contest")

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import attrs
 
-from .corpus import load_corpus, normalize_split
+from .corpus import is_test_split, load_corpus, normalize_split
 from .errors import ForbiddenSplitError, LexiconFormatError
 from .files import PathLike, atomic_write, checked_format, open_text
 from .names import NameIndex, name_key, plural_forms
@@ -87,11 +87,6 @@ def _entry(
     )
 
 
-def _is_test(split: str, documents: object) -> bool:
-    source = str(getattr(documents, "source", ""))
-    return split == "test" or "CDR_TestSet" in source or source.endswith("(test)")
-
-
 def _identifiers(mention: Mention) -> Ids:
     return tuple(n for identifier in mention.ids for n in normalize_identifier(identifier))
 
@@ -125,7 +120,7 @@ class Lexicon:
         names = []
         for split, documents in splits.items():
             name = normalize_split(split)
-            if _is_test(name, documents) and not allow_test:
+            if is_test_split(name, documents) and not allow_test:
                 raise ForbiddenSplitError(
                     f"refusing to build a lexicon from the test split ({split!r}): a system "
                     "that looks up the test annotations scores itself on its own answers. Use "

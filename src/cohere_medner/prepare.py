@@ -19,6 +19,7 @@ from pathlib import Path
 
 import attrs
 
+from .corpus import is_test_split
 from .errors import (
     DataLeakError,
     FinetuneRequirementError,
@@ -95,16 +96,8 @@ class PrepareReport:
 # Splits, evaluation and leakage -------------------------------------------------------------
 
 
-def _is_test(split: str) -> bool:
-    return split.strip().lower().replace("_", "").replace("-", "") in {
-        "test",
-        "testset",
-        "testing",
-    }
-
-
 def _check_splits(documents: Mapping[str, object], allow_test: bool, what: str) -> None:
-    test = [s for s in documents if _is_test(s)]
+    test = [split for split, docs in documents.items() if is_test_split(split, docs)]
     if test and not allow_test:
         raise ForbiddenSplitError(
             f"refusing to write {what} from the {test[0]!r} split: a model fine-tuned on the "

@@ -21,7 +21,7 @@ from .bioc import read_bioc
 from .bioc_writer import write_bioc
 from .detect import FORMATS, Format, detect_format
 from .pubtator import read_pubtator, write_pubtator
-from .splits import SPLITS, normalize_split
+from .splits import SPLITS, is_test_split, normalize_split
 from .stats import CorpusStats, corpus_stats
 from .stream import DocumentStream
 
@@ -48,6 +48,7 @@ __all__ = [
     "Format",
     "corpus_stats",
     "detect_format",
+    "is_test_split",
     "load_bc5cdr",
     "load_corpus",
     "load_sample",

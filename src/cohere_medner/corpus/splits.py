@@ -7,6 +7,7 @@ from typing import Final
 from ..errors import UnknownSplitError
 
 SPLITS: Final = ("train", "validation", "test")
+_TEST_NAMES: Final = frozenset({"test", "testset", "testing"})
 _ALIASES: Final = {"training": "train", "dev": "validation", "development": "validation"}
 
 
@@ -19,3 +20,14 @@ def normalize_split(split: str) -> str:
             "(or 'dev'/'development' for validation)"
         )
     return name
+
+
+def is_test_split(split: str, documents: object = None) -> bool:
+    """Whether ``split`` names the test split, or ``documents`` were read from its file.
+
+    Loose names count (``Test``, ``test_set``, ``testing``), and so does the official test
+    file or the bundled sample's test part given under another name.
+    """
+    name = split.strip().lower().replace("_", "").replace("-", "")
+    source = str(getattr(documents, "source", ""))
+    return name in _TEST_NAMES or "CDR_TestSet" in source or source.endswith("(test)")
