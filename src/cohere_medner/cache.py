@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,22 +49,31 @@ def request_key(request: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def connect(path: Path, schema: Sequence[str], what: str, variable: str) -> sqlite3.Connection:
+    """An SQLite store at ``path`` (made if need be) with ``schema``, for any thread.
+
+    Write-ahead logging lets readers and one writer work at once; every statement commits.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("pragma journal_mode=wal")
+        db.execute("pragma synchronous=normal")
+        for statement in schema:
+            db.execute(statement)
+    except sqlite3.DatabaseError as error:
+        raise CacheError(
+            f"{path}: cannot use as {what} ({error}); point {variable} or cache=... elsewhere"
+        ) from None
+    return db
+
+
 class ResponseCache:
     """Answers by request, on disk; safe to share between threads of one process."""
 
     def __init__(self, path: PathLike | None = None) -> None:
         self.path = Path(path) if path is not None else default_cache_path()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("pragma journal_mode=wal")
-            self._db.execute("pragma synchronous=normal")
-            self._db.execute(_SCHEMA)
-        except sqlite3.DatabaseError as error:
-            raise CacheError(
-                f"{self.path}: cannot use as a response cache ({error}); "
-                f"point {CACHE_VARIABLE} or cache=... elsewhere"
-            ) from None
+        self._db = connect(self.path, [_SCHEMA], "a response cache", CACHE_VARIABLE)
         self._lock = threading.Lock()
 
     def get(self, request: Mapping[str, Any]) -> Completion | None:
@@ -103,3 +112,12 @@ class ResponseCache:
 
     def __repr__(self) -> str:
         return f"ResponseCache({str(self.path)!r})"
+
+
+def open_response_cache(cache: ResponseCache | PathLike | bool) -> ResponseCache | None:
+    """A cache from ``True`` (the default path), a path, a cache, or ``False`` (none)."""
+    if cache is False:
+        return None
+    if isinstance(cache, ResponseCache):
+        return cache
+    return ResponseCache(None if cache is True else cache)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 import threading
 from array import array
@@ -26,9 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from .cache import default_cache_path, request_key
+from .cache import connect, default_cache_path, request_key
 from .client import CohereClient, EmbedInputType
-from .errors import CacheError
 from .files import PathLike
 
 EMBEDDINGS_VARIABLE: Final = "COHERE_MEDNER_EMBEDDINGS"
@@ -82,18 +80,7 @@ class EmbeddingCache:
 
     def __init__(self, path: PathLike | None = None) -> None:
         self.path = Path(path) if path is not None else default_embeddings_path()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("pragma journal_mode=wal")
-            self._db.execute("pragma synchronous=normal")
-            for statement in _SCHEMA:
-                self._db.execute(statement)
-        except sqlite3.DatabaseError as error:
-            raise CacheError(
-                f"{self.path}: cannot use as an embedding cache ({error}); "
-                f"point {EMBEDDINGS_VARIABLE} or cache=... elsewhere"
-            ) from None
+        self._db = connect(self.path, _SCHEMA, "an embedding cache", EMBEDDINGS_VARIABLE)
         self._lock = threading.Lock()
 
     def vectors(self, keys: Iterable[str]) -> dict[str, array[float]]:

@@ -17,7 +17,7 @@ from .baseline import MODEL as BASELINE
 from .baseline import LexiconBaseline
 from .batch_job import BatchJob
 from .batch_output import BatchResult
-from .cache import ResponseCache
+from .cache import ResponseCache, open_response_cache
 from .client import CohereClient, Completion, Endpoint, Usage, run_sync
 from .errors import ConfigurationError, EmptyTextError, MedNerError
 from .examples import KNearest, check_disjoint
@@ -109,7 +109,7 @@ class Extractor:
                 retry_budget=retry_budget,
                 timeout=timeout,
             )
-            self.cache = _open_cache(cache)
+            self.cache = open_response_cache(cache)
         self.parameters: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
         self.progress = progress
 
@@ -293,14 +293,6 @@ def _single_tasks(tasks: str | Sequence[str] | Sequence[Task]) -> tuple[Task, ..
     if not single:
         raise ConfigurationError("an Extractor needs at least one task")
     return tuple(single)
-
-
-def _open_cache(cache: ResponseCache | str | Path | bool) -> ResponseCache | None:
-    if cache is False:
-        return None
-    if isinstance(cache, ResponseCache):
-        return cache
-    return ResponseCache(None if cache is True else cache)
 
 
 class _Progress:
