@@ -14,7 +14,7 @@ import os
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 import cohere
@@ -96,6 +96,10 @@ def resolve_connection(
     return resolve_api_key(api_key), base_url or os.environ.get(URL_VARIABLE) or None
 
 
+DEFAULT_SERVER: Final = "https://api.cohere.com"
+"""Where the SDK sends requests when no ``base_url`` or ``CO_API_URL`` says otherwise."""
+
+
 class CohereClient:
     """Sends chat (v2) or legacy generate (v1) requests, retried and rate-limited.
 
@@ -135,6 +139,11 @@ class CohereClient:
         self._per_loop: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, tuple[cohere.AsyncClientV2, asyncio.Semaphore]
         ] = weakref.WeakKeyDictionary()
+
+    @property
+    def server(self) -> str:
+        """Where requests go: ``base_url``, or Cohere's own API. Part of every cache key."""
+        return self.base_url or DEFAULT_SERVER
 
     def __repr__(self) -> str:
         # Never show the key.

@@ -30,7 +30,6 @@ from .client import CohereClient, EmbedInputType
 from .files import PathLike
 
 EMBEDDINGS_VARIABLE: Final = "COHERE_MEDNER_EMBEDDINGS"
-DEFAULT_SERVER: Final = "https://api.cohere.com"
 
 _SCHEMA: Final = (
     """
@@ -149,10 +148,6 @@ def open_embedding_cache(cache: EmbeddingCache | PathLike | bool) -> EmbeddingCa
     return EmbeddingCache(None if cache is True else cache)
 
 
-def _server(client: CohereClient) -> str:
-    return client.base_url or DEFAULT_SERVER
-
-
 class Embedder:
     """Vectors for texts from one embedding model, each text sent to Cohere once ever.
 
@@ -178,7 +173,7 @@ class Embedder:
         """The cache key of ``text`` embedded as ``input_type``."""
         return request_key(
             {
-                "server": _server(self.client),
+                "server": self.client.server,
                 "model": self.model,
                 "input_type": input_type,
                 "dimension": self.dimension,
@@ -216,7 +211,7 @@ class Reranker:
     def key(self, query: str, documents: Sequence[str]) -> str:
         """The cache key of reranking ``documents`` for ``query``."""
         request: dict[str, Any] = {
-            "server": _server(self.client),
+            "server": self.client.server,
             "model": self.model,
             "query": query,
             "documents": list(documents),

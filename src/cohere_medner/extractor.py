@@ -215,7 +215,7 @@ class Extractor:
         else:
             body = {"prompt": self.template.prompt(unit, document)}
         return {
-            "server": client.base_url or "https://api.cohere.com",
+            "server": client.server,
             "endpoint": self.endpoint,
             "model": self.model,
             "parameters": self.parameters,
