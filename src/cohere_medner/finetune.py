@@ -154,9 +154,7 @@ class Finetuner:
         job is started, on the same dataset if it was validated, else on a new upload.
         """
         deadline = self._api.deadline(timeout)
-        remembered = self._remembered_job(request)
-        job = self._start(request, force, deadline, on_status)
-        resumed = not force and remembered is not None and remembered.model_id == job.model_id
+        job, resumed = self._start(request, force, deadline, on_status)
         state = FinetuneState.load(request.state_path)
         dataset = state.datasets.get(job.dataset_key)
         extra = {
@@ -201,7 +199,8 @@ class Finetuner:
 
         Returns the remembered job (without a request) when there is one and not ``force``.
         """
-        return self._start(request, force, self._api.deadline(timeout), on_status)
+        job, _ = self._start(request, force, self._api.deadline(timeout), on_status)
+        return job
 
     def _start(
         self,
@@ -209,20 +208,17 @@ class Finetuner:
         force: bool,
         deadline: float | None,
         on_status: OnStatus | None,
-    ) -> JobRecord:
+    ) -> tuple[JobRecord, bool]:
+        """The job, and whether it is one an earlier run started (resumed, not created)."""
         state = FinetuneState.load(request.state_path)
         files = fingerprint(request, self.base_url)
         job = remembered_job(state, request, files.key)
         if job is not None and not force:
-            return job
+            return job, True
         dataset = validated_dataset(
             self._api, request, state, files, deadline, on_status, force=force
         )
-        return create_job(self._api, request, state, dataset, files.key)
-
-    def _remembered_job(self, request: FinetuneRequest) -> JobRecord | None:
-        state = FinetuneState.load(request.state_path)
-        return remembered_job(state, request, fingerprint(request, self.base_url).key)
+        return create_job(self._api, request, state, dataset, files.key), False
 
     def status(
         self,
