@@ -57,15 +57,7 @@ class EvaluationRun:
             "model": self.model,
             "documents": len(self.extractions),
             "tasks": {
-                name: {
-                    "precision": s.micro.precision,
-                    "recall": s.micro.recall,
-                    "f1": s.micro.f1,
-                    "tp": s.micro.tp,
-                    "fp": s.micro.fp,
-                    "fn": s.micro.fn,
-                    "macro_f1": s.macro_f1,
-                }
+                name: {**s.micro.as_dict(), "macro_f1": s.macro_f1}
                 for name, s in self.scores.items()
             },
             "official": {
