@@ -82,10 +82,6 @@ def _pmid_order(pmid: str) -> tuple[int, str]:
     return (len(pmid), pmid) if pmid.isdigit() else (1 << 30, pmid)
 
 
-def _document_tuple(documents: Iterable[Document]) -> tuple[Document, ...]:
-    return tuple(documents)
-
-
 class KNearest:
     """Worked examples for each document: the ``k`` most similar documents of ``pool``.
 
@@ -121,7 +117,7 @@ class KNearest:
         retry_budget: float = 300.0,
         timeout: float = 120.0,
     ) -> None:
-        self.pool = _document_tuple(pool)
+        self.pool = tuple(pool)
         _check_pool(self.pool, k)
         self.k = k
         if rerank_candidates is None:

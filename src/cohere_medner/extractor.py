@@ -148,35 +148,29 @@ class Extractor:
         self, documents: Iterable[str | Document], *, progress: bool | None = None
     ) -> list[Extraction]:
         """:meth:`extract_many`, in a running event loop."""
-        items = list(documents)
-        readable = []
-        for item in items:
+        # Each item once: a document, or the failed extraction of one without text.
+        entries: list[Document | Extraction] = []
+        for item in documents:
             try:
-                readable.append(as_document(item))
-            except EmptyTextError:
-                continue
-        await self._prepare_examples(readable)
+                entries.append(as_document(item))
+            except EmptyTextError as error:
+                pmid = item.pmid if isinstance(item, Document) else ""
+                entries.append(Extraction(pmid, error=str(error)))
+        await self._prepare_examples([e for e in entries if isinstance(e, Document)])
         bar = (
-            _Progress(len(items), sys.stderr)
+            _Progress(len(entries), sys.stderr)
             if (self.progress if progress is None else progress)
             else None
         )
 
-        async def one(item: str | Document) -> Extraction:
-            try:
-                document = as_document(item)
-            except EmptyTextError as error:
-                result = Extraction(
-                    item.pmid if isinstance(item, Document) else "", error=str(error)
-                )
-            else:
-                result, _ = await self._extract(document)
+        async def one(entry: Document | Extraction) -> Extraction:
+            result = entry if isinstance(entry, Extraction) else (await self._extract(entry))[0]
             if bar:
                 bar.advance(result.ok)
             return result
 
         try:
-            return list(await asyncio.gather(*(one(i) for i in items)))
+            return list(await asyncio.gather(*(one(e) for e in entries)))
         finally:
             if bar:
                 bar.close()
