@@ -25,7 +25,7 @@ from .batch_job import BatchJob, BatchState
 from .client import Completion
 from .errors import BatchOutputError
 from .extraction import Extraction
-from .retrying import final_error, is_retryable
+from .retrying import final_error, is_retryable, retry_after_headers
 from .tasks import AnyTask
 
 Sleep = Callable[[float], None]
@@ -219,13 +219,8 @@ def _fetch(
 
 
 def _retry_after(headers: httpx.Headers) -> float:
-    """The wait a 429 or 503 asks for (``retry-after-ms`` first, as the client reads it)."""
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            return min(max(float(headers[name]) * scale, 0.0), 300.0)
-        except (KeyError, ValueError):
-            continue
-    return 0.0
+    """The wait a 429 or 503 asks for, as the client reads it, at most five minutes."""
+    return min(retry_after_headers(headers) or 0.0, 300.0)
 
 
 def _records(content: IO[bytes], dataset_id: str, index: int) -> Iterator[Mapping[str, Any]]:

@@ -23,7 +23,14 @@ from .errors import (
     RetriesExhaustedError,
 )
 
-__all__ = ["final_error", "is_retryable", "retry_after", "retry_wait", "server_message"]
+__all__ = [
+    "final_error",
+    "is_retryable",
+    "retry_after",
+    "retry_after_headers",
+    "retry_wait",
+    "server_message",
+]
 
 
 def server_message(error: ApiError) -> str:
@@ -40,7 +47,12 @@ def retry_after(error: BaseException) -> float | None:
     """Seconds the server asked to wait before retrying, if it said."""
     if not isinstance(error, ApiError) or not error.headers:
         return None
-    headers = {k.lower(): v for k, v in error.headers.items()}
+    return retry_after_headers(error.headers)
+
+
+def retry_after_headers(found: Mapping[str, str]) -> float | None:
+    """The wait response headers ask for: ``retry-after-ms`` first, then ``retry-after``."""
+    headers = {k.lower(): v for k, v in found.items()}
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         try:
             return max(0.0, float(headers[name]) * scale)
