@@ -292,8 +292,6 @@ def handle_get(request: FakeRequest, view: ServerView) -> Reply:
 
 def handle_list(request: FakeRequest, view: ServerView) -> Reply:
     batches = view.batches.describe_all(request.received_at)
-    if (request.param("order_by") or "").strip().lower().endswith("desc"):
-        batches.reverse()
     found, token = page(batches, request)
     return Reply.json(200, {"batches": found, "next_page_token": token})
 

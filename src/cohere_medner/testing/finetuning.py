@@ -309,8 +309,6 @@ def handle_get(request: FakeRequest, view: ServerView) -> Reply:
 def handle_list(request: FakeRequest, view: ServerView) -> Reply:
     _available(view)
     models = view.finetunes.describe_all(request.received_at)
-    if (request.param("order_by") or "").strip().lower().endswith("desc"):
-        models.reverse()
     found, token = page(models, request)
     return Reply.json(
         200, {"finetuned_models": found, "next_page_token": token, "total_size": len(models)}
@@ -326,8 +324,6 @@ def handle_delete(request: FakeRequest, view: ServerView) -> Reply:
 def handle_events(request: FakeRequest, view: ServerView) -> Reply:
     _available(view)
     events = view.finetunes.events(request.path_params["id"], request.received_at)
-    if (request.param("order_by") or "").strip().lower().endswith("desc"):
-        events.reverse()
     found, token = page(events, request)
     return Reply.json(200, {"events": found, "next_page_token": token, "total_size": len(events)})
 

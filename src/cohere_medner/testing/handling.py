@@ -190,8 +190,11 @@ def answer(
 def page(items: list[dict[str, Any]], request: FakeRequest) -> tuple[list[dict[str, Any]], str]:
     """One page of a list (``page_size``, default 50) from the offset ``page_token`` holds.
 
+    ``items`` come oldest first; an ``order_by`` ending in ``desc`` lists them newest first.
     Returns the page and the next page's token, ``""`` after the last page, as the API does.
     """
+    if (request.param("order_by") or "").strip().lower().endswith("desc"):
+        items = items[::-1]
     try:
         size = int(request.param("page_size") or 50)
         start = int(request.param("page_token") or 0)
