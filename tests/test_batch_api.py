@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from cohere_medner.batch_api import (
     Backoff,
-    attempts,
     await_validation,
     create,
     find,
@@ -81,12 +80,6 @@ def test_waits_must_be_positive_and_ordered(first: float, most: float) -> None:
         Backoff(first, most)
 
 
-def test_attempts_wait_before_each_retry_only() -> None:
-    slept: list[float] = []
-    assert list(attempts(slept.append, tries=4)) == [0, 1, 2, 3]
-    assert slept == [1.0, 1.5, 2.25]
-
-
 # Uploading -------------------------------------------------------------------------------------
 
 
@@ -94,9 +87,20 @@ def test_a_failed_upload_is_sent_whole_again(server: FakeCohere, co: cohere.Clie
     server.inject(Fault.SERVICE_UNAVAILABLE, count=2, endpoint="datasets.create")
     data = lines("glaucoma", "blindness", "naloxone")
     data.read()  # a retry must not send only what is left after the first attempt
-    dataset_id = upload(co, "run", data, no_sleep)
+    slept: list[float] = []
+    dataset_id = upload(co, "run", data, slept.append)
     assert server.endpoint_counts["datasets.create"] == 3
     assert len(server.datasets.records(dataset_id)) == 3
+    assert len(slept) == 2 and all(wait > 0 for wait in slept)  # a wait before each retry only
+
+
+def test_a_throttled_upload_waits_as_the_server_asks(
+    server: FakeCohere, co: cohere.ClientV2
+) -> None:
+    server.inject(Fault.RATE_LIMITED, retry_after=7.0, endpoint="datasets.create")
+    slept: list[float] = []
+    upload(co, "run", lines("x"), slept.append)
+    assert slept and slept[0] >= 7.0
 
 
 def test_a_refused_key_is_not_retried() -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import IO, Final
 
 import cohere
 import httpx
 from cohere.batches import Batch as SdkBatch
 from cohere.core import ApiError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from .batch_job import INPUT_DATASET_TYPE, BatchState
 from .client import URL_VARIABLE, resolve_api_key
@@ -23,10 +24,9 @@ from .errors import (
     BatchInputError,
     ConfigurationError,
     MedNerError,
-    RetriesExhaustedError,
     UnknownBatchError,
 )
-from .retrying import final_error, is_retryable
+from .retrying import final_error, is_retryable, retry_wait
 
 Sleep = Callable[[float], None]
 TRANSIENT_POLLS: Final = 10
@@ -72,37 +72,38 @@ class Backoff:
         return delay
 
 
-def attempts(sleep: Sleep, tries: int = 5) -> Iterator[int]:
-    """Attempt numbers, with a growing wait before each retry."""
-    backoff = Backoff(1.0, 30.0)
-    for attempt in range(tries):
-        if attempt:
-            sleep(backoff())
-        yield attempt
+def _retrying(sleep: Sleep, tries: int = 5) -> Retrying:
+    """Retries of one call on failures another attempt may fix, waiting as the client does."""
+    return Retrying(
+        retry=retry_if_exception(is_retryable),
+        wait=retry_wait,
+        stop=stop_after_attempt(tries),
+        sleep=sleep,
+        reraise=True,
+    )
 
 
 def upload(co: cohere.ClientV2, name: str, lines: IO[bytes], sleep: Sleep) -> str:
     """Upload the batch input file as a dataset; returns its id."""
-    last: ApiError | httpx.HTTPError | None = None
-    for _ in attempts(sleep):
+
+    def send() -> str | None:
         lines.seek(0)  # a retry sends the whole file again
-        try:
-            created = co.datasets.create(
-                name=name,
-                type=INPUT_DATASET_TYPE,
-                data=(f"{name}.jsonl", lines, "application/jsonl"),
-                request_options={"max_retries": 0},
-            )
-        except (ApiError, httpx.HTTPError) as error:
-            if not is_retryable(error):
-                raise final_error(error) from error
-            last = error
-            continue
-        dataset_id: str | None = created.id
-        if not dataset_id:
-            raise BatchInputError("Cohere accepted the batch input but returned no dataset id")
-        return dataset_id
-    raise _gave_up(last, "uploading the batch input")
+        created = co.datasets.create(
+            name=name,
+            type=INPUT_DATASET_TYPE,
+            data=(f"{name}.jsonl", lines, "application/jsonl"),
+            request_options={"max_retries": 0},
+        )
+        found: str | None = created.id
+        return found
+
+    try:
+        dataset_id = _retrying(sleep)(send)
+    except (ApiError, httpx.HTTPError) as error:
+        raise final_error(error) from error
+    if not dataset_id:
+        raise BatchInputError("Cohere accepted the batch input but returned no dataset id")
+    return dataset_id
 
 
 def await_validation(co: cohere.ClientV2, dataset_id: str, backoff: Backoff, sleep: Sleep) -> None:
@@ -127,22 +128,24 @@ def await_validation(co: cohere.ClientV2, dataset_id: str, backoff: Backoff, sle
 def create(co: cohere.ClientV2, name: str, dataset_id: str, model: str, sleep: Sleep) -> SdkBatch:
     """Create the batch once: after an unclear failure, look for it by name before retrying."""
     request = SdkBatch(name=name, input_dataset_id=dataset_id, model=model)
-    last: ApiError | httpx.HTTPError | None = None
-    for attempt in attempts(sleep):
-        if attempt:
+    tried = False
+
+    def send() -> SdkBatch:
+        nonlocal tried
+        if tried:
             found = find(co, name, dataset_id)
             if found is not None:
                 return found
-        try:
-            batch: SdkBatch = co.batches.create(
-                request=request, request_options={"max_retries": 0}
-            ).batch
-            return batch
-        except (ApiError, httpx.HTTPError) as error:
-            if not is_retryable(error):
-                raise final_error(error) from error
-            last = error
-    raise _gave_up(last, f"creating batch {name}")
+        tried = True
+        batch: SdkBatch = co.batches.create(
+            request=request, request_options={"max_retries": 0}
+        ).batch
+        return batch
+
+    try:
+        return _retrying(sleep)(send)
+    except (ApiError, httpx.HTTPError) as error:
+        raise final_error(error) from error
 
 
 def find(co: cohere.ClientV2, name: str, dataset_id: str, pages: int = 5) -> SdkBatch | None:
@@ -161,12 +164,6 @@ def find(co: cohere.ClientV2, name: str, dataset_id: str, pages: int = 5) -> Sdk
     except (ApiError, httpx.HTTPError):
         pass  # the caller retries the creation
     return None
-
-
-def _gave_up(last: ApiError | httpx.HTTPError | None, what: str) -> MedNerError:
-    if last is None:
-        return RetriesExhaustedError(f"gave up {what}")
-    return final_error(last)
 
 
 def forget_dataset(co: cohere.ClientV2, dataset_id: str) -> None:
