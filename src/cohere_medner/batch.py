@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 import tempfile
 import time
@@ -228,10 +227,19 @@ def _identify(target: BatchJob | str | PathLike, server: str | None) -> tuple[st
     try:
         job = load_job(target)
     except BatchHandleError:
-        if isinstance(target, str) and not Path(target).suffix:
-            return target, server
+        batch_id = _bare_id(target)
+        if batch_id is not None:
+            return batch_id, server
         raise
     return job.batch_id, job.server
+
+
+def _bare_id(target: BatchJob | str | PathLike) -> str | None:
+    """``target`` as a batch id, where it cannot name a handle file (no file, no suffix)."""
+    if isinstance(target, BatchJob):
+        return None
+    path = Path(target)
+    return str(target) if not path.suffix and not path.exists() else None
 
 
 def cancel(
@@ -354,8 +362,9 @@ def collect(
     try:
         job = load_job(target)
     except BatchHandleError:
-        if isinstance(target, (str, os.PathLike)) and not Path(target).exists():
-            _raise_if_unknown(str(target), sdk, api_key, extractor)
+        batch_id = _bare_id(target)
+        if batch_id is not None:
+            _raise_if_unknown(batch_id, sdk, api_key, extractor)
         raise
     units = _units(job, extractor)
     co = sdk_client(sdk, api_key, job.server)
