@@ -67,7 +67,7 @@ def is_retryable(error: BaseException) -> bool:
         status = error.status_code or 0
         # A 2xx status reaching here means a body the SDK could not read: malformed.
         return status == 429 or status >= 500 or status in (408, 409) or 200 <= status < 300
-    return isinstance(error, (httpx.TimeoutException, httpx.TransportError))
+    return isinstance(error, httpx.TransportError)  # timeouts and dropped connections
 
 
 def final_error(error: BaseException) -> CohereApiError:
@@ -80,7 +80,7 @@ def final_error(error: BaseException) -> CohereApiError:
             return ModelNotFoundError(message, status)
         if status in (400, 422):
             return InvalidRequestError(message, status)
-        if status is not None and 400 <= status < 500 and status not in (408, 409, 429):
+        if status is not None and 400 <= status < 500 and not is_retryable(error):
             return CohereApiError(message, status)
         return RetriesExhaustedError(f"gave up retrying: {message}", status)
     return RetriesExhaustedError(f"gave up retrying: {type(error).__name__}: {error}")
