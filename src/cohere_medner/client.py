@@ -100,6 +100,14 @@ DEFAULT_SERVER: Final = "https://api.cohere.com"
 """Where the SDK sends requests when no ``base_url`` or ``CO_API_URL`` says otherwise."""
 
 
+def _billed(units: object) -> tuple[int, int]:
+    """Input and output tokens of the answer's billed units (absent: none)."""
+    return (
+        int(getattr(units, "input_tokens", 0) or 0),
+        int(getattr(units, "output_tokens", 0) or 0),
+    )
+
+
 class CohereClient:
     """Sends chat (v2) or legacy generate (v1) requests, retried and rate-limited.
 
@@ -168,7 +176,7 @@ class CohereClient:
         """One v2 chat request; ``params`` go to the API (``temperature``, ``max_tokens`` ...)."""
         sdk, _ = self._for_this_loop()
 
-        async def send(options: Mapping[str, Any]) -> Completion:
+        async def send(options: Mapping[str, Any]) -> tuple[Completion, int, int]:
             response = await sdk.chat(
                 model=model,
                 messages=[dict(m) for m in messages],  # type: ignore[misc]
@@ -177,13 +185,9 @@ class CohereClient:
             )
             content = response.message.content or []
             text = "".join(getattr(part, "text", "") for part in content)
-            billed = response.usage.billed_units if response.usage else None
-            return Completion(
-                text,
-                int(getattr(billed, "input_tokens", 0) or 0),
-                int(getattr(billed, "output_tokens", 0) or 0),
-                str(response.finish_reason) if response.finish_reason else None,
-            )
+            tokens = _billed(response.usage.billed_units if response.usage else None)
+            reason = str(response.finish_reason) if response.finish_reason else None
+            return (Completion(text, *tokens, reason), *tokens)
 
         return await self._send(send)
 
@@ -191,25 +195,20 @@ class CohereClient:
         """One legacy v1 generate request, for the tutorial's generative fine-tuned models."""
         sdk, _ = self._for_this_loop()
 
-        async def send(options: Mapping[str, Any]) -> Completion:
+        async def send(options: Mapping[str, Any]) -> tuple[Completion, int, int]:
             response = await sdk.generate(
                 model=model,
                 prompt=prompt,
                 request_options=options,  # type: ignore[arg-type]
                 **params,
             )
-            generation = response.generations[0]
-            billed = response.meta.billed_units if response.meta else None
-            return Completion(
-                generation.text,
-                int(getattr(billed, "input_tokens", 0) or 0),
-                int(getattr(billed, "output_tokens", 0) or 0),
-                None,
-            )
+            tokens = _billed(response.meta.billed_units if response.meta else None)
+            return (Completion(response.generations[0].text, *tokens, None), *tokens)
 
         return await self._send(send)
 
-    async def _send(self, send: Callable[[Mapping[str, Any]], Awaitable[Completion]]) -> Completion:
+    async def _send(self, send: Callable[[Mapping[str, Any]], Awaitable[tuple[T, int, int]]]) -> T:
+        """``send(options)``'s value, retried and rate-limited; its billed tokens are counted."""
         _, semaphore = self._for_this_loop()
         options = {"max_retries": 0, "timeout_in_seconds": self.timeout}
         limiter = self.limiter
@@ -233,7 +232,7 @@ class CohereClient:
                         with self._usage_lock:
                             self.usage.requests += 1
                         try:
-                            completion: Completion = await send(options)
+                            value, input_tokens, output_tokens = await send(options)
                         except ApiError as error:
                             if error.status_code == 429:
                                 with self._usage_lock:
@@ -244,11 +243,11 @@ class CohereClient:
                     if limiter:
                         limiter.succeeded(started)
                     with self._usage_lock:
-                        self.usage.input_tokens += completion.input_tokens
-                        self.usage.output_tokens += completion.output_tokens
+                        self.usage.input_tokens += input_tokens
+                        self.usage.output_tokens += output_tokens
         except (ApiError, httpx.HTTPError) as error:
             raise final_error(error) from error
-        return completion
+        return value
 
     def chat_sync(self, model: str, messages: Sequence[Message], **params: Any) -> Completion:
         """:meth:`chat` from synchronous code (also inside a running Jupyter loop)."""
@@ -283,9 +282,7 @@ class CohereClient:
             extra["output_dimension"] = output_dimension
 
         async def one(batch: list[str]) -> list[list[float]]:
-            vectors: list[list[float]] = []
-
-            async def send(options: Mapping[str, Any]) -> Completion:
+            async def send(options: Mapping[str, Any]) -> tuple[list[list[float]], int, int]:
                 response = await sdk.embed(
                     model=model,
                     texts=batch,
@@ -299,13 +296,10 @@ class CohereClient:
                     raise CohereApiError(
                         f"embed answered {len(found)} vectors for {len(batch)} texts"
                     )
-                # _send retries and counts usage for a Completion; the vectors travel beside it.
-                vectors[:] = found
-                billed = response.meta.billed_units if response.meta else None
-                return Completion("", int(getattr(billed, "input_tokens", 0) or 0))
+                input_tokens, _ = _billed(response.meta.billed_units if response.meta else None)
+                return found, input_tokens, 0
 
-            await self._send(send)
-            return vectors
+            return await self._send(send)
 
         batches = [list(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
         answers = await asyncio.gather(*(one(batch) for batch in batches))
@@ -321,10 +315,9 @@ class CohereClient:
         request only.
         """
         sdk, _ = self._for_this_loop()
-        ranked: list[tuple[int, float]] = []
         extra: dict[str, Any] = {} if top_n is None else {"top_n": top_n}
 
-        async def send(options: Mapping[str, Any]) -> Completion:
+        async def send(options: Mapping[str, Any]) -> tuple[list[tuple[int, float]], int, int]:
             response = await sdk.rerank(
                 model=model,
                 query=query,
@@ -333,11 +326,9 @@ class CohereClient:
                 **extra,
             )
             results = [(r.index, float(r.relevance_score)) for r in response.results]
-            ranked[:] = sorted(results, key=lambda pair: (-pair[1], pair[0]))
-            return Completion("")
+            return sorted(results, key=lambda pair: (-pair[1], pair[0])), 0, 0
 
-        await self._send(send)
-        return ranked
+        return await self._send(send)
 
 
 async def _paced(limiter: RateLimiter) -> float:
