@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import io
-import itertools
 import json
 from collections.abc import Iterator
 
 import cohere
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from cohere_medner.batch_api import (
-    Backoff,
     await_validation,
     create,
     find,
@@ -25,9 +21,9 @@ from cohere_medner.batch_api import (
 from cohere_medner.errors import (
     AuthenticationError,
     BatchInputError,
-    ConfigurationError,
     UnknownBatchError,
 )
+from cohere_medner.polling import Polling
 from cohere_medner.testing import FakeCohere, Fault
 
 pytestmark = pytest.mark.filterwarnings(
@@ -40,6 +36,9 @@ KEY = "test-key"
 
 def no_sleep(seconds: float) -> None:
     pass
+
+
+QUICK = Polling(0.01, 0.01, sleep=no_sleep)
 
 
 def lines(*texts: str) -> io.BytesIO:
@@ -59,25 +58,6 @@ def server() -> Iterator[FakeCohere]:
 @pytest.fixture
 def co(server: FakeCohere) -> cohere.ClientV2:
     return cohere.ClientV2(api_key=KEY, base_url=server.url)
-
-
-# Waiting ---------------------------------------------------------------------------------------
-
-
-@given(st.floats(0.01, 10), st.floats(1, 100), st.integers(1, 30))
-def test_waits_grow_by_half_up_to_the_most(first: float, factor: float, count: int) -> None:
-    most = first * factor
-    backoff = Backoff(first, most)
-    waits = [backoff() for _ in range(count)]
-    assert waits[0] == first
-    assert all(a <= b <= most for a, b in itertools.pairwise(waits))
-    assert all(b == min(a * 1.5, most) for a, b in itertools.pairwise(waits))
-
-
-@pytest.mark.parametrize(("first", "most"), [(0, 1), (-1, 1), (2, 1)])
-def test_waits_must_be_positive_and_ordered(first: float, most: float) -> None:
-    with pytest.raises(ConfigurationError, match="0 < first <= most"):
-        Backoff(first, most)
 
 
 # Uploading -------------------------------------------------------------------------------------
@@ -113,10 +93,10 @@ def test_a_refused_key_is_not_retried() -> None:
 
 def test_validation_is_awaited_and_a_refusal_says_why(co: cohere.ClientV2) -> None:
     good = upload(co, "good", lines("x"), no_sleep)
-    await_validation(co, good, Backoff(0.01, 0.01), no_sleep)
+    await_validation(co, good, QUICK)
     bad = upload(co, "bad", io.BytesIO(b'{"custom_id": "1"}\n'), no_sleep)
     with pytest.raises(BatchInputError, match=f"refused the batch input dataset {bad}: .+"):
-        await_validation(co, bad, Backoff(0.01, 0.01), no_sleep)
+        await_validation(co, bad, QUICK)
 
 
 def test_forgetting_a_dataset_is_best_effort(server: FakeCohere, co: cohere.ClientV2) -> None:
@@ -131,7 +111,7 @@ def test_forgetting_a_dataset_is_best_effort(server: FakeCohere, co: cohere.Clie
 
 def validated(co: cohere.ClientV2, name: str) -> str:
     dataset_id = upload(co, name, lines("x"), no_sleep)
-    await_validation(co, dataset_id, Backoff(0.01, 0.01), no_sleep)
+    await_validation(co, dataset_id, QUICK)
     return dataset_id
 
 

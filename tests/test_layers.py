@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "cohere_medner"
 
 LAYERS: list[set[str]] = [
     {"errors", "files", "parsing", "names"},
-    {"types", "abbreviations", "ratelimit", "retrying", "batch_job", "finetune_state"},
+    {"types", "abbreviations", "ratelimit", "retrying", "polling", "batch_job", "finetune_state"},
     {"corpus", "scoring", "templates", "metrics", "extraction", "client", "finetune_types"},
     {"grounding", "lexicon", "tasks", "cache", "batch_api", "finetune_errors"},
     {"prediction", "embeddings", "training_data", "answers", "finetune_api"},

@@ -28,7 +28,6 @@ from cohere.core import ApiError
 
 from .batch_api import (
     TRANSIENT_POLLS,
-    Backoff,
     Sleep,
     await_validation,
     create,
@@ -65,6 +64,7 @@ from .errors import (
 )
 from .extraction import as_document
 from .files import PathLike
+from .polling import Polling
 from .retrying import is_retryable
 from .tasks import AnyTask, CombinedTask, get_tasks
 from .types import Document
@@ -157,7 +157,8 @@ def submit(
         co = sdk_client(sdk, api_key, job.server)
         dataset_id = upload(co, name, lines, sleep)
     try:
-        await_validation(co, dataset_id, Backoff(poll_interval, 60.0), sleep)
+        polling = Polling(poll_interval, max(poll_interval, 60.0), sleep=sleep)
+        await_validation(co, dataset_id, polling)
         created = create(co, name, dataset_id, job.model, sleep)
     except BaseException:
         forget_dataset(co, dataset_id)
@@ -280,7 +281,7 @@ def wait(
     """
     batch_id, server = _identify(target, server)
     co = sdk_client(sdk, api_key, server)
-    backoff = Backoff(poll_interval, max_poll_interval)
+    pauses = Polling(poll_interval, max_poll_interval).intervals()
     deadline = None if timeout is None else time.monotonic() + timeout
     state = BatchState(batch_id, "BATCH_STATUS_UNSPECIFIED")
     misses = 0
@@ -302,8 +303,8 @@ def wait(
             raise BatchTimeoutError(
                 f"{state} after waiting {timeout:g} s; it runs on: collect it again later", state
             )
-        delay = backoff()
-        sleep(delay if left is None else min(delay, left))
+        pause = next(pauses)
+        sleep(pause if left is None else min(pause, left))
 
 
 def delete_datasets(

@@ -22,10 +22,10 @@ from .batch_job import INPUT_DATASET_TYPE, BatchState
 from .client import URL_VARIABLE, resolve_api_key
 from .errors import (
     BatchInputError,
-    ConfigurationError,
     MedNerError,
     UnknownBatchError,
 )
+from .polling import Polling
 from .retrying import final_error, is_retryable, retry_wait
 
 Sleep = Callable[[float], None]
@@ -55,21 +55,6 @@ def library_error(error: ApiError | httpx.HTTPError, what: str) -> MedNerError:
     if isinstance(error, ApiError) and error.status_code == 404:
         return UnknownBatchError(f"Cohere knows no {what} (404)")
     return final_error(error)
-
-
-class Backoff:
-    """Waits that grow by half each time, from ``first`` up to ``most`` seconds."""
-
-    def __init__(self, first: float, most: float) -> None:
-        if first <= 0 or most < first:
-            raise ConfigurationError(
-                f"poll intervals must be 0 < first <= most, got {first}, {most}"
-            )
-        self.next, self.most = first, most
-
-    def __call__(self) -> float:
-        delay, self.next = self.next, min(self.next * 1.5, self.most)
-        return delay
 
 
 def _retrying(sleep: Sleep, tries: int = 5) -> Retrying:
@@ -106,9 +91,9 @@ def upload(co: cohere.ClientV2, name: str, lines: IO[bytes], sleep: Sleep) -> st
     return dataset_id
 
 
-def await_validation(co: cohere.ClientV2, dataset_id: str, backoff: Backoff, sleep: Sleep) -> None:
+def await_validation(co: cohere.ClientV2, dataset_id: str, polling: Polling) -> None:
     """Wait until Cohere has validated an uploaded dataset; a refusal says why."""
-    while True:
+    for pause in polling.intervals():
         try:
             dataset = co.datasets.get(dataset_id).dataset
         except (ApiError, httpx.HTTPError) as error:
@@ -122,7 +107,7 @@ def await_validation(co: cohere.ClientV2, dataset_id: str, backoff: Backoff, sle
                     f"Cohere refused the batch input dataset {dataset_id}: "
                     f"{dataset.validation_error or 'validation failed'}"
                 )
-        sleep(backoff())
+        polling.sleep(pause)
 
 
 def create(co: cohere.ClientV2, name: str, dataset_id: str, model: str, sleep: Sleep) -> SdkBatch:

@@ -98,7 +98,7 @@ class FinetuneApi:
         """Fetch until the status settles, with growing pauses; report each change."""
         polling = self.polling
         started = polling.clock()
-        interval = polling.interval
+        intervals = polling.intervals()
         previous: str | None = None
         while True:
             status = fetch()
@@ -117,5 +117,5 @@ class FinetuneApi:
                     id=id,
                     status=status,
                 )
+            interval = next(intervals)
             polling.sleep(interval if deadline is None else min(interval, deadline - now))
-            interval = min(interval * polling.factor, polling.max_interval)

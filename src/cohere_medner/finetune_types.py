@@ -6,7 +6,6 @@ Plain, frozen data with validators at the boundary; nothing here talks to Cohere
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -16,6 +15,7 @@ from cohere.finetuning import Hyperparameters as SdkHyperparameters
 
 from .errors import ConfigurationError
 from .finetune_state import default_state_path
+from .polling import Polling
 
 __all__ = [
     "CHAT_BASE_TYPE",
@@ -127,20 +127,6 @@ class Hyperparameters:
     def to_sdk(self) -> SdkHyperparameters | None:
         given = self.as_dict()
         return SdkHyperparameters(**given) if given else None  # type: ignore[arg-type]
-
-
-@attrs.frozen
-class Polling:
-    """How waiting polls: every ``interval`` seconds, growing by ``factor`` to ``max_interval``.
-
-    ``clock`` and ``sleep`` are injectable, so that a test can wait without waiting.
-    """
-
-    interval: float = attrs.field(default=2.0, validator=_positive)
-    max_interval: float = attrs.field(default=60.0, validator=_positive)
-    factor: float = attrs.field(default=1.5, validator=_at_least(1, whole=False))
-    clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False)
-    sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False)
 
 
 @attrs.frozen
