@@ -128,6 +128,16 @@ def test_on_status_sees_every_state_and_polls_back_off(server: FakeCohere) -> No
     assert result.state == seen[-1]
 
 
+def test_a_first_poll_interval_longer_than_the_usual_longest_is_kept(server: FakeCohere) -> None:
+    # `extract --batch --poll-interval 600` gives only the first interval: it must not be
+    # refused for exceeding the default longest one, at submit or while waiting.
+    ex = extractor(server)
+    job = submit(ex, DOCUMENTS[:2], poll_interval=90.0)
+    slept: list[float] = []
+    batch.collect(job, api_key=KEY, poll_interval=600.0, sleep=slept.append)
+    assert slept == [600.0, 600.0]
+
+
 def test_documents_without_text_come_back_with_the_error_extract_many_gives(
     server: FakeCohere,
 ) -> None:

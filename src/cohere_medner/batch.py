@@ -274,14 +274,15 @@ def wait(
 ) -> BatchState:
     """Poll until the batch ends (COMPLETED, FAILED or CANCELED); returns its final state.
 
-    Polls start ``poll_interval`` seconds apart and grow to ``max_poll_interval``;
+    Polls start ``poll_interval`` seconds apart and grow to ``max_poll_interval`` (never
+    below ``poll_interval``);
     ``on_status`` sees every state polled. A status check that fails transiently is tried
     again; after ``timeout`` seconds (``0``: check once) a :class:`BatchTimeoutError`
     carries the last state: the batch runs on, and a later call picks it up.
     """
     batch_id, server = _identify(target, server)
     co = sdk_client(sdk, api_key, server)
-    pauses = Polling(poll_interval, max_poll_interval).intervals()
+    pauses = Polling(poll_interval, max(poll_interval, max_poll_interval)).intervals()
     deadline = None if timeout is None else time.monotonic() + timeout
     state = BatchState(batch_id, "BATCH_STATUS_UNSPECIFIED")
     misses = 0
