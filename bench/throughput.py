@@ -14,7 +14,7 @@ a per-minute limit with time scaled down by ``W / 60``, so the limiter's time co
 - ``configured``: the limit the server enforces (target: >= 0.9 of it achieved, < 2% 429s);
 - ``twice_too_high``: twice that limit, so only 429s teach the client the real one
   (target: >= 0.8 of the limit achieved);
-- ``unlimited``: no limit configured, only ``--concurrency`` in flight (no target);
+- ``unlimited``: no limit configured: the client learns it from the first 429s (no target);
 - ``sequential``: the tutorial's loop, one ``cohere.ClientV2().chat`` after another, the
   same prompts; timed over ``--sequential-documents`` and scaled to all of them.
 

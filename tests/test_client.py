@@ -165,6 +165,23 @@ def test_a_limit_configured_too_high_is_learned_from_429s() -> None:
     assert co.usage.rate_limited == throttled < 10
 
 
+def test_without_a_configured_limit_the_limit_is_learned_from_429s() -> None:
+    # The key allows 10 requests a second and nobody said so. Sending as fast as 8 in
+    # flight allow would meet about two 429s per request answered; holding everyone on the
+    # first and then pacing at what got through meets a handful.
+    with FakeCohere(responder=fixed(ANSWER), rate_limit=10, rate_window=1.0) as server:
+        co = client(server, rate_window=1.0)
+
+        async def many() -> list[str]:
+            answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(40)))
+            return [a.text for a in answers]
+
+        assert run_sync(many()) == [ANSWER] * 40
+        throttled = server.outcome_counts["throttled"]
+    assert co.usage.rate_limited == throttled < 25
+    assert co.limiter.rate < 20
+
+
 def test_sync_call_inside_a_running_event_loop(server: FakeCohere) -> None:
     co = client(server)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,7 @@ class Clock:
         return self.now
 
 
-def limiter(per_minute: float = 60.0, window: float = 60.0) -> tuple[RateLimiter, Clock]:
+def limiter(per_minute: float | None = 60.0, window: float = 60.0) -> tuple[RateLimiter, Clock]:
     clock = Clock()
     return RateLimiter(per_minute, window, clock=clock), clock
 
@@ -158,21 +159,85 @@ def test_rate_never_falls_below_its_floor() -> None:
     assert rate.rate == pytest.approx(1.0)
 
 
+# Without a configured limit ------------------------------------------------------------------
+
+
+def answered_at(rate: RateLimiter, clock: Clock, per_second: float, seconds: float) -> None:
+    """Requests started and answered at ``per_second`` for ``seconds``."""
+    for _ in range(round(per_second * seconds)):
+        clock.now += 1 / per_second + rate.reserve()
+        rate.succeeded(clock.now)
+
+
+def test_without_a_limit_requests_start_at_once() -> None:
+    rate, clock = limiter(None)
+    assert rate.rate == rate.ceiling == math.inf
+    assert [rate.reserve() for _ in range(1000)] == [0.0] * 1000
+    answered_at(rate, clock, 50, 600)
+    assert rate.rate == math.inf
+
+
+@given(st.floats(0.0, 59.0), st.floats(0.1, 30.0))
+def test_without_a_limit_a_429_in_the_first_window_only_holds(
+    running: float, retry_after: float
+) -> None:
+    # The server may still count an earlier run's requests: nothing to learn a rate from.
+    rate, clock = limiter(None)
+    rate.reserve()
+    answered_at(rate, clock, 10, running)
+    epoch = rate.epoch
+    rate.rate_limited(retry_after, started=clock.now)
+    assert rate.rate == math.inf and rate.epoch != epoch
+    assert rate.reserve() == pytest.approx(retry_after)
+
+
+@given(st.floats(0.5, 50.0), st.floats(61.0, 600.0))
+def test_without_a_limit_a_later_429_learns_what_got_through(
+    per_second: float, running: float
+) -> None:
+    rate, clock = limiter(None)
+    answered_at(rate, clock, per_second, running)
+    rate.rate_limited(started=clock.now)
+    # What the last minute answered, give or take the one on its edge.
+    assert rate.rate == pytest.approx(max(1.0, 0.97 * per_second * 60), abs=1.0)
+    assert rate.reserve() == pytest.approx(60 / rate.rate)
+
+
+def test_a_learned_rate_has_no_ceiling_and_nothing_learns_one_a_window() -> None:
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 5, 120)
+    rate.rate_limited(started=clock.now)
+    learned = rate.rate
+    answered_at(rate, clock, 20, 1200)  # long after the last 429: it probes up, unbounded
+    assert rate.rate > 2 * learned
+    clock.now += 600
+    rate.rate_limited(started=clock.now)  # a whole window without an answer
+    assert rate.rate == 1.0
+
+
+def test_answers_are_forgotten_once_no_count_can_need_them() -> None:
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 100, 3600)
+    # Two windows' worth (and the one just answered) are all that is kept.
+    assert len(rate._answered) <= 2 * 60 * 100 + 1
+
+
 @settings(max_examples=60)
 @given(
-    per_minute=st.integers(2, 200),
+    per_minute=st.none() | st.integers(2, 200),
     workers=st.integers(1, 12),
     latency=st.floats(0.01, 5.0),
     outcomes=st.lists(st.tuples(st.booleans(), st.floats(0.0, 10.0)), min_size=1, max_size=300),
 )
 def test_starts_used_respect_the_limit_and_every_hold(
-    per_minute: int, workers: int, latency: float, outcomes: list[tuple[bool, float]]
+    per_minute: int | None, workers: int, latency: float, outcomes: list[tuple[bool, float]]
 ) -> None:
     """Concurrent requests as the client sends them, whatever the server answers.
 
     Each worker reads the epoch, reserves, waits, and reserves again if the epoch moved;
     each answer is a success or a 429 with a Retry-After. The starts actually used never
-    exceed the limit in any window, and none precedes a hold set before it.
+    exceed the limit in any window, and none precedes a hold set before it; without a
+    limit, holds are kept all the same.
     """
     rate, clock = limiter(per_minute)
     events: list[tuple[float, int, str, int, float]] = []  # (time, order, kind, epoch, start)
@@ -212,7 +277,8 @@ def test_starts_used_respect_the_limit_and_every_hold(
                 holds.append((clock.now, clock.now + retry_after))
         reserve()
     for i, first in enumerate(starts):
-        assert sum(1 for s in starts[i:] if s < first + 60.0) <= per_minute
+        if per_minute is not None:
+            assert sum(1 for s in starts[i:] if s < first + 60.0) <= per_minute
     for set_at, until in holds:
         assert not any(set_at < s < until for s in starts)
 

@@ -114,7 +114,8 @@ class CohereClient:
     ``requests_per_minute`` paces requests (a Cohere trial key allows 20 chat calls a
     minute, production keys 500) and adapts down on 429 (see :mod:`.ratelimit`); it
     counts per ``rate_window`` seconds, a minute unless a test scales time down.
-    ``None`` sends as fast as ``max_concurrency`` allows. ``retry_budget`` bounds the
+    ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429, and
+    from then on at the rate it learns from what got through. ``retry_budget`` bounds the
     time one request may spend retrying. Usable from any event loop, and from
     synchronous code through :meth:`chat_sync` / :meth:`generate_sync`.
     """
@@ -138,9 +139,7 @@ class CohereClient:
         self.timeout = timeout
         self.retry_budget = retry_budget
         self.max_concurrency = max_concurrency
-        self.limiter = (
-            RateLimiter(requests_per_minute, rate_window) if requests_per_minute else None
-        )
+        self.limiter = RateLimiter(requests_per_minute or None, rate_window)
         self.usage = Usage()
         self._usage_lock = threading.Lock()
         # The SDK's async clients hold an httpx pool bound to one event loop: one per loop.
@@ -155,7 +154,7 @@ class CohereClient:
 
     def __repr__(self) -> str:
         # Never show the key.
-        rpm = self.limiter.per_minute if self.limiter else None
+        rpm = self.limiter.per_minute
         return f"CohereClient(base_url={self.base_url!r}, requests_per_minute={rpm})"
 
     def _for_this_loop(self) -> tuple[cohere.AsyncClientV2, asyncio.Semaphore]:
@@ -228,7 +227,7 @@ class CohereClient:
             async for attempt in retrying:
                 with attempt:
                     async with semaphore:
-                        started = await _paced(limiter) if limiter else 0.0
+                        started = await _paced(limiter)
                         with self._usage_lock:
                             self.usage.requests += 1
                         try:
@@ -237,11 +236,9 @@ class CohereClient:
                             if error.status_code == 429:
                                 with self._usage_lock:
                                     self.usage.rate_limited += 1
-                                if limiter:
-                                    limiter.rate_limited(retry_after(error), started=started)
+                                limiter.rate_limited(retry_after(error), started=started)
                             raise
-                    if limiter:
-                        limiter.succeeded(started)
+                    limiter.succeeded(started)
                     with self._usage_lock:
                         self.usage.input_tokens += input_tokens
                         self.usage.output_tokens += output_tokens

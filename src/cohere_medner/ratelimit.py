@@ -23,6 +23,11 @@ trial key, a shared key), and the limiter adapts:
   back to the configured rate within a few windows.
 - *Retry-After holds everyone.* After a cut, no request starts before the server said it
   may, not even one that had already been given an earlier start.
+- *No limit given, one learned.* Without ``per_minute`` requests start at once until the
+  server says 429. A 429 then holds everyone as above, and, once the limiter has a
+  window of history to count (before that the server may be counting an earlier run's
+  requests), cuts the rate to what got through. It then probes upward as above, with no
+  ceiling: a later 429 cuts again.
 
 A cut moves the schedule: the :attr:`~RateLimiter.epoch` changes, and a request still
 waiting for a start it reserved in an earlier epoch reserves again (the client does).
@@ -55,15 +60,18 @@ def _share(instance: object, attribute: attrs.Attribute[float], value: float) ->
 
 @attrs.define
 class RateLimiter:
-    """Spaces request starts to at most ``per_minute`` per ``window`` seconds."""
+    """Spaces request starts to at most ``per_minute`` per ``window`` seconds.
 
-    per_minute: float = attrs.field(validator=_positive)
+    ``per_minute=None``: no limit is known; it is learned from the server's 429s.
+    """
+
+    per_minute: float | None = attrs.field(validator=attrs.validators.optional(_positive))
     window: float = attrs.field(default=60.0, validator=_positive)
     #: Share of the limit actually used, a margin against clock and scheduling jitter.
     headroom: float = attrs.field(default=0.97, validator=_share)
     #: Within the first window, one cut never leaves less than this share of the rate.
     deepest_cut: float = attrs.field(default=0.5, validator=_share)
-    #: The rate never falls below this share of ``per_minute``.
+    #: The rate never falls below this share of ``per_minute`` (without one: one a window).
     floor_share: float = attrs.field(default=0.01, validator=_share)
     #: Growth per window right after a cut; it doubles with each window without one.
     probe: float = attrs.field(default=0.005, validator=_share)
@@ -84,8 +92,8 @@ class RateLimiter:
 
     @property
     def ceiling(self) -> float:
-        """The highest rate the limiter uses: ``headroom`` of ``per_minute``."""
-        return self.per_minute * self.headroom
+        """The highest rate the limiter uses: ``headroom`` of ``per_minute`` (or no limit)."""
+        return math.inf if self.per_minute is None else self.per_minute * self.headroom
 
     @property
     def rate(self) -> float:
@@ -124,8 +132,9 @@ class RateLimiter:
             windows = (now - self._last_cut) / self.window
             step = self.recover if windows > 32 else min(self.recover, self.probe * 2**windows)
             self._rate = min(self.ceiling, self._rate + step)
-            if len(self._answered) > 4 * self.per_minute + 16:
-                self._forget(now - 2 * self.window)
+            stale = now - 2 * self.window  # too old for any count a cut makes
+            while self._answered and self._answered[0] <= stale:
+                self._answered.popleft()
 
     def rate_limited(
         self, retry_after: float | None = None, *, started: float | None = None
@@ -145,13 +154,17 @@ class RateLimiter:
             elif started < self._last_cut:
                 return
             sent = now if started is None else started
-            learned = self.headroom * sum(
-                1 for t in self._answered if sent - self.window < t <= sent
-            )
-            lowest = self.per_minute * self.floor_share
-            if sent - self._first < self.window:
-                lowest = max(lowest, self._rate * self.deepest_cut)
-            self._rate = max(lowest, min(self._rate * self.headroom, learned))
+            first_window = sent - self._first < self.window
+            if self.per_minute is None and first_window:
+                pass  # no limit to fall back on and no count to trust yet: only hold
+            else:
+                learned = self.headroom * sum(
+                    1 for t in self._answered if sent - self.window < t <= sent
+                )
+                lowest = 1.0 if self.per_minute is None else self.per_minute * self.floor_share
+                if first_window:
+                    lowest = max(lowest, self._rate * self.deepest_cut)
+                self._rate = max(lowest, min(self._rate * self.headroom, learned))
             self._last_cut = now
             if retry_after is not None and retry_after > 0:
                 self._hold = max(self._hold, now + retry_after)

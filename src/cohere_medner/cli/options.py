@@ -62,7 +62,11 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
         default="chat",
         help="v2 chat, or the legacy v1 generate of the tutorial's fine-tuned models",
     )
-    parser.add_argument("--rpm", type=float, help="requests per minute to stay under")
+    parser.add_argument(
+        "--rpm",
+        type=float,
+        help="requests per minute to stay under (default: learnt from the server's 429s)",
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
     parser.add_argument("--limit", type=int, help="only the first N documents")
     parser.add_argument("--temperature", type=float, default=0.0)
