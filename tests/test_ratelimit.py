@@ -298,3 +298,9 @@ def test_starts_used_respect_the_limit_and_every_hold(
 def test_bad_settings(per_minute: float, window: float, options: dict[str, float]) -> None:
     with pytest.raises(ConfigurationError):
         RateLimiter(per_minute, window, **options)  # type: ignore[arg-type]
+
+
+def test_the_repr_stays_short_however_many_answers_are_kept() -> None:
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 100, 60)
+    assert len(repr(rate)) < 400

@@ -84,8 +84,8 @@ class RateLimiter:
     _epoch: int = attrs.field(init=False, default=0)
     _last_cut: float = attrs.field(init=False, default=float("-inf"))
     _first: float = attrs.field(init=False, default=float("inf"))
-    _answered: deque[float] = attrs.field(init=False, factory=deque)
-    _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock)
+    _answered: deque[float] = attrs.field(init=False, factory=deque, repr=False)
+    _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self._rate = self.ceiling
