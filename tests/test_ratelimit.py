@@ -210,9 +210,36 @@ def test_a_learned_rate_has_no_ceiling_and_nothing_learns_one_a_window() -> None
     learned = rate.rate
     answered_at(rate, clock, 20, 1200)  # long after the last 429: it probes up, unbounded
     assert rate.rate > 2 * learned
-    clock.now += 600
-    rate.rate_limited(started=clock.now)  # a whole window without an answer
+    for _ in range(61):  # a whole busy window, every request refused
+        clock.now += 1 + rate.reserve()
+    rate.rate_limited(started=clock.now)
     assert rate.rate == 1.0
+
+
+@pytest.mark.parametrize("per_minute", [None, 500.0])
+def test_a_429_after_a_pause_does_not_learn_from_the_pause(per_minute: float | None) -> None:
+    # A notebook: a few requests minutes apart, then one refused (a shared key, a busy
+    # server). Two answers in the last minute say nothing about the limit.
+    rate, clock = limiter(per_minute)
+    for _ in range(3):
+        clock.now += 150 + rate.reserve()
+        rate.succeeded(clock.now)
+    before = rate.rate
+    clock.now += 30 + rate.reserve()
+    rate.rate_limited(10.0, started=clock.now)
+    assert rate.rate == (math.inf if per_minute is None else pytest.approx(0.5 * before))
+    assert rate.reserve() == pytest.approx(10.0)  # the hold is kept all the same
+
+
+def test_a_hold_is_not_a_pause() -> None:
+    # Busy for a minute through a Retry-After of 20 s: the count is trusted.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 10, 30)
+    rate.rate_limited(20.0, started=clock.now)
+    assert rate.rate == math.inf  # half a minute of history: only held
+    answered_at(rate, clock, 10, 40)  # the first of these waits out the hold
+    rate.rate_limited(started=clock.now)
+    assert rate.rate == pytest.approx(0.97 * 10 * 40, abs=1.0)
 
 
 def test_answers_are_forgotten_once_no_count_can_need_them() -> None:
@@ -293,6 +320,7 @@ def test_starts_used_respect_the_limit_and_every_hold(
         (10, 60.0, {"headroom": 1.5}),
         (10, 60.0, {"deepest_cut": 0.0}),
         (10, 60.0, {"probe": -0.1}),
+        (10, 60.0, {"idle": 0.0}),
     ],
 )
 def test_bad_settings(per_minute: float, window: float, options: dict[str, float]) -> None:

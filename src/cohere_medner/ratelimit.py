@@ -13,9 +13,10 @@ trial key, a shared key), and the limiter adapts:
   estimate of the real limit (or of this process's share of a shared key): the rate
   becomes ``headroom`` of that count, and never more than ``headroom`` of the rate (a
   429 always slows down). One cut lands just under the real limit, however far above it
-  the configured one was. In the first window, though, the server may still count
-  requests sent before this limiter existed (a run just restarted), which would make the
-  count too low: there, one cut leaves at least ``deepest_cut`` of the rate.
+  the configured one was. The count is trusted only when the client has been busy for
+  the whole window: after a pause (a run just started or restarted, a notebook between
+  cells) the server may still count requests the count cannot see, or the client simply
+  sent fewer than the limit; there, one cut leaves at least ``deepest_cut`` of the rate.
 - *Probe gently, then boldly.* Each answered request raises the rate by a step, which is
   the rate's growth per window (a window holds ``rate`` answers): ``probe`` right after
   a cut, doubling with every window without one, up to ``recover``. Just under a limit
@@ -24,10 +25,9 @@ trial key, a shared key), and the limiter adapts:
 - *Retry-After holds everyone.* After a cut, no request starts before the server said it
   may, not even one that had already been given an earlier start.
 - *No limit given, one learned.* Without ``per_minute`` requests start at once until the
-  server says 429. A 429 then holds everyone as above, and, once the limiter has a
-  window of history to count (before that the server may be counting an earlier run's
-  requests), cuts the rate to what got through. It then probes upward as above, with no
-  ceiling: a later 429 cuts again.
+  server says 429. A 429 then holds everyone as above, and, once the client has been
+  busy for a whole window, cuts the rate to what got through. It then probes upward as
+  above, with no ceiling: a later 429 cuts again.
 
 A cut moves the schedule: the :attr:`~RateLimiter.epoch` changes, and a request still
 waiting for a start it reserved in an earlier epoch reserves again (the client does).
@@ -77,13 +77,16 @@ class RateLimiter:
     probe: float = attrs.field(default=0.005, validator=_share)
     #: The most the rate grows per window.
     recover: float = attrs.field(default=0.25, validator=_share)
+    #: A pause of this share of the window after the last start given ends a busy spell.
+    idle: float = attrs.field(default=0.1, validator=_share)
     clock: Callable[[], float] = time.monotonic
     _rate: float = attrs.field(init=False)
     _next: float = attrs.field(init=False, default=float("-inf"))
     _hold: float = attrs.field(init=False, default=float("-inf"))
     _epoch: int = attrs.field(init=False, default=0)
     _last_cut: float = attrs.field(init=False, default=float("-inf"))
-    _first: float = attrs.field(init=False, default=float("inf"))
+    _busy_since: float = attrs.field(init=False, default=float("inf"))
+    _last_start: float = attrs.field(init=False, default=float("-inf"))
     _answered: deque[float] = attrs.field(init=False, factory=deque, repr=False)
     _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock, repr=False)
 
@@ -116,9 +119,11 @@ class RateLimiter:
         """
         with self._lock:
             now = self.clock()
+            if now - self._last_start > self.idle * self.window:
+                self._busy_since = now  # the first request after a pause
             start = max(now, self._next, self._hold)
             self._next = start + self._interval()
-            self._first = min(self._first, start)
+            self._last_start = max(self._last_start, start)
             return start - now
 
     def succeeded(self, started: float | None = None) -> None:
@@ -154,17 +159,15 @@ class RateLimiter:
             elif started < self._last_cut:
                 return
             sent = now if started is None else started
-            first_window = sent - self._first < self.window
-            if self.per_minute is None and first_window:
-                pass  # no limit to fall back on and no count to trust yet: only hold
-            else:
-                learned = self.headroom * sum(
-                    1 for t in self._answered if sent - self.window < t <= sent
-                )
-                lowest = 1.0 if self.per_minute is None else self.per_minute * self.floor_share
-                if first_window:
-                    lowest = max(lowest, self._rate * self.deepest_cut)
-                self._rate = max(lowest, min(self._rate * self.headroom, learned))
+            learned = self.headroom * sum(
+                1 for t in self._answered if sent - self.window < t <= sent
+            )
+            lowest = 1.0 if self.per_minute is None else self.per_minute * self.floor_share
+            if sent - self._busy_since < self.window:
+                # Not busy for the whole window: the count may miss what the server
+                # counts. Without a limit there is nothing to cut from: only hold.
+                lowest = max(lowest, self._rate * self.deepest_cut)
+            self._rate = max(lowest, min(self._rate * self.headroom, learned))
             self._last_cut = now
             if retry_after is not None and retry_after > 0:
                 self._hold = max(self._hold, now + retry_after)
