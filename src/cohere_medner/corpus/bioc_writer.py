@@ -15,7 +15,7 @@ from typing import Final
 from ..errors import CorpusFormatError, UnknownEntityTypeError
 from ..files import PathLike, atomic_write
 from ..types import ENTITY_TYPES, Document, Mention
-from .bioc import COMPOSITE, INDIVIDUAL, MESH, NO_ID, NOT_IDS, ROLE_KEY
+from .bioc_records import COMPOSITE, INDIVIDUAL, MESH, NO_ID, NOT_IDS, ROLE_KEY
 
 _HEADER: Final = (
     "<?xml version='1.0' encoding='UTF-8'?><!DOCTYPE collection SYSTEM 'BioC.dtd'>\n"
