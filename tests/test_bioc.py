@@ -1,23 +1,32 @@
-"""BioC XML: the official corpus, the evaluation kit's files, bad input, hostile XML."""
+"""Reading BioC XML: the official corpus, streaming, gzip, what the reader refuses, hostile XML.
+
+Building each document from what was read, and its checks, are tested in test_bioc_records.
+"""
 
 from __future__ import annotations
 
 import gzip
-import io
 from collections import Counter
 from pathlib import Path
 
 import attrs
 import pytest
 
+from bioc_xml import (
+    ABSTRACT,
+    TITLE,
+    abstract,
+    annotation,
+    collection,
+    line_of,
+    parse,
+    passage,
+    title,
+)
 from cohere_medner.corpus.bioc import parse_bioc, read_bioc
 from cohere_medner.corpus.stream import DocumentStream
-from cohere_medner.errors import (
-    CorpusFormatError,
-    OffsetMismatchError,
-    UnknownEntityTypeError,
-)
-from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention, Relation
+from cohere_medner.errors import CorpusFormatError
+from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention
 
 SPLITS = {"train": "Training", "validation": "Development", "test": "Test"}
 
@@ -96,81 +105,6 @@ def test_reading_streams_one_chunk_at_a_time(bc5cdr_dir: Path) -> None:
     assert first.title == "Naloxone reverses the antihypertensive effect of clonidine."
 
 
-# The evaluation kit's sample -----------------------------------------------------------
-
-
-def test_gold_sample_composites(eval_sample_dir: Path) -> None:
-    documents = {d.pmid: d for d in read_bioc(eval_sample_dir / "CDR_sample.gold.BioC.xml")}
-    assert len(documents) == 50
-    composites = [m for m in documents["3403780"].mentions if m.parts]
-    assert composites == [
-        Mention(
-            49,
-            74,
-            "renal and hepatic failure",
-            DISEASE,
-            ("D058186", "D017093"),
-            ("renal failure", "hepatic failure"),
-        ),
-        Mention(
-            106,
-            145,
-            "acute renal failure and hepatic failure",
-            DISEASE,
-            ("D058186", "D017114"),
-            ("acute renal failure", "acute hepatic failure"),
-        ),
-    ]
-    opistothonus = next(m for m in documents["11587867"].mentions if m.start == 447)
-    assert opistothonus.ids == ("D020258", "D020258", "D020258")
-    assert opistothonus.parts == (
-        "opistothonus dysfunction",
-        "sensory dysfunction",
-        "motor dysfunction",
-    )
-    # Parts are not mentions of their own.
-    assert all(m.text != "opistothonus dysfunction" for m in documents["11587867"].mentions)
-
-
-def test_gold_sample_abstract_offset_counted_after_escaping(eval_sample_dir: Path) -> None:
-    # The kit writes the abstract of 2224762 at 102 = len(title) + 1 + 5 for one &apos;.
-    documents = {d.pmid: d for d in read_bioc(eval_sample_dir / "CDR_sample.gold.BioC.xml")}
-    document = documents["2224762"]
-    assert document.abstract_start == 97
-    mention = next(m for m in document.mentions if m.start == 139)
-    assert mention.text == "4'-0-tetrahydropyranyladriamycin"
-
-
-def test_dner_predictions(eval_sample_dir: Path) -> None:
-    documents = read_bioc(eval_sample_dir / "CDR_sample.test.DNER.BioC.xml").to_list()
-    mentions = [m for d in documents for m in d.mentions]
-    assert len(documents) == 50
-    assert len(mentions) == 408
-    assert all(m.type == DISEASE and m.score is not None for m in mentions)
-    by_pmid = {d.pmid: d for d in documents}
-    assert by_pmid["26094"].mentions[0] == Mention(
-        27, 37, "depression", DISEASE, ("D003866",), score=0.792633056640625
-    )
-    cirrhosis = next(m for m in by_pmid["3827439"].mentions if m.start == 75)
-    assert cirrhosis.ids == ("OMIM:215600",)
-
-
-def test_cid_predictions(eval_sample_dir: Path) -> None:
-    documents = {d.pmid: d for d in read_bioc(eval_sample_dir / "CDR_sample.test.CID.BioC.xml")}
-    assert len(documents) == 50
-    assert sum(len(d.relations) for d in documents.values()) == 681
-    document = documents["26094"]
-    # Annotation ids are not in offset order; mentions keep the file's order.
-    assert [m.text for m in document.mentions[:2]] == ["depression", "methyl"]
-    assert document.mentions[1] == Mention(
-        567, 573, "methyl", CHEMICAL, ("CHEBI:32875",), score=0.554595947265625
-    )
-    assert document.relations == (
-        Relation("CHEBI:32875", "D006973", "CID", 0.884430176565008),
-        Relation("CHEBI:32875", "D003866", "CID", 0.850722311396469),
-    )
-
-
 def test_read_bioc_is_a_document_stream_and_reads_gzip(
     eval_sample_dir: Path, tmp_path: Path
 ) -> None:
@@ -184,53 +118,6 @@ def test_read_bioc_is_a_document_stream_and_reads_gzip(
 
 
 # Bad input: each names the file, the line and what was expected ------------------------
-
-HEADER = "<?xml version='1.0' encoding='UTF-8'?><!DOCTYPE collection SYSTEM 'BioC.dtd'>\n"
-TITLE = "Naloxone reverses clonidine."
-ABSTRACT = "Naloxone alone did not."
-
-
-def passage(kind: str, offset: int | str, text: str | None, annotations: str = "") -> str:
-    body = "" if text is None else f"<text>{text}</text>\n"
-    return (
-        f'<passage>\n<infon key="type">{kind}</infon>\n<offset>{offset}</offset>\n'
-        f"{body}{annotations}</passage>\n"
-    )
-
-
-def annotation(
-    text: str = "Naloxone",
-    offset: str = "0",
-    length: str = "8",
-    type_: str = "Chemical",
-    extra: str = "",
-) -> str:
-    return (
-        f"<annotation id='0'>\n<infon key=\"type\">{type_}</infon>\n"
-        f'<infon key="MESH">D009270</infon>\n{extra}'
-        f"<location offset='{offset}' length='{length}' />\n<text>{text}</text>\n</annotation>\n"
-    )
-
-
-def collection(*passages: str, relations: str = "", pmid: str = "<id>1</id>\n") -> bytes:
-    document = f"<document>\n{pmid}{''.join(passages)}{relations}</document>\n"
-    return f"{HEADER}<collection>\n{document}</collection>\n".encode()
-
-
-def title(annotations: str = "") -> str:
-    return passage("title", 0, TITLE, annotations)
-
-
-def abstract(annotations: str = "", offset: int | str = len(TITLE) + 1) -> str:
-    return passage("abstract", offset, ABSTRACT, annotations)
-
-
-def parse(data: bytes) -> list[Document]:
-    return list(parse_bioc(io.BytesIO(data), "bad.xml"))
-
-
-def line_of(data: bytes, needle: str) -> int:
-    return data.decode().splitlines().index(needle) + 1
 
 
 def test_a_well_formed_document_parses() -> None:
@@ -255,31 +142,6 @@ def test_truncated_file() -> None:
         parse(data)
 
 
-def test_missing_passage_text() -> None:
-    data = collection(title(), passage("abstract", len(TITLE) + 1, None))
-    with pytest.raises(CorpusFormatError, match="abstract passage has no <text>") as caught:
-        parse(data)
-    assert "document 1" in str(caught.value)
-
-
-def test_missing_annotation_text() -> None:
-    broken = annotation().replace("<text>Naloxone</text>\n", "")
-    with pytest.raises(CorpusFormatError, match="annotation 0 has no <text>"):
-        parse(collection(title(broken), abstract()))
-
-
-def test_offset_mismatch() -> None:
-    data = collection(title(annotation(offset="1")), abstract())
-    with pytest.raises(OffsetMismatchError, match=r"'Naloxone' at 1\.\.9 does not match") as caught:
-        parse(data)
-    assert caught.value.where == line_of(data, "<annotation id='0'>")
-
-
-def test_unknown_entity_type() -> None:
-    with pytest.raises(UnknownEntityTypeError, match="entity type 'Gene'; expected one of"):
-        parse(collection(title(annotation(type_="Gene")), abstract()))
-
-
 @pytest.mark.parametrize("offset", ["x", "-1", "1.0", "", "\u0661"])
 def test_location_offset_not_an_integer(offset: str) -> None:
     data = collection(title(annotation(offset=offset)), abstract())
@@ -292,69 +154,6 @@ def test_location_offset_not_an_integer(offset: str) -> None:
 def test_location_length_not_a_positive_integer(length: str) -> None:
     with pytest.raises(CorpusFormatError, match="is not a positive integer"):
         parse(collection(title(annotation(length=length)), abstract()))
-
-
-def test_document_without_abstract_passage() -> None:
-    with pytest.raises(CorpusFormatError, match=r"types \['title'\]; expected a title passage"):
-        parse(collection(title()))
-
-
-def test_document_without_title_passage() -> None:
-    with pytest.raises(CorpusFormatError, match=r"types \['abstract'\]; expected a title"):
-        parse(collection(abstract()))
-
-
-def test_document_without_id() -> None:
-    with pytest.raises(CorpusFormatError, match="document without an <id>"):
-        parse(collection(title(), abstract(), pmid=""))
-
-
-def test_title_passage_not_at_zero() -> None:
-    data = collection(passage("title", 3, TITLE), abstract())
-    with pytest.raises(CorpusFormatError, match="title passage offset is '3'; expected 0"):
-        parse(data)
-
-
-def test_abstract_passage_at_the_wrong_offset() -> None:
-    with pytest.raises(CorpusFormatError, match=f"offset is '40'; expected {len(TITLE) + 1}"):
-        parse(collection(title(), abstract(offset=40)))
-
-
-def test_abstract_offset_counted_after_escaping_is_accepted() -> None:
-    # The evaluation kit's slip, and only that one: the length of the escaped title.
-    quoted = "Naloxone &apos;reverses&apos; clonidine."
-    plain = "Naloxone 'reverses' clonidine."
-    data = collection(passage("title", 0, quoted), passage("abstract", len(quoted) + 1, "Yes."))
-    assert parse(data)[0].text == f"{plain} Yes."
-    with pytest.raises(CorpusFormatError, match="abstract passage offset"):
-        parse(collection(passage("title", 0, quoted), passage("abstract", 35, "Yes.")))
-
-
-def test_individual_mention_outside_any_composite() -> None:
-    part = annotation(extra='<infon key="CompositeRole">IndividualMention</infon>\n')
-    with pytest.raises(CorpusFormatError, match="lies in no Chemical CompositeMention"):
-        parse(collection(title(part), abstract()))
-
-
-def test_top_level_annotation_with_two_locations() -> None:
-    two = annotation().replace("<text>", "<location offset='9' length='8' />\n<text>")
-    with pytest.raises(CorpusFormatError, match="has 2 locations; expected one"):
-        parse(collection(title(two), abstract()))
-
-
-def test_score_that_is_not_a_number() -> None:
-    scored = annotation(extra='<infon key="score">high</infon>\n')
-    with pytest.raises(CorpusFormatError, match="score 'high' is not a number"):
-        parse(collection(title(scored), abstract()))
-
-
-def test_relation_without_disease() -> None:
-    relation = (
-        "<relation id='R0'>\n<infon key=\"relation\">CID</infon>\n"
-        '<infon key="Chemical">D009270</infon>\n</relation>\n'
-    )
-    with pytest.raises(CorpusFormatError, match="relation R0 has no Disease infon"):
-        parse(collection(title(), abstract(), relations=relation))
 
 
 def test_root_that_is_not_a_collection() -> None:
