@@ -401,11 +401,8 @@ def finetuned_model(scene: Scene) -> None:
     """A model fine-tuned on the fake from ``train.jsonl`` and ``eval.jsonl``, ready for
     ``<model_id>``. Its ids are remembered outside the directory, so that the page's own
     ``cohere-medner finetune create`` starts afresh, as a reader's does."""
-    state = scene.directory.parent / "state"
-    state.mkdir(exist_ok=True)  # create_finetune does not make the state file's directory
-    result = create_finetune(
-        "train.jsonl", "eval.jsonl", name="bc5cdr", wait=True, state=state / "finetune.json"
-    )
+    state = scene.directory.parent / "state" / "finetune.json"
+    result = create_finetune("train.jsonl", "eval.jsonl", name="bc5cdr", wait=True, state=state)
     assert result.ready, result
     scene.values["model_id"] = result.model_id
 

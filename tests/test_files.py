@@ -21,6 +21,13 @@ def test_atomic_write_replaces_only_on_success(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
 
+def test_atomic_write_makes_the_missing_directories(tmp_path: Path) -> None:
+    path = tmp_path / "runs" / "2026-11-23" / "out.txt"
+    with atomic_write(path) as stream:
+        stream.write("kept")
+    assert path.read_text() == "kept"
+
+
 def test_open_text_reads_gzip_and_keeps_line_ends(tmp_path: Path) -> None:
     path = tmp_path / "x.gz"
     path.write_bytes(gzip.compress(b"a\r\nb\n"))

@@ -94,6 +94,20 @@ def test_create_validates_trains_and_chat_then_answers_as_the_model(
     assert KEY not in (train.parent / "train.jsonl.cohere-medner.json").read_text()
 
 
+def test_a_state_file_in_a_missing_directory_remembers_what_was_sent(
+    server: FakeCohere, chat_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The upload used to go out and the state file then fail to open: a retry uploaded
+    # again, although an uploaded dataset is meant to stay remembered.
+    train, held = chat_files
+    state = tmp_path / "runs" / "ids.json"
+    result = create(server, train, held, state=state)
+    remembered = FinetuneState.load(state)
+    assert [job.model_id for job in remembered.jobs.values()] == [result.model_id]
+    assert result.state_file == str(state)
+    assert sent(server) == (1, 1)
+
+
 def test_without_wait_create_returns_at_once_and_status_resumes_waiting(
     chat_files: tuple[Path, Path],
 ) -> None:

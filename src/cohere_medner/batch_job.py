@@ -105,7 +105,6 @@ class BatchJob:
     def save(self, path: PathLike) -> Path:
         """Write the handle atomically (a crash never leaves half a file); returns the path."""
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(target) as stream:
             json.dump(self.to_json(), stream, ensure_ascii=False)
             stream.write("\n")

@@ -61,8 +61,10 @@ def atomic_write(path: PathLike, *, encoding: str = "utf-8") -> Iterator[IO[str]
     The content goes to a temporary file in the same directory, which is flushed,
     synced and renamed over ``path`` only when the ``with`` block ends without error;
     an interrupted write leaves the previous file (or nothing) under the final name.
+    A missing directory is made, as every writer of results wants.
     """
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
