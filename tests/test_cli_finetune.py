@@ -63,7 +63,8 @@ def test_finetune_lifecycle_from_the_command_line(
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     created = json.loads(out.strip().splitlines()[-1])
-    assert set(created) == {"model_id", "status"} and created["status"] == "STATUS_READY"
+    assert created["status"] == "STATUS_READY"
+    assert created["chat_model"] == f"{created['model_id']}-ft"  # what --model takes
     assert "STATUS_QUEUED" in err and "STATUS_READY" in err
     code, out, _ = run(capsys, "finetune", "status", created["model_id"])
     assert code == 0 and f"--model {created['model_id']}-ft" in out

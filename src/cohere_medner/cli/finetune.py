@@ -144,7 +144,7 @@ def _waiting(args: argparse.Namespace) -> dict[str, Any]:
 
 def _show(result: FinetuneResult, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"model_id": result.model_id, "status": result.status}))
+        print(result.to_json())
         return
     print(f"fine-tune {result.model_id} ({result.name}): {result.status}")
     if result.ready:
