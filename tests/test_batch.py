@@ -18,6 +18,7 @@ import pytest
 
 from cohere_medner import batch
 from cohere_medner.batch import BatchJob, BatchState
+from cohere_medner.client import CohereClient
 from cohere_medner.corpus import load_sample
 from cohere_medner.errors import (
     BatchFailedError,
@@ -26,12 +27,15 @@ from cohere_medner.errors import (
     BatchTimeoutError,
     BatchTooLargeError,
     ConfigurationError,
+    ExampleLeakError,
     ModelNotFoundError,
     UnknownBatchError,
 )
+from cohere_medner.examples import KNearest
 from cohere_medner.extraction import read_extractions
 from cohere_medner.extractor import Extractor, Mode
 from cohere_medner.tasks import Task
+from cohere_medner.templates import ExampleChooser, FewShot
 from cohere_medner.testing import POLL, FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.testing.wire import count_tokens
@@ -318,6 +322,30 @@ def test_task_names_that_would_give_clashing_line_ids_are_refused(server: FakeCo
     with pytest.raises(ConfigurationError, match="clashing batch line ids"):
         submit(extractor(server, tasks=tasks), DOCUMENTS[:1])
     assert server.endpoint_counts["datasets.create"] == 0
+
+
+@pytest.mark.parametrize("kind", ["random", "nearest"])
+def test_documents_in_the_examples_pool_are_refused_before_anything_is_sent(
+    server: FakeCohere, tmp_path: Path, kind: str
+) -> None:
+    # extract_many refused them; a batch of the same documents was sent with each one
+    # shown as its own neighbours' worked example.
+    train, test = DOCUMENTS[:30], DOCUMENTS[30:]
+    client = CohereClient(KEY, base_url=server.url)
+    examples: ExampleChooser = (
+        FewShot(train, k=2)
+        if kind == "random"
+        else KNearest(train, k=2, client=client, cache=False)
+    )
+    ex = extractor(server, client=client, examples=examples, mode="combined")
+    with pytest.raises(ExampleLeakError, match="example pool"):
+        submit(ex, [*test, train[3]])
+    assert server.endpoint_counts["datasets.create"] == 0
+    embedded = server.endpoint_counts["embed"]
+    job = submit(ex, test)  # the documents to score themselves are fine
+    assert len(job.documents) == len(test)
+    if kind == "nearest":  # the pool, then the queries together: not a call per document
+        assert server.endpoint_counts["embed"] - embedded == 2
 
 
 def test_a_refused_batch_leaves_no_input_dataset_behind(server: FakeCohere) -> None:

@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Final
 
 import attrs
 import cohere
@@ -94,6 +94,9 @@ __all__ = [
 
 # Submitting ---------------------------------------------------------------------------------
 
+PREPARED_AT_ONCE: Final = 1000
+"""Documents whose worked examples are got ready together (one embed call per 96 queries)."""
+
 
 def submit(
     extractor: Extractor,
@@ -122,6 +125,22 @@ def submit(
     ids: list[str] = []
     refused: dict[int, str] = {}
     with tempfile.TemporaryFile() as lines:
+        pending: list[tuple[int, Document]] = []
+
+        def write_pending() -> None:
+            # Examples first: a document in the examples' pool is refused before anything
+            # is sent, and nearest-neighbour queries are embedded a chunk at a time.
+            extractor.prepare_examples(document for _, document in pending)
+            for index, document in pending:
+                _write_lines(lines, extractor, units, index, document)
+                if lines.tell() > max_bytes:
+                    raise BatchTooLargeError(
+                        f"the batch input passed {max_bytes:,} bytes at document {index + 1} "
+                        f"(Cohere takes at most {DATASET_MAX_BYTES:,} bytes per dataset): "
+                        f"submit at most {max(index, 1):,} documents per batch"
+                    )
+            pending.clear()
+
         for index, item in enumerate(documents):
             try:
                 document = as_document(item)
@@ -130,13 +149,10 @@ def submit(
                 refused[index] = str(error)
                 continue
             ids.append(document.pmid)
-            _write_lines(lines, extractor, units, index, document)
-            if lines.tell() > max_bytes:
-                raise BatchTooLargeError(
-                    f"the batch input passed {max_bytes:,} bytes at document {index + 1} "
-                    f"(Cohere takes at most {DATASET_MAX_BYTES:,} bytes per dataset): submit "
-                    f"at most {max(index, 1):,} documents per batch"
-                )
+            pending.append((index, document))
+            if len(pending) == PREPARED_AT_ONCE:
+                write_pending()
+        write_pending()
         if len(refused) == len(ids):
             raise BatchInputError("no document has text to extract from: nothing to submit")
         name = name or f"cohere-medner-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"

@@ -216,6 +216,15 @@ class Extractor:
             **body,
         }
 
+    def prepare_examples(self, documents: Iterable[Document]) -> None:
+        """Get worked examples ready for ``documents`` before building their requests.
+
+        Refuses (:class:`~cohere_medner.errors.ExampleLeakError`) documents that are in the
+        examples' pool, and embeds the queries of nearest-neighbour examples in a few
+        calls rather than one per document. ``extract_many`` does this by itself.
+        """
+        run_sync(self._prepare_examples(list(documents)))
+
     async def _prepare_examples(self, documents: list[Document]) -> None:
         """Refuse examples drawn from the documents to extract; embed their queries at once."""
         chooser = self.template.few_shot
