@@ -56,7 +56,12 @@ def add_extract(commands: Commands) -> None:
     )
     extract.add_argument("--text", help="one text to extract from, instead of --data")
     options.add_data(extract)
-    extract.add_argument("--output", required=True, type=Path, help="extractions, .jsonl")
+    extract.add_argument(
+        "--output",
+        required=True,
+        type=Path,
+        help="extractions (.jsonl), or predictions for the official evaluator (.PubTator/.txt)",
+    )
     extract.set_defaults(run=_extract)
 
 

@@ -72,7 +72,10 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--max-tokens", type=int, default=600)
     parser.add_argument(
-        "--cache", type=Path, help="response cache file (default: ~/.cache/cohere-medner/...)"
+        "--cache",
+        type=Path,
+        help="response cache file (default: $COHERE_MEDNER_CACHE, else "
+        "cohere-medner/responses.sqlite3 under $XDG_CACHE_HOME or ~/.cache)",
     )
     parser.add_argument("--no-cache", action="store_true", help="ask again even if answered")
     parser.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
