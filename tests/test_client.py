@@ -182,6 +182,23 @@ def test_without_a_configured_limit_the_limit_is_learned_from_429s() -> None:
     assert co.limiter.rate < 20
 
 
+def test_time_queued_behind_other_requests_is_not_retry_time() -> None:
+    # A request that waited its turn longer than the retry budget used to give up on its
+    # first 429 without a single retry: in a long run, most requests wait that long.
+    with FakeCohere(responder=fixed(ANSWER), latency=0.5) as server:
+        co = client(server, max_concurrency=1, retry_budget=0.8)
+
+        async def queued() -> list[str]:
+            sent = [asyncio.ensure_future(co.chat(MODEL, HELLO)) for _ in range(3)]
+            while server.endpoint_counts["chat"] < 2:  # the third, queued from the start, is next
+                await asyncio.sleep(0.01)
+            server.inject(Fault.RATE_LIMITED, count=1, retry_after=0.0)  # the third meets it
+            return [(await answer).text for answer in sent]
+
+        assert run_sync(queued()) == [ANSWER] * 3
+    assert co.usage.retries == 1 and co.usage.rate_limited == 1
+
+
 def test_sync_call_inside_a_running_event_loop(server: FakeCohere) -> None:
     co = client(server)
 

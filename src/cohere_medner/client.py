@@ -24,7 +24,6 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception,
-    stop_after_delay,
 )
 
 from .errors import (
@@ -212,14 +211,21 @@ class CohereClient:
         options = {"max_retries": 0, "timeout_in_seconds": self.timeout}
         limiter = self.limiter
 
+        first_sent: float | None = None
+
         def before_sleep(state: RetryCallState) -> None:
             with self._usage_lock:
                 self.usage.retries += 1
 
+        def out_of_budget(state: RetryCallState) -> bool:
+            # Counted from the first send: time queued behind other requests (the
+            # concurrency limit, the rate limiter's pacing) is not time spent retrying.
+            return first_sent is not None and limiter.clock() - first_sent >= self.retry_budget
+
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),
             wait=retry_wait,
-            stop=stop_after_delay(self.retry_budget),
+            stop=out_of_budget,
             before_sleep=before_sleep,
             reraise=True,
         )
@@ -228,6 +234,8 @@ class CohereClient:
                 with attempt:
                     async with semaphore:
                         started = await _paced(limiter)
+                        if first_sent is None:
+                            first_sent = started
                         with self._usage_lock:
                             self.usage.requests += 1
                         try:
