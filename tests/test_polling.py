@@ -29,12 +29,17 @@ def test_pauses_reach_the_longest_and_stay_there() -> None:
     assert pauses == [2.0, 3.0, 4.5, 5.0, 5.0]
 
 
+def test_a_first_interval_above_the_longest_is_kept() -> None:
+    # Polling(interval=90) with the default 60 s longest: the docs tell users to pass it.
+    assert list(itertools.islice(Polling(interval=90).intervals(), 3)) == [90, 90, 90]
+
+
 @pytest.mark.parametrize(
     "settings",
     [
         {"interval": 0},
         {"interval": -1},
-        {"interval": 2, "max_interval": 1},
+        {"max_interval": 0},
         {"factor": 0.5},
         {"interval": True},
         {"max_interval": "60"},
@@ -42,5 +47,5 @@ def test_pauses_reach_the_longest_and_stay_there() -> None:
     ],
 )
 def test_nonsense_settings_are_refused_by_name(settings: dict[str, object]) -> None:
-    with pytest.raises(ConfigurationError, match="0 < interval <= max_interval and factor >= 1"):
+    with pytest.raises(ConfigurationError, match="intervals > 0 and factor >= 1"):
         Polling(**settings)  # type: ignore[arg-type]

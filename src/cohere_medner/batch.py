@@ -173,7 +173,7 @@ def submit(
         co = sdk_client(sdk, api_key, job.server)
         dataset_id = upload(co, name, lines, sleep)
     try:
-        polling = Polling(poll_interval, max(poll_interval, 60.0), sleep=sleep)
+        polling = Polling(poll_interval, 60.0, sleep=sleep)
         await_validation(co, dataset_id, polling)
         created = create(co, name, dataset_id, job.model, sleep)
     except BaseException:
@@ -298,7 +298,7 @@ def wait(
     """
     batch_id, server = _identify(target, server)
     co = sdk_client(sdk, api_key, server)
-    pauses = Polling(poll_interval, max(poll_interval, max_poll_interval)).intervals()
+    pauses = Polling(poll_interval, max_poll_interval).intervals()
     deadline = None if timeout is None else time.monotonic() + timeout
     state = BatchState(batch_id, "BATCH_STATUS_UNSPECIFIED")
     misses = 0

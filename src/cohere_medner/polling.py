@@ -18,6 +18,7 @@ from .errors import ConfigurationError
 class Polling:
     """Poll every ``interval`` seconds at first, growing by ``factor`` to ``max_interval``.
 
+    A first interval longer than ``max_interval`` is kept: polls stay that far apart.
     ``clock`` and ``sleep`` are injectable, so that a test can wait without waiting.
     """
 
@@ -29,20 +30,18 @@ class Polling:
 
     def __attrs_post_init__(self) -> None:
         numbers = (self.interval, self.max_interval, self.factor)
-        if (
-            any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in numbers)
-            or not 0 < self.interval <= self.max_interval
-            or not self.factor >= 1
+        if any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in numbers) or not (
+            self.interval > 0 and self.max_interval > 0 and self.factor >= 1
         ):
             raise ConfigurationError(
-                "polling needs 0 < interval <= max_interval and factor >= 1, got "
+                "polling needs intervals > 0 and factor >= 1, got "
                 f"interval={self.interval!r}, max_interval={self.max_interval!r}, "
                 f"factor={self.factor!r}"
             )
 
     def intervals(self) -> Iterator[float]:
         """The pauses between polls, without end: each ``factor`` times the last, capped."""
-        interval = self.interval
+        interval, longest = self.interval, max(self.interval, self.max_interval)
         while True:
             yield interval
-            interval = min(interval * self.factor, self.max_interval)
+            interval = min(interval * self.factor, longest)

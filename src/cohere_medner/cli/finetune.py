@@ -133,12 +133,11 @@ def _status(args: argparse.Namespace) -> int:
 
 def _waiting(args: argparse.Namespace) -> dict[str, Any]:
     """How create and status wait: --wait, --timeout, --poll-interval, changes on stderr."""
-    longest = max(Polling().max_interval, args.poll_interval)
     return {
         "wait": args.wait,
         "timeout": args.timeout,
         "on_status": options.print_status,
-        "polling": Polling(args.poll_interval, longest),
+        "polling": Polling(args.poll_interval),
     }
 
 
