@@ -199,6 +199,15 @@ def test_time_queued_behind_other_requests_is_not_retry_time() -> None:
     assert co.usage.retries == 1 and co.usage.rate_limited == 1
 
 
+def test_a_retry_after_beyond_the_budget_fails_at_once(server: FakeCohere) -> None:
+    # Waiting 5 s and then trying again would spend five times the 1 s budget.
+    server.inject(Fault.RATE_LIMITED, count=1, retry_after=5.0)
+    co = client(server, retry_budget=1.0)
+    with pytest.raises(RetriesExhaustedError, match="429"):
+        co.chat_sync(MODEL, HELLO)
+    assert co.usage.retries == 0
+
+
 def test_sync_call_inside_a_running_event_loop(server: FakeCohere) -> None:
     co = client(server)
 

@@ -46,6 +46,8 @@ def test_retry_after_in_seconds_or_milliseconds() -> None:
     assert retry_after(ApiError(status_code=429, headers={"retry-after-ms": "250"})) == 0.25
     assert retry_after(ApiError(status_code=429, headers={"Retry-After": "soon"})) is None
     assert retry_after(ValueError()) is None
+    for endless in ("inf", "1e400", "nan"):  # would hold every request for good
+        assert retry_after(ApiError(status_code=429, headers={"Retry-After": endless})) is None
 
 
 def test_server_message_falls_back_to_the_body() -> None:

@@ -220,7 +220,11 @@ class CohereClient:
         def out_of_budget(state: RetryCallState) -> bool:
             # Counted from the first send: time queued behind other requests (the
             # concurrency limit, the rate limiter's pacing) is not time spent retrying.
-            return first_sent is not None and limiter.clock() - first_sent >= self.retry_budget
+            # A wait that would end past the budget (a long Retry-After) is not begun.
+            if first_sent is None:
+                return False
+            spent = limiter.clock() - first_sent + state.upcoming_sleep
+            return spent > self.retry_budget
 
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),

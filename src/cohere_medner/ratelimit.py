@@ -169,7 +169,7 @@ class RateLimiter:
                 lowest = max(lowest, self._rate * self.deepest_cut)
             self._rate = max(lowest, min(self._rate * self.headroom, learned))
             self._last_cut = now
-            if retry_after is not None and retry_after > 0:
+            if retry_after is not None and 0 < retry_after < math.inf:
                 self._hold = max(self._hold, now + retry_after)
             # Every start handed out so far is void: restart the schedule from here.
             self._epoch += 1

@@ -9,6 +9,7 @@ server's message. The chat client, fine-tuning and batches all use these functio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import httpx
@@ -55,9 +56,11 @@ def retry_after_headers(found: Mapping[str, str]) -> float | None:
     headers = {k.lower(): v for k, v in found.items()}
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         try:
-            return max(0.0, float(headers[name]) * scale)
+            seconds = float(headers[name]) * scale
         except (KeyError, ValueError):
             continue
+        if math.isfinite(seconds):  # "inf" or "1e400" would hold every request for good
+            return max(0.0, seconds)
     return None
 
 
