@@ -242,6 +242,19 @@ def test_a_hold_is_not_a_pause() -> None:
     assert rate.rate == pytest.approx(0.97 * 10 * 40, abs=1.0)
 
 
+def test_a_retry_s_backoff_is_not_a_pause() -> None:
+    # 429s without Retry-After: every request sleeps in backoff for longer than a pause,
+    # yet the client never stopped wanting to send; after a busy window it learns.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 10, 30)
+    rate.rate_limited(started=clock.now)
+    rate.expect(8.0)
+    clock.now += 8.0
+    answered_at(rate, clock, 10, 32)
+    rate.rate_limited(started=clock.now)
+    assert rate.rate == pytest.approx(0.97 * 10 * 52, abs=1.0)
+
+
 def test_answers_are_forgotten_once_no_count_can_need_them() -> None:
     rate, clock = limiter(None)
     answered_at(rate, clock, 100, 3600)

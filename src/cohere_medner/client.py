@@ -113,10 +113,11 @@ class CohereClient:
     ``requests_per_minute`` paces requests (a Cohere trial key allows 20 chat calls a
     minute, production keys 500) and adapts down on 429 (see :mod:`.ratelimit`); it
     counts per ``rate_window`` seconds, a minute unless a test scales time down.
-    ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429, and
-    from then on at the rate it learns from what got through. ``retry_budget`` bounds the
-    time one request may spend retrying. Usable from any event loop, and from
-    synchronous code through :meth:`chat_sync` / :meth:`generate_sync`.
+    ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429: a
+    429 holds every request for its Retry-After, and one after a busy window sets the rate
+    to what got through. ``retry_budget`` bounds the time one request may spend retrying,
+    from its first send. Usable from any event loop, and from synchronous code through
+    :meth:`chat_sync` / :meth:`generate_sync`.
     """
 
     def __init__(
@@ -214,6 +215,7 @@ class CohereClient:
         first_sent: float | None = None
 
         def before_sleep(state: RetryCallState) -> None:
+            limiter.expect(state.upcoming_sleep)
             with self._usage_lock:
                 self.usage.retries += 1
 

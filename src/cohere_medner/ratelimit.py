@@ -69,7 +69,7 @@ class RateLimiter:
     window: float = attrs.field(default=60.0, validator=_positive)
     #: Share of the limit actually used, a margin against clock and scheduling jitter.
     headroom: float = attrs.field(default=0.97, validator=_share)
-    #: Within the first window, one cut never leaves less than this share of the rate.
+    #: Before a whole busy window, one cut never leaves less than this share of the rate.
     deepest_cut: float = attrs.field(default=0.5, validator=_share)
     #: The rate never falls below this share of ``per_minute`` (without one: one a window).
     floor_share: float = attrs.field(default=0.01, validator=_share)
@@ -77,7 +77,8 @@ class RateLimiter:
     probe: float = attrs.field(default=0.005, validator=_share)
     #: The most the rate grows per window.
     recover: float = attrs.field(default=0.25, validator=_share)
-    #: A pause of this share of the window after the last start given ends a busy spell.
+    #: A pause of this share of the window after the last start given (or retry
+    #: expected) ends a busy spell.
     idle: float = attrs.field(default=0.1, validator=_share)
     clock: Callable[[], float] = time.monotonic
     _rate: float = attrs.field(init=False)
@@ -86,7 +87,7 @@ class RateLimiter:
     _epoch: int = attrs.field(init=False, default=0)
     _last_cut: float = attrs.field(init=False, default=float("-inf"))
     _busy_since: float = attrs.field(init=False, default=float("inf"))
-    _last_start: float = attrs.field(init=False, default=float("-inf"))
+    _busy_until: float = attrs.field(init=False, default=float("-inf"))
     _answered: deque[float] = attrs.field(init=False, factory=deque, repr=False)
     _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock, repr=False)
 
@@ -119,12 +120,20 @@ class RateLimiter:
         """
         with self._lock:
             now = self.clock()
-            if now - self._last_start > self.idle * self.window:
+            if now - self._busy_until > self.idle * self.window:
                 self._busy_since = now  # the first request after a pause
             start = max(now, self._next, self._hold)
             self._next = start + self._interval()
-            self._last_start = max(self._last_start, start)
+            self._busy_until = max(self._busy_until, start)
             return start - now
+
+    def expect(self, seconds: float) -> None:
+        """A request will ask for a start again in ``seconds`` (a retry's wait).
+
+        Until then the client counts as busy: a retry's backoff is not a pause.
+        """
+        with self._lock:
+            self._busy_until = max(self._busy_until, self.clock() + seconds)
 
     def succeeded(self, started: float | None = None) -> None:
         """A request sent at ``started`` (this limiter's clock) was answered.
