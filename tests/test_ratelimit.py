@@ -242,6 +242,23 @@ def test_a_hold_is_not_a_pause() -> None:
     assert rate.rate == pytest.approx(0.97 * 10 * 40, abs=1.0)
 
 
+@pytest.mark.parametrize("per_minute", [None, 600.0])
+def test_answers_still_on_their_way_at_a_cut_got_through_too(per_minute: float | None) -> None:
+    # Eight requests were at the server when the ninth was refused: the server counted
+    # them, the cut could not (no answer yet), and the learned rate was that much too low.
+    rate, clock = limiter(per_minute)
+    answered_at(rate, clock, 1, 70)
+    on_their_way = [clock.now - 0.1 * k for k in range(1, 9)]
+    rate.rate_limited(started=clock.now)
+    cut = rate.rate
+    assert cut == pytest.approx(0.97 * 60, abs=1.0)
+    for started in on_their_way:
+        rate.succeeded(started)
+    assert rate.rate == pytest.approx(cut + 0.97 * 8)
+    rate.succeeded(clock.now - 100)  # from before the counted window: only a probe step
+    assert rate.rate == pytest.approx(cut + 0.97 * 8 + 0.005)
+
+
 def test_a_retry_s_backoff_is_not_a_pause() -> None:
     # 429s without Retry-After: every request sleeps in backoff for longer than a pause,
     # yet the client never stopped wanting to send; after a busy window it learns.

@@ -13,10 +13,12 @@ trial key, a shared key), and the limiter adapts:
   estimate of the real limit (or of this process's share of a shared key): the rate
   becomes ``headroom`` of that count, and never more than ``headroom`` of the rate (a
   429 always slows down). One cut lands just under the real limit, however far above it
-  the configured one was. The count is trusted only when the client has been busy for
-  the whole window: after a pause (a run just started or restarted, a notebook between
-  cells) the server may still count requests the count cannot see, or the client simply
-  sent fewer than the limit; there, one cut leaves at least ``deepest_cut`` of the rate.
+  the configured one was. Requests still on their way were let through too: each that
+  is answered after the cut adds its share back. The count is trusted only when the
+  client has been busy for the whole window: after a pause (a run just started or
+  restarted, a notebook between cells) the server may still count requests the count
+  cannot see, or the client simply sent fewer than the limit; there, one cut leaves at
+  least ``deepest_cut`` of the rate.
 - *Probe gently, then boldly.* Each answered request raises the rate by a step, which is
   the rate's growth per window (a window holds ``rate`` answers): ``probe`` right after
   a cut, doubling with every window without one, up to ``recover``. Just under a limit
@@ -88,6 +90,8 @@ class RateLimiter:
     _last_cut: float = attrs.field(init=False, default=float("-inf"))
     _busy_since: float = attrs.field(init=False, default=float("inf"))
     _busy_until: float = attrs.field(init=False, default=float("-inf"))
+    # The send times a cut counted answers over: answers that come later from there count too.
+    _counted: tuple[float, float] = attrs.field(init=False, default=(math.inf, -math.inf))
     _answered: deque[float] = attrs.field(init=False, factory=deque, repr=False)
     _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock, repr=False)
 
@@ -145,6 +149,9 @@ class RateLimiter:
             self._answered.append(now if started is None else started)
             windows = (now - self._last_cut) / self.window
             step = self.recover if windows > 32 else min(self.recover, self.probe * 2**windows)
+            low, high = self._counted
+            if started is not None and low < started <= high:
+                step = self.headroom  # in flight when the cut counted what got through
             self._rate = min(self.ceiling, self._rate + step)
             stale = now - 2 * self.window  # too old for any count a cut makes
             while self._answered and self._answered[0] <= stale:
@@ -172,11 +179,14 @@ class RateLimiter:
                 1 for t in self._answered if sent - self.window < t <= sent
             )
             lowest = 1.0 if self.per_minute is None else self.per_minute * self.floor_share
-            if sent - self._busy_since < self.window:
+            trusted = sent - self._busy_since >= self.window
+            if not trusted:
                 # Not busy for the whole window: the count may miss what the server
                 # counts. Without a limit there is nothing to cut from: only hold.
                 lowest = max(lowest, self._rate * self.deepest_cut)
             self._rate = max(lowest, min(self._rate * self.headroom, learned))
+            learnt = trusted and self._rate == learned
+            self._counted = (sent - self.window, sent) if learnt else (math.inf, -math.inf)
             self._last_cut = now
             if retry_after is not None and 0 < retry_after < math.inf:
                 self._hold = max(self._hold, now + retry_after)
