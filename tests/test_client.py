@@ -208,6 +208,18 @@ def test_a_retry_after_beyond_the_budget_fails_at_once(server: FakeCohere) -> No
     assert co.usage.retries == 0
 
 
+def test_a_429_from_one_endpoint_does_not_slow_the_others(server: FakeCohere) -> None:
+    # Rerank (10 a minute on a trial key) used to share chat's limiter: every reranked
+    # document waited its turn behind --rpm, and a rerank 429 cut the chat rate.
+    co = client(server, requests_per_minute=600, rate_window=1.0)
+    assert co.limiters["chat"] is co.limiter and co.limiter.per_minute == 600
+    assert co.limiters["rerank"].per_minute is None and co.limiters["embed"].per_minute is None
+    server.inject(Fault.RATE_LIMITED, count=1, retry_after=0.0, endpoint="rerank")
+    assert run_sync(co.rerank("rerank-v3.5", "glaucoma", ["blindness", "glaucoma"]))
+    assert co.limiters["rerank"].epoch == 1  # held by its own 429
+    assert co.limiter.epoch == 0 and co.limiters["embed"].epoch == 0
+
+
 def test_sync_call_inside_a_running_event_loop(server: FakeCohere) -> None:
     co = client(server)
 

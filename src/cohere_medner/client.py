@@ -35,6 +35,8 @@ from .ratelimit import RateLimiter
 from .retrying import final_error, is_retryable, retry_after, retry_wait
 
 Endpoint = Literal["chat", "generate"]
+Limited = Literal["chat", "embed", "rerank"]
+"""The endpoints Cohere limits apart; generate shares chat's limit."""
 EmbedInputType = Literal["search_document", "search_query", "classification", "clustering"]
 MAX_EMBED_TEXTS = 96
 """Texts per v2 embed call, as the API documents and enforces."""
@@ -110,9 +112,11 @@ def _billed(units: object) -> tuple[int, int]:
 class CohereClient:
     """Sends chat (v2) or legacy generate (v1) requests, retried and rate-limited.
 
-    ``requests_per_minute`` paces requests (a Cohere trial key allows 20 chat calls a
-    minute, production keys 500) and adapts down on 429 (see :mod:`.ratelimit`); it
-    counts per ``rate_window`` seconds, a minute unless a test scales time down.
+    ``requests_per_minute`` paces chat and generate requests (a Cohere trial key allows 20
+    chat calls a minute, production keys 500) and adapts down on 429 (see
+    :mod:`.ratelimit`); it counts per ``rate_window`` seconds, a minute unless a test
+    scales time down. Embed and rerank calls, limited apart by Cohere, have limiters of
+    their own (:attr:`limiters`), which learn their limits as below.
     ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429: a
     429 holds every request for its Retry-After, and one after a busy window sets the rate
     to what got through. ``retry_budget`` bounds the time one request may spend retrying,
@@ -139,13 +143,24 @@ class CohereClient:
         self.timeout = timeout
         self.retry_budget = retry_budget
         self.max_concurrency = max_concurrency
-        self.limiter = RateLimiter(requests_per_minute or None, rate_window)
+        # Cohere limits each endpoint on its own (a trial key: chat 20 a minute, rerank 10):
+        # a 429 from one must not slow the others.
+        self.limiters: dict[Limited, RateLimiter] = {
+            "chat": RateLimiter(requests_per_minute or None, rate_window),
+            "embed": RateLimiter(None, rate_window),
+            "rerank": RateLimiter(None, rate_window),
+        }
         self.usage = Usage()
         self._usage_lock = threading.Lock()
         # The SDK's async clients hold an httpx pool bound to one event loop: one per loop.
         self._per_loop: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, tuple[cohere.AsyncClientV2, asyncio.Semaphore]
         ] = weakref.WeakKeyDictionary()
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The pace of chat and generate requests: ``requests_per_minute``, or learned."""
+        return self.limiters["chat"]
 
     @property
     def server(self) -> str:
@@ -206,11 +221,16 @@ class CohereClient:
 
         return await self._send(send)
 
-    async def _send(self, send: Callable[[Mapping[str, Any]], Awaitable[tuple[T, int, int]]]) -> T:
-        """``send(options)``'s value, retried and rate-limited; its billed tokens are counted."""
+    async def _send(
+        self,
+        send: Callable[[Mapping[str, Any]], Awaitable[tuple[T, int, int]]],
+        endpoint: Limited = "chat",
+    ) -> T:
+        """``send(options)``'s value, retried and paced by ``endpoint``'s limiter; its billed
+        tokens are counted."""
         _, semaphore = self._for_this_loop()
         options = {"max_retries": 0, "timeout_in_seconds": self.timeout}
-        limiter = self.limiter
+        limiter = self.limiters[endpoint]
 
         first_sent: float | None = None
 
@@ -281,7 +301,8 @@ class CohereClient:
 
         ``input_type`` is ``"search_document"`` for what is searched and ``"search_query"``
         for what searches it. The calls go out concurrently, each retried and rate-limited
-        like a chat request; their billed tokens count towards :attr:`usage`.
+        like a chat request (paced apart from chat: embed has a limit of its own); their
+        billed tokens count towards :attr:`usage`.
         """
         if not 1 <= batch_size <= MAX_EMBED_TEXTS:
             raise ConfigurationError(
@@ -310,7 +331,7 @@ class CohereClient:
                 input_tokens, _ = _billed(response.meta.billed_units if response.meta else None)
                 return found, input_tokens, 0
 
-            return await self._send(send)
+            return await self._send(send, "embed")
 
         batches = [list(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
         answers = await asyncio.gather(*(one(batch) for batch in batches))
@@ -321,7 +342,8 @@ class CohereClient:
     ) -> list[tuple[int, float]]:
         """``(index, relevance)`` of ``documents`` for ``query``, most relevant first.
 
-        One v2 rerank call, retried and rate-limited like a chat request; ties keep the
+        One v2 rerank call, retried and rate-limited like a chat request (paced apart from
+        chat: rerank has a limit of its own); ties keep the
         documents' order. Cohere bills search units, not tokens: :attr:`usage` counts the
         request only.
         """
@@ -339,7 +361,7 @@ class CohereClient:
             results = [(r.index, float(r.relevance_score)) for r in response.results]
             return sorted(results, key=lambda pair: (-pair[1], pair[0])), 0, 0
 
-        return await self._send(send)
+        return await self._send(send, "rerank")
 
 
 async def _paced(limiter: RateLimiter) -> float:
