@@ -193,8 +193,3 @@ class RateLimiter:
             # Every start handed out so far is void: restart the schedule from here.
             self._epoch += 1
             self._next = now + self._interval()
-            self._forget(sent - self.window)
-
-    def _forget(self, before: float) -> None:
-        """Drop the answers of requests sent at ``before`` or earlier."""
-        self._answered = deque(t for t in self._answered if t > before)
