@@ -22,11 +22,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from cohere_medner import scoring
-from cohere_medner.baseline import LexiconBaseline
 from cohere_medner.corpus import load_bc5cdr
-from cohere_medner.grounding import ground
-from cohere_medner.lexicon import Lexicon
+from cohere_medner.grounding.baseline import LexiconBaseline
+from cohere_medner.grounding.ground import ground
+from cohere_medner.grounding.lexicon import Lexicon
+from cohere_medner.scoring import official as scoring
 from cohere_medner.types import ENTITY_TYPES, Document, Mention
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bc5cdr"

@@ -28,10 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cohere_medner import scoring
+from cohere_medner._files import open_text
 from cohere_medner.corpus.bioc import read_bioc
 from cohere_medner.corpus.pubtator import read_pubtator
-from cohere_medner.files import open_text
+from cohere_medner.scoring import official as scoring
 from cohere_medner.types import Document, Mention, Relation
 
 NAMES = ("Training", "Development", "Test")

@@ -48,9 +48,9 @@ from typing import Any
 
 import cohere
 
-from cohere_medner.client import CohereClient
 from cohere_medner.corpus import load_corpus
 from cohere_medner.extractor import Extractor
+from cohere_medner.models.client import CohereClient
 from cohere_medner.types import Document
 
 MODEL = "command-r-08-2024"

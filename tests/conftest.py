@@ -11,9 +11,9 @@ from hypothesis import settings
 
 from bigbio_records import MYOCLONIC_SEIZURES, RENAL_AND_HEPATIC_FAILURE, write_json
 from cohere_medner.corpus import load_sample
-from cohere_medner.prepare import prepare_finetuning
 from cohere_medner.testing import POLL, FakeCohere
 from cohere_medner.testing.oracle import oracle
+from cohere_medner.training.prepare import prepare_finetuning
 from cohere_medner.types import Document
 
 # Hypothesis's per-example deadline (200 ms) is a timed test: on a busy shared machine a

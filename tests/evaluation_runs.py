@@ -14,7 +14,7 @@ from cohere_medner.corpus import load_sample
 from cohere_medner.evaluation import EvaluationRun, evaluate
 from cohere_medner.extraction import Extraction
 from cohere_medner.extractor import Extractor
-from cohere_medner.tasks import CHEMICALS, DISEASES, RELATIONS
+from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
 from cohere_medner.testing import FakeCohere, FakeRequest, Responder
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import CHEMICAL, Document

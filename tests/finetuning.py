@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cohere_medner.finetune import FinetuneResult, Polling, create_finetune
+from cohere_medner.models.finetuning._finetune import FinetuneResult, Polling, create_finetune
 from cohere_medner.testing import FakeCohere
 
 KEY = "test-key"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 from hypothesis import strategies as st
 
-from cohere_medner.templates import SEED
+from cohere_medner.prompts.templates import SEED
 from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention, Relation
 
 # The tutorial's strings, copied from its code (seeds), not from the library.

@@ -49,7 +49,6 @@ from typing import Any
 import attrs
 import pytest
 
-from cohere_medner import batch
 from cohere_medner.cli import main
 from cohere_medner.corpus import (
     SPLITS,
@@ -61,7 +60,8 @@ from cohere_medner.corpus import (
     write_pubtator,
 )
 from cohere_medner.extractor import Extractor
-from cohere_medner.finetune import create_finetune
+from cohere_medner.models.batches import _submit as batch
+from cohere_medner.models.finetuning._finetune import create_finetune
 from cohere_medner.testing import FakeCohere, FakeRequest
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document, Mention, Relation

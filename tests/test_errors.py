@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from cohere_medner import errors
-from cohere_medner.batch_job import BatchJob, BatchState
-from cohere_medner.batch_output import BatchResult
 from cohere_medner.corpus import read_pubtator
 from cohere_medner.extraction import Extraction
+from cohere_medner.models.batches._job import BatchJob, BatchState
+from cohere_medner.models.batches._output import BatchResult
 
 CLASSES = [
     cls

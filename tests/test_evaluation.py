@@ -10,7 +10,7 @@ from cohere_medner.corpus import load_bc5cdr, load_sample
 from cohere_medner.errors import DataLeakError
 from cohere_medner.evaluation import evaluate
 from cohere_medner.extractor import Extractor, Mode
-from cohere_medner.lexicon import Lexicon
+from cohere_medner.grounding.lexicon import Lexicon
 from cohere_medner.testing import FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document

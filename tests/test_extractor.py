@@ -17,7 +17,7 @@ from cohere_medner.corpus import load_sample
 from cohere_medner.errors import EmptyTextError, InvalidRequestError, ModelNotFoundError
 from cohere_medner.extraction import read_extractions
 from cohere_medner.extractor import Extractor, Mode
-from cohere_medner.tasks import CHEMICALS, DISEASES, RELATIONS
+from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
 from cohere_medner.testing import FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document
@@ -179,9 +179,9 @@ def test_the_offline_baseline_needs_no_key_or_network(monkeypatch: pytest.Monkey
 
 
 def test_nearest_neighbour_examples_go_into_the_prompts(tmp_path: Path) -> None:
-    from cohere_medner.client import CohereClient
     from cohere_medner.errors import ExampleLeakError
-    from cohere_medner.examples import KNearest
+    from cohere_medner.models.client import CohereClient
+    from cohere_medner.models.nearest import KNearest
 
     train, test = load_sample("train").to_list(), load_sample("test").to_list()
     with FakeCohere(responder=oracle(test)) as server:

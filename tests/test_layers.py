@@ -1,80 +1,157 @@
-"""The package is layered: a module imports only modules of lower layers.
+"""The package is layered: a module imports only its own row or the rows below it.
 
-The list below is the architecture, bottom to top; a new module takes its place in it.
-Imports made only for type checking (under ``if TYPE_CHECKING:``) name a type without
-running anything, and are allowed upwards.
+The rows are the architecture, bottom to top (``cohere_medner/__init__.py`` draws them); a new
+module takes its place in the row of its folder. Imports made only for type checking (under
+``if TYPE_CHECKING:``) count as well: a layer that names a higher one's types depends on it.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "cohere_medner"
 
-LAYERS: list[set[str]] = [
-    {"errors", "files", "parsing", "names"},
-    {"types", "abbreviations", "ratelimit", "retrying", "polling", "batch_job", "finetune_state"},
-    {"corpus", "scoring", "templates", "metrics", "extraction", "client", "finetune_types"},
-    {"grounding", "lexicon", "tasks", "cache", "batch_api", "finetune_errors"},
-    {"prediction", "embeddings", "training_data", "answers", "finetune_api"},
-    {"baseline", "examples", "prepare", "batch_output", "finetune_files", "finetune_job"},
-    {"batch", "finetune_dataset"},
-    {"extractor", "finetune"},
-    {"evaluation"},
-    {"report_runs"},
-    {"report_table"},
-    {"report_chart", "report_html"},
+ROWS: list[set[str]] = [
+    {"types", "errors", "extraction", "_files"},
+    {"corpus", "parsing"},
+    {"prompts", "scoring"},
+    {"grounding", "training"},
+    {"models"},
     {"report"},
+    {"extractor", "evaluation"},
     {"cli", "testing", "__init__"},
 ]
-RANK = {name: rank for rank, layer in enumerate(LAYERS) for name in layer}
-
-
-def top_level(path: Path) -> str:
-    """The package-level unit a file belongs to: a module, or a subpackage."""
-    relative = path.relative_to(PACKAGE)
-    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
-
-
-def runtime_imports(path: Path) -> set[str]:
-    """Package units a file imports when it runs (type-checking-only imports left out)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skipped.update(id(child) for child in ast.walk(node))
-    unit = top_level(path)
-    depth = len(path.relative_to(PACKAGE).parts)  # 1 for a module, 2 inside a subpackage
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in skipped or not isinstance(node, ast.ImportFrom):
-            continue
-        if node.level == 0:
-            parts = (node.module or "").split(".")
-            if parts[0] == "cohere_medner" and len(parts) > 1:
-                found.add(parts[1])
-            continue
-        if node.level < depth:  # within the same subpackage
-            continue
-        if node.module:
-            found.add(node.module.split(".")[0])
-        else:
-            found.update(alias.name for alias in node.names)
-    return found - {unit}
-
+RANK = {name: rank for rank, row in enumerate(ROWS) for name in row}
+SDK = ("cohere", "httpx", "fastavro")
+"""Packages only ``models/`` (and the loopback server in ``testing/``) may import."""
 
 FILES = sorted(PACKAGE.rglob("*.py"))
 
 
-def test_every_module_has_a_layer() -> None:
-    assert {top_level(path) for path in FILES} == set(RANK)
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def unit(module: str) -> str:
+    """The row member a module belongs to: its top-level module or folder."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def imported(path: Path) -> set[str]:
+    """Every module name a file imports, type-checking imports included, made absolute."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def package_imports(path: Path) -> set[str]:
+    """The package's own modules a file imports (``from pkg import name`` resolved)."""
+    modules = {module_name(p) for p in FILES}
+    found: set[str] = set()
+    for target in imported(path):
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        if target and target != module_name(path):
+            found.add(target)
+    return found
+
+
+def test_every_module_has_a_row() -> None:
+    assert {unit(module_name(path)) for path in FILES} == set(RANK)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_only_go_down(path: Path) -> None:
-    unit = top_level(path)
-    upward = sorted(name for name in runtime_imports(path) if RANK[name] >= RANK[unit])
-    assert not upward, f"{unit} (layer {RANK[unit]}) imports {upward} from its layer or above"
+    own = unit(module_name(path))
+    upward = sorted(
+        target
+        for target in package_imports(path)
+        if RANK[unit(target)] > RANK[own] and not module_name(path).startswith(target + ".")
+    )
+    assert not upward, f"{own} (row {RANK[own] + 1}) imports {upward} from a higher row"
+
+
+def test_only_models_and_testing_import_the_sdk() -> None:
+    outside = sorted(
+        module_name(path)
+        for path in FILES
+        if unit(module_name(path)) not in ("models", "testing")
+        and any(name.split(".")[0] in SDK for name in imported(path))
+    )
+    assert not outside
+
+
+def test_no_import_cycles() -> None:
+    graph = {module_name(path): package_imports(path) for path in FILES}
+    cycles = import_cycles(graph)
+    assert not cycles, "\n".join(" -> ".join(cycle) for cycle in cycles)
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in graph.get(node, ()):
+            # A package's __init__ re-exports its own modules: that is not a cycle.
+            if node.startswith(other + "."):
+                continue
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component: list[str] = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def test_parsing_does_not_load_the_sdk() -> None:
+    """Reading model text, or the corpus, must not pay for importing the SDK."""
+    code = (
+        "import sys, cohere_medner.parsing, cohere_medner.corpus, cohere_medner.scoring; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cohere', 'httpx')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

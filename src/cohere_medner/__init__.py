@@ -11,10 +11,7 @@
 
 from __future__ import annotations
 
-from .baseline import LexiconBaseline
-from .cache import ResponseCache
-from .client import CohereClient, Completion, Usage
-from .corpus import (
+from cohere_medner.corpus import (
     DocumentStream,
     load_bc5cdr,
     load_corpus,
@@ -28,7 +25,7 @@ from .corpus import (
     write_corpus,
     write_pubtator,
 )
-from .errors import (
+from cohere_medner.errors import (
     AnnotationError,
     AuthenticationError,
     CacheError,
@@ -40,7 +37,6 @@ from .errors import (
     DataLeakError,
     EmptyTextError,
     ExampleLeakError,
-    FinetuningRetiredError,
     ForbiddenSplitError,
     InvalidRequestError,
     MedNerError,
@@ -52,19 +48,20 @@ from .errors import (
     UnknownFormatError,
     UnknownSplitError,
 )
-from .evaluation import EvaluationRun, evaluate
-from .examples import KNearest
-from .extraction import Extraction, read_extractions, write_extractions
-from .extractor import Extractor
-from .grounding import Grounding, ground
-from .lexicon import Lexicon, LexiconEntry
-from .parsing.lists import parse_list
-from .parsing.relations import parse_relations
-from .prediction import Prediction, predict, predictions
-from .prepare import PrepareReport, prepare_finetuning
-from .report import load_run, save_run, write_report
-from .scoring import score
-from .tasks import (
+from cohere_medner.evaluation import EvaluationRun, evaluate
+from cohere_medner.extraction import Extraction, read_extractions, write_extractions
+from cohere_medner.extractor import Extractor
+from cohere_medner.grounding.baseline import LexiconBaseline
+from cohere_medner.grounding.ground import Grounding, ground
+from cohere_medner.grounding.lexicon import Lexicon, LexiconEntry
+from cohere_medner.grounding.prediction import Prediction, predict, predictions
+from cohere_medner.models.cache import ResponseCache
+from cohere_medner.models.client import CohereClient, Usage
+from cohere_medner.models.finetuning._errors import FinetuningRetiredError
+from cohere_medner.models.nearest import KNearest
+from cohere_medner.parsing.lists import parse_list
+from cohere_medner.parsing.relations import parse_relations
+from cohere_medner.prompts.tasks import (
     CHEMICALS,
     COMBINED,
     DISEASES,
@@ -74,8 +71,21 @@ from .tasks import (
     get_task,
     get_tasks,
 )
-from .templates import SEED, FewShot, Template, get_template
-from .types import CHEMICAL, CID, DISEASE, ENTITY_TYPES, Document, Mention, Relation, Score
+from cohere_medner.prompts.templates import SEED, FewShot, Template, get_template
+from cohere_medner.report._write import load_run, save_run, write_report
+from cohere_medner.scoring.official import score
+from cohere_medner.training.prepare import PrepareReport, prepare_finetuning
+from cohere_medner.types import (
+    CHEMICAL,
+    CID,
+    DISEASE,
+    ENTITY_TYPES,
+    Completion,
+    Document,
+    Mention,
+    Relation,
+    Score,
+)
 
 __version__ = "0.1.0"
 

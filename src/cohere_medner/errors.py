@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 
 class MedNerError(Exception):
@@ -130,35 +130,6 @@ class FinetuneRequirementError(TrainingDataError):
         super().__init__(heading + ":\n" + "\n".join(f"  {v}" for v in violations))
 
 
-# The loopback Cohere server (cohere_medner.testing) -------------------------------------
-
-
-class FakeCohereError(MedNerError):
-    """The loopback Cohere server was misconfigured or misused."""
-
-
-class FakeCohereConfigError(FakeCohereError, ValueError):
-    """A FakeCohere setting out of range: a fault rate above 1, a negative latency ..."""
-
-
-class ResponderError(FakeCohereError):
-    """A FakeCohere responder raised while answering; the client was sent a 500.
-
-    Raised when the server stops (leaving its ``with`` block), chained to the first
-    responder exception, so that a bug in a test's responder fails the test instead of
-    hiding behind the client's retries.
-    """
-
-
-class UnmappedPromptError(FakeCohereError, LookupError):
-    """A ``from_mapping`` responder was asked a prompt it holds no answer for."""
-
-    def __init__(self, prompt: str) -> None:
-        self.prompt = prompt
-        shown = prompt if len(prompt) <= 80 else prompt[:77] + "..."
-        super().__init__(f"no answer mapped for prompt {shown!r}")
-
-
 # Talking to Cohere ----------------------------------------------------------------------
 
 
@@ -254,59 +225,9 @@ class ExampleLeakError(ExampleError):
 
 # Batches ----------------------------------------------------------------------------------
 
-if TYPE_CHECKING:  # the records batch errors carry; nothing is imported at run time
-    from .batch_job import BatchState
-    from .batch_output import BatchResult
-
 
 class BatchError(MedNerError):
     """A batch extraction could not be submitted, followed or collected."""
-
-
-class BatchTooLargeError(BatchError, ValueError):
-    """The batch input would exceed the size Cohere accepts for one dataset: split the corpus."""
-
-
-class BatchInputError(BatchError):
-    """Cohere refused the batch input dataset (its validation failed) or the batch itself."""
-
-
-class BatchHandleError(BatchError):
-    """A batch handle file is missing, unreadable, or does not fit the extractor collecting it."""
-
-
-class UnknownBatchError(BatchHandleError, LookupError):
-    """Cohere knows no batch with this id (404): check the id, the API key and the server."""
-
-
-class BatchOutputError(BatchError):
-    """A batch's output dataset could not be downloaded or read, even after retrying."""
-
-
-class BatchTimeoutError(BatchError, TimeoutError):
-    """The batch was still running when the wait ended; collect it again later.
-
-    ``state`` is the batch's last known :class:`~cohere_medner.batch.BatchState`.
-    """
-
-    def __init__(self, message: str, state: BatchState) -> None:
-        self.state = state
-        super().__init__(message)
-
-
-class BatchFailedError(BatchError):
-    """The batch ended FAILED or CANCELED.
-
-    ``state`` is its last :class:`~cohere_medner.batch.BatchState`; ``result`` the
-    :class:`~cohere_medner.batch.BatchResult` of what could be kept (answered requests of
-    any partial output, every other document with ``error`` set), and the input dataset
-    stays on Cohere, so :func:`~cohere_medner.batch.resubmit` can run it again unchanged.
-    """
-
-    def __init__(self, message: str, state: BatchState, result: BatchResult) -> None:
-        self.state = state
-        self.result = result
-        super().__init__(message)
 
 
 # Fine-tuning through Cohere's API ---------------------------------------------------------
@@ -316,142 +237,5 @@ class FinetuneError(MedNerError):
     """A fine-tuning step could not go on; the message says why and what is kept."""
 
 
-class FinetuningRetiredError(FinetuneError):
-    """Cohere refused a fine-tuning call because its hosted fine-tuning is retired.
-
-    Cohere deprecated fine-tuning through its dashboard and API on 15 September 2025. The
-    message gives the server's answer, what stays kept, and where the same training files
-    can still be used (``ALTERNATIVES``).
-    """
-
-    ALTERNATIVES = (
-        "The training files still serve elsewhere (see docs/fine-tuning.md):\n"
-        "  - no fine-tuning: few-shot prompts whose worked examples are the training documents "
-        "most similar to each abstract (cohere_medner.examples.KNearest) with a current "
-        "Command model;\n"
-        "  - Amazon Bedrock (Command, Command Light: the prompt-completion file) or Amazon "
-        "SageMaker (Command R: the chat file), through the SDK's Bedrock/SageMaker clients;\n"
-        "  - Oracle OCI Generative AI (Command R 08-2024: the prompt-completion file);\n"
-        "  - Cohere's open-weight Command models on Hugging Face, fine-tuned yourself "
-        "(e.g. TRL with PEFT/LoRA)."
-    )
-
-    def __init__(self, server_message: str, status: int | None = None, *, kept: str = "") -> None:
-        self.server_message = server_message
-        self.status = status
-        self.kept = kept
-        answer = f"{status}: {server_message}" if status is not None else server_message
-        lines = [
-            "Cohere's hosted fine-tuning is retired (deprecated on 15 September 2025); "
-            f"the server answered {answer}"
-        ]
-        if kept:
-            lines.append(kept)
-        lines.append(self.ALTERNATIVES)
-        super().__init__("\n".join(lines))
-
-
-class DatasetRejectedError(FinetuneError, ValueError):
-    """Cohere's validation rejected an uploaded dataset.
-
-    ``validation_error`` is the server's message verbatim; ``warnings`` its validation
-    warnings; ``remembered`` tells that the verdict is from an earlier run's upload.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        dataset_id: str,
-        validation_error: str,
-        warnings: tuple[str, ...] = (),
-        remembered: bool = False,
-    ) -> None:
-        self.dataset_id = dataset_id
-        self.validation_error = validation_error
-        self.warnings = warnings
-        self.remembered = remembered
-        super().__init__(message)
-
-
-class BaseModelRefusedError(FinetuneError):
-    """Cohere will not fine-tune the chosen base model for this account."""
-
-    def __init__(
-        self, message: str, *, base_model: str, server_message: str, status: int | None
-    ) -> None:
-        self.base_model = base_model
-        self.server_message = server_message
-        self.status = status
-        super().__init__(message)
-
-
-class FinetuneFailedError(FinetuneError):
-    """A fine-tuning job ended ``STATUS_FAILED`` (or was deleted).
-
-    ``reason`` is whatever the API gave for it (``None`` when it gave nothing); ``history``
-    the statuses its events went through.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        model_id: str,
-        status: str,
-        reason: str | None = None,
-        history: tuple[str, ...] = (),
-        remembered: bool = False,
-    ) -> None:
-        self.model_id = model_id
-        self.status = status
-        self.reason = reason
-        self.history = history
-        self.remembered = remembered
-        super().__init__(message)
-
-
-class UnknownFinetuneError(FinetuneError, LookupError):
-    """Cohere knows no fine-tuned model (or dataset) by that id (404)."""
-
-    def __init__(self, message: str, *, kind: str, id: str) -> None:
-        self.kind = kind
-        self.id = id
-        super().__init__(message)
-
-
-class FinetuneTimeoutError(FinetuneError, TimeoutError):
-    """Waiting ended before the dataset or job settled; nothing was cancelled.
-
-    ``kind`` is ``"dataset"`` or ``"fine-tune"``, ``id`` what was waited for and ``status``
-    its last status; the ids stay remembered, so waiting can resume.
-    """
-
-    def __init__(self, message: str, *, kind: str, id: str, status: str) -> None:
-        self.kind = kind
-        self.id = id
-        self.status = status
-        super().__init__(message)
-
-
-class FinetuneStateError(FinetuneError):
-    """The file of remembered fine-tuning ids cannot be read or is not one."""
-
-
-# Reports ----------------------------------------------------------------------------------
-
-
 class ReportError(MedNerError):
     """A report could not be written, or a saved run could not be read."""
-
-
-class EmptyReportError(ReportError, ValueError):
-    """A report was asked for with no runs to report on."""
-
-
-class SavedRunError(ReportError, ValueError):
-    """A file is not a run that ``save_run`` wrote (another format or version), or is damaged."""
-
-
-class SavedRunNotFoundError(ReportError, FileNotFoundError):
-    """No saved run (``run.json``) where one was expected."""

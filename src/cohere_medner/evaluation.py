@@ -2,9 +2,9 @@
 
 List-level scores compare, per document and task, the model's list with the gold list
 the task builds from the annotations (the text the prompt showed only), after the
-normalization of :mod:`cohere_medner.metrics`. Official scores ground the lists in the
-text (:mod:`cohere_medner.grounding`) and score the mentions by the official BC5CDR
-definitions; with a lexicon (:mod:`cohere_medner.lexicon`) the mentions and relation
+normalization of :mod:`cohere_medner.scoring.lists`. Official scores ground the lists in the
+text (:mod:`cohere_medner.grounding.ground`) and score the mentions by the official BC5CDR
+definitions; with a lexicon (:mod:`cohere_medner.grounding.lexicon`) the mentions and relation
 triples also get MeSH identifiers, and the identifier and relation levels are scored.
 Documents whose requests failed are left out of every score and listed in ``failed``: a
 failure is the API's, not the model's, and re-running the evaluation (answers are cached)
@@ -19,17 +19,17 @@ from typing import Any
 
 import attrs
 
-from . import scoring
-from .errors import DataLeakError
-from .extraction import Extraction
-from .extractor import Extractor
-from .lexicon import Lexicon
-from .metrics import ListScores, score_lists, score_relation_lists
-from .parsing.relations import Triple
-from .prediction import Prediction, predict
-from .tasks import Task
-from .templates import Template
-from .types import CID, Document, Score
+from cohere_medner.errors import DataLeakError
+from cohere_medner.extraction import Extraction
+from cohere_medner.extractor import Extractor
+from cohere_medner.grounding.lexicon import Lexicon
+from cohere_medner.grounding.prediction import Prediction, predict
+from cohere_medner.parsing.relations import Triple
+from cohere_medner.prompts.tasks import Task
+from cohere_medner.prompts.templates import Template
+from cohere_medner.scoring import official as scoring
+from cohere_medner.scoring.lists import ListScores, score_lists, score_relation_lists
+from cohere_medner.types import CID, Document, Score
 
 
 @attrs.frozen

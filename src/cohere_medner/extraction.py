@@ -9,11 +9,9 @@ from typing import Any
 
 import attrs
 
-from .errors import CorpusFormatError, EmptyTextError
-from .files import PathLike, atomic_write, open_text
-from .parsing.lines import Rejected
-from .parsing.relations import Triple
-from .types import Document
+from cohere_medner._files import PathLike, atomic_write, open_text
+from cohere_medner.errors import CorpusFormatError, EmptyTextError
+from cohere_medner.types import Document, Rejected, Triple
 
 
 def as_document(item: str | Document) -> Document:

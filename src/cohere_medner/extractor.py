@@ -11,21 +11,21 @@ from typing import Any, Literal, TextIO
 
 import attrs
 
-from . import batch
-from .answers import build_extraction
-from .baseline import MODEL as BASELINE
-from .baseline import LexiconBaseline
-from .batch_job import BatchJob
-from .batch_output import BatchResult
-from .cache import ResponseCache, open_response_cache
-from .client import CohereClient, Completion, Endpoint, Usage, run_sync
-from .errors import ConfigurationError, EmptyTextError, MedNerError
-from .examples import KNearest, check_disjoint
-from .extraction import Extraction, as_document
-from .lexicon import Lexicon
-from .tasks import AnyTask, CombinedTask, Task, get_tasks
-from .templates import ExampleChooser, Template, get_template
-from .types import Document
+from cohere_medner.errors import ConfigurationError, EmptyTextError, MedNerError
+from cohere_medner.extraction import Extraction, as_document
+from cohere_medner.grounding.baseline import MODEL as BASELINE
+from cohere_medner.grounding.baseline import LexiconBaseline
+from cohere_medner.grounding.lexicon import Lexicon
+from cohere_medner.models.batches import _submit as batch
+from cohere_medner.models.batches._job import BatchJob
+from cohere_medner.models.batches._output import BatchResult
+from cohere_medner.models.cache import ResponseCache, open_response_cache
+from cohere_medner.models.client import CohereClient, Endpoint, Usage, run_sync
+from cohere_medner.models.nearest import KNearest, check_disjoint
+from cohere_medner.prompts.answers import build_extraction
+from cohere_medner.prompts.tasks import AnyTask, CombinedTask, Task, get_tasks
+from cohere_medner.prompts.templates import ExampleChooser, Template, get_template
+from cohere_medner.types import Completion, Document
 
 Mode = Literal["per-task", "combined"]
 MODES: tuple[Mode, ...] = ("per-task", "combined")
@@ -39,17 +39,17 @@ class Extractor:
     third of the requests. ``endpoint="generate"`` uses the legacy v1 generate API
     with prompt strings, for the tutorial's generative fine-tuned models. Answers are
     cached on disk (``cache=False`` to switch off, or a path or a
-    :class:`~cohere_medner.cache.ResponseCache`): re-running costs nothing, and an
+    :class:`~cohere_medner.models.cache.ResponseCache`): re-running costs nothing, and an
     interrupted run resumes where it stopped.
 
     ``examples`` shows worked examples in every prompt: a
-    :class:`~cohere_medner.examples.KNearest` (the most similar training abstracts, by
-    Cohere Embed) or a :class:`~cohere_medner.templates.FewShot` (a seeded random draw); the
+    :class:`~cohere_medner.models.nearest.KNearest` (the most similar training abstracts, by
+    Cohere Embed) or a :class:`~cohere_medner.prompts.templates.FewShot` (a seeded random draw); the
     documents extracted must not be among them.
 
-    ``model="lexicon"`` is the offline baseline (:class:`~cohere_medner.baseline.
+    ``model="lexicon"`` is the offline baseline (:class:`~cohere_medner.grounding.baseline.
     LexiconBaseline`): dictionary matching with ``lexicon`` (a
-    :class:`~cohere_medner.lexicon.Lexicon` or a baseline; by default one built from the
+    :class:`~cohere_medner.grounding.lexicon.Lexicon` or a baseline; by default one built from the
     bundled sample's train and validation splits), no key, no network.
     """
 
@@ -180,7 +180,7 @@ class Extractor:
     def submit_batch(self, documents: Iterable[str | Document], **options: Any) -> BatchJob:
         """Send the requests for ``documents`` as one Cohere batch; returns its saved handle.
 
-        For corpora far beyond the rate limit: see :mod:`cohere_medner.batch` for the
+        For corpora far beyond the rate limit: see :mod:`cohere_medner.models.batches` for the
         options (``name``, ``handle`` ...).
         """
         return batch.submit(self, documents, **options)

@@ -10,7 +10,7 @@ from typing import Final
 
 import attrs
 
-from .errors import AnnotationError
+from cohere_medner.errors import AnnotationError
 
 CHEMICAL: Final = "Chemical"
 DISEASE: Final = "Disease"
@@ -138,3 +138,32 @@ class Score:
             "recall": self.recall,
             "f1": self.f1,
         }
+
+
+Triple = tuple[str, str, str]
+"""A relation as ``(chemical, "influences", disease)``."""
+
+
+@attrs.frozen
+class Rejected:
+    """A line of model text that could not be read, with why.
+
+    Reasons: ``preamble`` (text before the first item or heading), ``heading``,
+    ``no list marker``, ``commentary``, ``separator``, ``empty item``, ``not a relation``,
+    ``ambiguous`` (several arrows or dashes), ``negated`` ("X does not cause Y"),
+    ``empty name``.
+    """
+
+    line_number: int
+    line: str
+    reason: str
+
+
+@attrs.frozen
+class Completion:
+    """One answer: the model's text and what it was billed."""
+
+    text: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    finish_reason: str | None = None

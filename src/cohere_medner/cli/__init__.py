@@ -12,8 +12,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from ..errors import MedNerError
-from . import corpus, finetune, model
+from cohere_medner.cli import corpus, finetune, model
+from cohere_medner.errors import MedNerError
 
 __all__ = ["build_parser", "main"]
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import scoring
-from ..corpus import (
+from cohere_medner.cli import options
+from cohere_medner.corpus import (
     FORMATS,
     corpus_stats,
     load_corpus,
@@ -17,11 +17,11 @@ from ..corpus import (
     write_bigbio,
     write_corpus,
 )
-from ..types import ENTITY_TYPES
-from . import options
+from cohere_medner.scoring import official as scoring
+from cohere_medner.types import ENTITY_TYPES
 
 if TYPE_CHECKING:
-    from .options import Commands
+    from cohere_medner.cli.options import Commands
 
 
 def add_stats(commands: Commands) -> None:

@@ -9,15 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..corpus import load_corpus, normalize_split
-from ..finetune import create_finetune, finetune_events, finetune_status, list_finetunes
-from ..finetune_types import FinetuneResult, Hyperparameters, Polling
-from ..prepare import prepare_finetuning
-from ..training_data import FORMATS
-from . import options
+from cohere_medner.cli import options
+from cohere_medner.corpus import load_corpus, normalize_split
+from cohere_medner.models.finetuning._finetune import (
+    create_finetune,
+    finetune_events,
+    finetune_status,
+    list_finetunes,
+)
+from cohere_medner.models.finetuning._types import FinetuneResult, Hyperparameters, Polling
+from cohere_medner.training.prepare import prepare_finetuning
+from cohere_medner.training.records import FORMATS
 
 if TYPE_CHECKING:
-    from .options import Commands
+    from cohere_medner.cli.options import Commands
 
 
 def add_prepare(commands: Commands) -> None:

@@ -9,21 +9,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import batch
-from ..baseline import MODEL as BASELINE
-from ..batch_output import BatchResult
-from ..corpus import write_pubtator
-from ..errors import BatchFailedError, ConfigurationError
-from ..evaluation import evaluate
-from ..extraction import Extraction, as_document, write_extractions
-from ..extractor import Extractor
-from ..prediction import predictions
-from ..report import load_run, save_run, write_report
-from ..types import Document
-from . import options
+from cohere_medner.cli import options
+from cohere_medner.corpus import write_pubtator
+from cohere_medner.errors import ConfigurationError
+from cohere_medner.evaluation import evaluate
+from cohere_medner.extraction import Extraction, as_document, write_extractions
+from cohere_medner.extractor import Extractor
+from cohere_medner.grounding.baseline import MODEL as BASELINE
+from cohere_medner.grounding.prediction import predictions
+from cohere_medner.models.batches import _submit as batch
+from cohere_medner.models.batches._output import BatchFailedError, BatchResult
+from cohere_medner.report._write import load_run, save_run, write_report
+from cohere_medner.types import Document
 
 if TYPE_CHECKING:
-    from .options import Commands
+    from cohere_medner.cli.options import Commands
 
 _RETRY_ADVICE = "run the same command again to retry them (answers already received are cached)"
 _OUTPUTS = {".jsonl": "jsonl", ".json": "jsonl", ".pubtator": "pubtator", ".txt": "pubtator"}

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..baseline import MODEL as BASELINE
-from ..baseline import LexiconBaseline
-from ..client import CohereClient
-from ..corpus import load_corpus
-from ..errors import CorpusError, DataLeakError
-from ..examples import KNearest
-from ..extractor import MODES, Extractor
-from ..lexicon import Lexicon
-from ..templates import ExampleChooser, FewShot, Template, get_template
-from ..types import Document
+from cohere_medner.corpus import load_corpus
+from cohere_medner.errors import CorpusError, DataLeakError
+from cohere_medner.extractor import MODES, Extractor
+from cohere_medner.grounding.baseline import MODEL as BASELINE
+from cohere_medner.grounding.baseline import LexiconBaseline
+from cohere_medner.grounding.lexicon import Lexicon
+from cohere_medner.models.client import CohereClient
+from cohere_medner.models.nearest import KNearest
+from cohere_medner.prompts.templates import ExampleChooser, FewShot, Template, get_template
+from cohere_medner.types import Document
 
 if TYPE_CHECKING:
     from typing import TypeAlias

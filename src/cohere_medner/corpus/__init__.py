@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..errors import UnknownFormatError
-from ..files import PathLike
-from ..types import Document
-from .bc5cdr import (
+from cohere_medner._files import PathLike
+from cohere_medner.corpus.bc5cdr import (
     load_bc5cdr,
     load_corpus,
     load_sample,
@@ -15,15 +13,17 @@ from .bc5cdr import (
     official_path,
     read_file,
 )
-from .bigbio import read_bigbio
-from .bigbio_writer import write_bigbio
-from .bioc import read_bioc
-from .bioc_writer import write_bioc
-from .detect import FORMATS, Format, detect_format
-from .pubtator import read_pubtator, write_pubtator
-from .splits import SPLITS, is_test_split, normalize_split
-from .stats import CorpusStats, corpus_stats
-from .stream import DocumentStream
+from cohere_medner.corpus.bigbio import read_bigbio
+from cohere_medner.corpus.bigbio_writer import write_bigbio
+from cohere_medner.corpus.bioc import read_bioc
+from cohere_medner.corpus.bioc_writer import write_bioc
+from cohere_medner.corpus.detect import FORMATS, Format, detect_format
+from cohere_medner.corpus.pubtator import read_pubtator, write_pubtator
+from cohere_medner.corpus.splits import SPLITS, is_test_split, normalize_split
+from cohere_medner.corpus.stats import CorpusStats, corpus_stats
+from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.errors import UnknownFormatError
+from cohere_medner.types import Document
 
 
 def write_corpus(

@@ -14,15 +14,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Final
 
-from ..errors import CorpusError, CorpusNotFoundError
-from ..files import PathLike
-from ..types import Document
-from .bigbio import read_bigbio
-from .bioc import read_bioc
-from .detect import FORMATS, Format, detect_format
-from .pubtator import read_pubtator
-from .splits import SPLITS, normalize_split
-from .stream import DocumentStream
+from cohere_medner._files import PathLike
+from cohere_medner.corpus.bigbio import read_bigbio
+from cohere_medner.corpus.bioc import read_bioc
+from cohere_medner.corpus.detect import FORMATS, Format, detect_format
+from cohere_medner.corpus.pubtator import read_pubtator
+from cohere_medner.corpus.splits import SPLITS, normalize_split
+from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.errors import CorpusError, CorpusNotFoundError
+from cohere_medner.types import Document
 
 _OFFICIAL_STEMS: Final = {
     "train": "CDR_TrainingSet",

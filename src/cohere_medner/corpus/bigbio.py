@@ -26,17 +26,17 @@ from typing import Any, Final
 
 import attrs
 
-from ..errors import (
+from cohere_medner._files import PathLike, open_text
+from cohere_medner.corpus.splits import SPLITS
+from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.errors import (
     CorpusFormatError,
     CorpusNotFoundError,
     OffsetMismatchError,
     UnknownEntityTypeError,
     UnknownSplitError,
 )
-from ..files import PathLike, open_text
-from ..types import ENTITY_TYPES, Document, Mention, Relation
-from .splits import SPLITS
-from .stream import DocumentStream
+from cohere_medner.types import ENTITY_TYPES, Document, Mention, Relation
 
 SPLIT_KEY: Final = "dataset_type"
 MESH: Final = "MESH"

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from ..errors import CorpusFormatError, UnknownSplitError
-from ..files import PathLike, atomic_write
-from ..types import Document, Mention
-from .bigbio import MESH, SPLIT_KEY, check_split, parse_record
-from .splits import SPLITS
+from cohere_medner._files import PathLike, atomic_write
+from cohere_medner.corpus.bigbio import MESH, SPLIT_KEY, check_split, parse_record
+from cohere_medner.corpus.splits import SPLITS
+from cohere_medner.errors import CorpusFormatError, UnknownSplitError
+from cohere_medner.types import Document, Mention
 
 
 def write_bigbio(

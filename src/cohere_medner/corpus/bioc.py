@@ -18,11 +18,17 @@ from collections.abc import Iterator
 from typing import IO, Final, NoReturn
 from xml.parsers import expat
 
-from ..errors import CorpusFormatError
-from ..files import PathLike, open_binary
-from ..types import Document
-from .bioc_records import RawAnnotation, RawDocument, RawPassage, RawRelation, build_document
-from .stream import DocumentStream
+from cohere_medner._files import PathLike, open_binary
+from cohere_medner.corpus.bioc_records import (
+    RawAnnotation,
+    RawDocument,
+    RawPassage,
+    RawRelation,
+    build_document,
+)
+from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.errors import CorpusFormatError
+from cohere_medner.types import Document
 
 _CHUNK: Final = 1 << 16
 

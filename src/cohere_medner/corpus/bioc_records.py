@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Final, NoReturn
 
-from ..errors import CorpusFormatError, OffsetMismatchError, UnknownEntityTypeError
-from ..types import ENTITY_TYPES, Document, Mention, Relation
+from cohere_medner.errors import CorpusFormatError, OffsetMismatchError, UnknownEntityTypeError
+from cohere_medner.types import ENTITY_TYPES, Document, Mention, Relation
 
 NO_ID: Final = "-1"
 MESH: Final = "MESH"

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from ..errors import CorpusFormatError, UnknownEntityTypeError
-from ..files import PathLike, atomic_write
-from ..types import ENTITY_TYPES, Document, Mention
-from .bioc_records import COMPOSITE, INDIVIDUAL, MESH, NO_ID, NOT_IDS, ROLE_KEY
+from cohere_medner._files import PathLike, atomic_write
+from cohere_medner.corpus.bioc_records import COMPOSITE, INDIVIDUAL, MESH, NO_ID, NOT_IDS, ROLE_KEY
+from cohere_medner.errors import CorpusFormatError, UnknownEntityTypeError
+from cohere_medner.types import ENTITY_TYPES, Document, Mention
 
 _HEADER: Final = (
     "<?xml version='1.0' encoding='UTF-8'?><!DOCTYPE collection SYSTEM 'BioC.dtd'>\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from ..errors import CorpusFormatError, CorpusNotFoundError, UnknownFormatError
-from ..files import PathLike, open_binary
+from cohere_medner._files import PathLike, open_binary
+from cohere_medner.errors import CorpusFormatError, CorpusNotFoundError, UnknownFormatError
 
 Format = Literal["pubtator", "bioc", "json"]
 FORMATS: Final[tuple[Format, ...]] = ("pubtator", "bioc", "json")

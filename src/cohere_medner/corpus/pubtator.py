@@ -12,10 +12,15 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import AnnotationError, CorpusFormatError, OffsetMismatchError, UnknownEntityTypeError
-from ..files import PathLike, atomic_write, open_text
-from ..types import ENTITY_TYPES, Document, Mention, Relation
-from .stream import DocumentStream
+from cohere_medner._files import PathLike, atomic_write, open_text
+from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.errors import (
+    AnnotationError,
+    CorpusFormatError,
+    OffsetMismatchError,
+    UnknownEntityTypeError,
+)
+from cohere_medner.types import ENTITY_TYPES, Document, Mention, Relation
 
 NO_ID = "-1"
 _TAB = "\t"

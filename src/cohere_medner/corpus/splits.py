@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..errors import UnknownSplitError
+from cohere_medner.errors import UnknownSplitError
 
 SPLITS: Final = ("train", "validation", "test")
 _TEST_NAMES: Final = frozenset({"test", "testset", "testing"})

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ..types import ENTITY_TYPES, Document
+from cohere_medner.types import ENTITY_TYPES, Document
 
 
 @attrs.frozen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import overload
 
-from ..types import Document
+from cohere_medner.types import Document
 
 
 class DocumentStream(Sequence[Document]):

@@ -20,9 +20,15 @@ Each idea has its module, and this package exports their public names:
 
 from __future__ import annotations
 
-from .lines import KEPT_ABBREVIATIONS, Rejected
-from .lists import ParsedItems, format_list, is_listable_item, parse_list, read_list
-from .relations import (
+from cohere_medner.parsing.lines import KEPT_ABBREVIATIONS, Rejected
+from cohere_medner.parsing.lists import (
+    ParsedItems,
+    format_list,
+    is_listable_item,
+    parse_list,
+    read_list,
+)
+from cohere_medner.parsing.relations import (
     INFLUENCES,
     ParsedRelations,
     Triple,
@@ -31,7 +37,7 @@ from .relations import (
     parse_relations,
     read_relations,
 )
-from .sections import Sections, read_sections
+from cohere_medner.parsing.sections import Sections, read_sections
 
 __all__ = [
     "INFLUENCES",

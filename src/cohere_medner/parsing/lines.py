@@ -30,6 +30,8 @@ from typing import Final
 
 import attrs
 
+from cohere_medner.types import Rejected
+
 KEPT_ABBREVIATIONS: Final = frozenset(
     {"al.", "approx.", "etc.", "inc.", "sp.", "spp.", "ssp.", "subsp.", "var.", "vs."}
 )
@@ -39,21 +41,6 @@ Not ``no.`` or ``co.``: ``NO.`` and ``CO.`` are nitric oxide and carbon monoxide
 """
 
 __all__ = ["KEPT_ABBREVIATIONS", "Rejected"]
-
-
-@attrs.frozen
-class Rejected:
-    """A line of model text that could not be read, with why.
-
-    Reasons: ``preamble`` (text before the first item or heading), ``heading``,
-    ``no list marker``, ``commentary``, ``separator``, ``empty item``, ``not a relation``,
-    ``ambiguous`` (several arrows or dashes), ``negated`` ("X does not cause Y"),
-    ``empty name``.
-    """
-
-    line_number: int
-    line: str
-    reason: str
 
 
 def in_order(rejected: list[Rejected]) -> tuple[Rejected, ...]:

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 
 import attrs
 
-from .lines import MARKER, SEPARATOR, Rejected, clean_item, entry_lines, in_order, is_none_like
+from cohere_medner.parsing.lines import (
+    MARKER,
+    SEPARATOR,
+    Rejected,
+    clean_item,
+    entry_lines,
+    in_order,
+    is_none_like,
+)
 
 __all__ = ["ParsedItems", "format_list", "is_listable_item", "parse_list", "read_list"]
 

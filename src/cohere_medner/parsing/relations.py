@@ -15,11 +15,9 @@ from typing import Final
 
 import attrs
 
-from .lines import Rejected, clean_item, entry_lines, in_order, unwrap
-from .lists import format_list, is_listable_item
-
-Triple = tuple[str, str, str]
-"""A relation as ``(chemical, "influences", disease)``."""
+from cohere_medner.parsing.lines import Rejected, clean_item, entry_lines, in_order, unwrap
+from cohere_medner.parsing.lists import format_list, is_listable_item
+from cohere_medner.types import Triple
 
 INFLUENCES: Final = "influences"
 """The middle element of every triple, whatever verb the model wrote."""

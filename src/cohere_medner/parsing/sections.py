@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from .lines import MARKER, Rejected, unwrap
+from cohere_medner.parsing.lines import MARKER, Rejected, unwrap
 
 __all__ = ["Sections", "read_sections"]
 

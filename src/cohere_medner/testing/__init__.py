@@ -24,21 +24,21 @@ Nothing here imports the SDK: the server only speaks its wire format.
 
 from __future__ import annotations
 
-from ..errors import (
+from cohere_medner.testing.embeddings import DEFAULT_EMBED_MODELS, embed_vector
+from cohere_medner.testing.endpoints import ROUTES, Outcome, Route
+from cohere_medner.testing.errors import (
     FakeCohereConfigError,
     FakeCohereError,
     ResponderError,
     UnmappedPromptError,
 )
-from .embeddings import DEFAULT_EMBED_MODELS, embed_vector
-from .endpoints import ROUTES, Outcome, Route
-from .faults import STATUS_FAULTS, Fault
-from .finetuning import finetuned_name
-from .jobs import POLL, Pace
-from .rerank import DEFAULT_RERANK_MODELS, relevance
-from .responders import Responder, echo, fixed, from_mapping
-from .server import DEFAULT_MODELS, Exchange, FakeCohere, Finetuning
-from .wire import FakeRequest, count_tokens
+from cohere_medner.testing.faults import STATUS_FAULTS, Fault
+from cohere_medner.testing.finetuning import finetuned_name
+from cohere_medner.testing.jobs import POLL, Pace
+from cohere_medner.testing.rerank import DEFAULT_RERANK_MODELS, relevance
+from cohere_medner.testing.responders import Responder, echo, fixed, from_mapping
+from cohere_medner.testing.server import DEFAULT_MODELS, Exchange, FakeCohere, Finetuning
+from cohere_medner.testing.wire import FakeRequest, count_tokens
 
 __all__ = [
     "DEFAULT_EMBED_MODELS",

@@ -26,13 +26,21 @@ from typing import Any, Final
 
 import attrs
 
-from .chat import chat_prompt, handle_chat
-from .dataset_files import BATCH_CHAT_INPUT, BATCH_CHAT_OUTPUT
-from .datasets import DatasetStore
-from .finetuning import ORGANIZATION_ID, USER_ID
-from .handling import HTTPError, Route, ServerView, check_model, invalid, not_found, page
-from .jobs import Pace, Timeline, timestamp
-from .wire import INTERNAL_ERROR, FakeRequest, Reply
+from cohere_medner.testing.chat import chat_prompt, handle_chat
+from cohere_medner.testing.dataset_files import BATCH_CHAT_INPUT, BATCH_CHAT_OUTPUT
+from cohere_medner.testing.datasets import DatasetStore
+from cohere_medner.testing.finetuning import ORGANIZATION_ID, USER_ID
+from cohere_medner.testing.handling import (
+    HTTPError,
+    Route,
+    ServerView,
+    check_model,
+    invalid,
+    not_found,
+    page,
+)
+from cohere_medner.testing.jobs import Pace, Timeline, timestamp
+from cohere_medner.testing.wire import INTERNAL_ERROR, FakeRequest, Reply
 
 QUEUED: Final = "BATCH_STATUS_QUEUED"
 IN_PROGRESS: Final = "BATCH_STATUS_IN_PROGRESS"

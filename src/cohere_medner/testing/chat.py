@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .handling import (
+from cohere_medner.testing.handling import (
     CHAT_ROLES,
     ServerView,
     answer,
@@ -15,7 +15,14 @@ from .handling import (
     check_not_streaming,
     invalid,
 )
-from .wire import FakeRequest, Reply, chat_body, chat_messages, count_tokens, generate_body
+from cohere_medner.testing.wire import (
+    FakeRequest,
+    Reply,
+    chat_body,
+    chat_messages,
+    count_tokens,
+    generate_body,
+)
 
 
 def chat_prompt(body: Mapping[str, Any]) -> str:

@@ -30,7 +30,7 @@ from typing import Any, Final
 
 import attrs
 
-from .wire import count_tokens
+from cohere_medner.testing.wire import count_tokens
 
 CHAT_FINETUNE: Final = "chat-finetune-input"
 EMBED_INPUT: Final = "embed-input"

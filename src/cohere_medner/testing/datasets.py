@@ -28,8 +28,8 @@ from typing import Any, Final
 
 import attrs
 
-from . import avro
-from .dataset_files import (
+from cohere_medner.testing import avro
+from cohere_medner.testing.dataset_files import (
     AUTO_SPLIT_WARNING,
     CHAT_FINETUNE,
     MODELLED_TYPES,
@@ -41,9 +41,9 @@ from .dataset_files import (
     check,
     schema,
 )
-from .handling import HTTPError, Outcome, Route, ServerView, invalid, not_found
-from .jobs import Pace, Timeline, timestamp
-from .wire import FakeRequest, Reply, is_multipart, parse_multipart
+from cohere_medner.testing.handling import HTTPError, Outcome, Route, ServerView, invalid, not_found
+from cohere_medner.testing.jobs import Pace, Timeline, timestamp
+from cohere_medner.testing.wire import FakeRequest, Reply, is_multipart, parse_multipart
 
 STAGES: Final = ("queued", "processing")
 """The validation statuses before the verdict (``validated`` or ``failed``)."""

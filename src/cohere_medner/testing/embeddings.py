@@ -19,8 +19,8 @@ from typing import Any, Final
 
 import attrs
 
-from .handling import HTTPError, Outcome, ServerView, check_model, invalid
-from .wire import FakeRequest, Reply, count_tokens, new_id, truncate_tokens
+from cohere_medner.testing.handling import HTTPError, Outcome, ServerView, check_model, invalid
+from cohere_medner.testing.wire import FakeRequest, Reply, count_tokens, new_id, truncate_tokens
 
 MAX_TEXTS: Final = 96
 """Texts (or inputs) per call, as the API documents and enforces."""

@@ -36,10 +36,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from . import batches, datasets, finetuning
-from .chat import chat_prompt, generate_prompt, handle_chat, handle_generate
-from .embeddings import embed_prompt, handle_embed
-from .handling import (
+from cohere_medner.testing import batches, datasets, finetuning
+from cohere_medner.testing.chat import chat_prompt, generate_prompt, handle_chat, handle_generate
+from cohere_medner.testing.embeddings import embed_prompt, handle_embed
+from cohere_medner.testing.handling import (
     CHAT_ROLES,
     Handler,
     HTTPError,
@@ -53,7 +53,7 @@ from .handling import (
     check_not_streaming,
     invalid,
 )
-from .rerank import handle_rerank, rerank_prompt
+from cohere_medner.testing.rerank import handle_rerank, rerank_prompt
 
 ROUTES: Final[tuple[Route, ...]] = (
     Route("POST", "/v2/chat", "chat", handle_chat, chat_prompt),

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import attrs
 
-from .wire import (
+from cohere_medner.testing.wire import (
     BAD_GATEWAY_HTML,
     GATEWAY_TIMEOUT,
     INTERNAL_ERROR,

@@ -28,11 +28,19 @@ from typing import Any, Final
 
 import attrs
 
-from .dataset_files import CHAT_FINETUNE
-from .datasets import DatasetStore
-from .handling import HTTPError, Outcome, Route, ServerView, invalid, not_found, page
-from .jobs import Pace, Timeline, timestamp
-from .wire import FakeRequest, Reply
+from cohere_medner.testing.dataset_files import CHAT_FINETUNE
+from cohere_medner.testing.datasets import DatasetStore
+from cohere_medner.testing.handling import (
+    HTTPError,
+    Outcome,
+    Route,
+    ServerView,
+    invalid,
+    not_found,
+    page,
+)
+from cohere_medner.testing.jobs import Pace, Timeline, timestamp
+from cohere_medner.testing.wire import FakeRequest, Reply
 
 QUEUED: Final = "STATUS_QUEUED"
 FINETUNING: Final = "STATUS_FINETUNING"

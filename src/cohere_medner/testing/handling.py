@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
-from .responders import Responder
-from .wire import (
+from cohere_medner.testing.responders import Responder
+from cohere_medner.testing.wire import (
     MODEL_REQUIRED,
     FakeRequest,
     Reply,
@@ -26,9 +26,9 @@ from .wire import (
 )
 
 if TYPE_CHECKING:
-    from .batches import BatchStore
-    from .datasets import DatasetStore
-    from .finetuning import FinetuneStore
+    from cohere_medner.testing.batches import BatchStore
+    from cohere_medner.testing.datasets import DatasetStore
+    from cohere_medner.testing.finetuning import FinetuneStore
 
 
 class Outcome(str, enum.Enum):

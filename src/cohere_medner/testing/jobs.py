@@ -15,7 +15,7 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-from ..errors import FakeCohereConfigError
+from cohere_medner.testing.errors import FakeCohereConfigError
 
 POLL: Final = "poll"
 Pace: TypeAlias = float | Literal["poll"]

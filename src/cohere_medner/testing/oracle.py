@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..tasks import COMBINED, TASKS, AnyTask, Task
-from ..templates import SEED, Template
-from ..types import Document
-from .responders import Responder
-from .wire import FakeRequest
+from cohere_medner.prompts.tasks import COMBINED, TASKS, AnyTask, Task
+from cohere_medner.prompts.templates import SEED, Template
+from cohere_medner.testing.responders import Responder
+from cohere_medner.testing.wire import FakeRequest
+from cohere_medner.types import Document
 
 
 def oracle(documents: Iterable[Document], template: Template = SEED) -> Responder:

@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .embeddings import words
-from .handling import ServerView, check_model, invalid
-from .wire import FakeRequest, Reply, new_id, truncate_tokens
+from cohere_medner.testing.embeddings import words
+from cohere_medner.testing.handling import ServerView, check_model, invalid
+from cohere_medner.testing.wire import FakeRequest, Reply, new_id, truncate_tokens
 
 DEFAULT_RERANK_MODELS: Final = frozenset(
     {"rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.0"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeAlias
 
-from ..errors import UnmappedPromptError
-from .wire import FakeRequest
+from cohere_medner.testing.errors import UnmappedPromptError
+from cohere_medner.testing.wire import FakeRequest
 
 Responder: TypeAlias = Callable[[FakeRequest], str]
 """Produces the answer text for one request; an exception becomes a 500 (see ResponderError)."""

@@ -15,12 +15,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from ..errors import FakeCohereConfigError, FakeCohereError, ResponderError
-from .batches import BatchStore
-from .datasets import DatasetStore
-from .embeddings import DEFAULT_EMBED_MODELS
-from .endpoints import find_route
-from .faults import (
+from cohere_medner.testing.batches import BatchStore
+from cohere_medner.testing.datasets import DatasetStore
+from cohere_medner.testing.embeddings import DEFAULT_EMBED_MODELS
+from cohere_medner.testing.endpoints import find_route
+from cohere_medner.testing.errors import FakeCohereConfigError, FakeCohereError, ResponderError
+from cohere_medner.testing.faults import (
     STATUS_FAULTS,
     Fault,
     FaultPlan,
@@ -31,13 +31,13 @@ from .faults import (
     fingerprint,
     retry_after_headers,
 )
-from .finetuning import FinetuneStore
-from .handling import HTTPError, Outcome, Route
-from .jobs import Pace, check_pace
-from .rerank import DEFAULT_RERANK_MODELS
-from .responders import Responder, echo
-from .transport import LoopbackServer
-from .wire import (
+from cohere_medner.testing.finetuning import FinetuneStore
+from cohere_medner.testing.handling import HTTPError, Outcome, Route
+from cohere_medner.testing.jobs import Pace, check_pace
+from cohere_medner.testing.rerank import DEFAULT_RERANK_MODELS
+from cohere_medner.testing.responders import Responder, echo
+from cohere_medner.testing.transport import LoopbackServer
+from cohere_medner.testing.wire import (
     INTERNAL_ERROR,
     INVALID_API_KEY,
     NO_API_KEY,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .wire import Reply
+from cohere_medner.testing.wire import Reply
 
 Answer = Callable[[str, str, Mapping[str, str], bytes], Reply | None]
 """``(method, target, lower-cased headers, body) -> reply``; ``None`` drops the connection."""

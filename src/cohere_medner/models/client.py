@@ -1,0 +1,392 @@
+"""A retrying, rate-limited wrapper over the official ``cohere`` SDK.
+
+One retry policy governs every request: the SDK's own retrying is switched off, and
+tenacity retries 429, 5xx, malformed answers, timeouts and dropped connections with
+exponential backoff and jitter, honouring ``Retry-After``, within a total time budget.
+400, 401, 403, 404 and 422 fail at once with the server's message. The client knows
+nothing about diseases or prompts: it sends messages and returns text and token counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, Final, Literal, TypeVar
+
+import attrs
+import cohere
+import httpx
+from cohere.core.api_error import ApiError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+)
+
+from cohere_medner.errors import (
+    CohereApiError,
+    ConfigurationError,
+    MissingApiKeyError,
+)
+from cohere_medner.models.ratelimit import RateLimiter
+from cohere_medner.models.retrying import final_error, is_retryable, retry_after, retry_wait
+from cohere_medner.types import Completion
+
+Endpoint = Literal["chat", "generate"]
+Limited = Literal["chat", "embed", "rerank"]
+"""The endpoints Cohere limits apart; generate shares chat's limit."""
+EmbedInputType = Literal["search_document", "search_query", "classification", "clustering"]
+MAX_EMBED_TEXTS = 96
+"""Texts per v2 embed call, as the API documents and enforces."""
+Message = Mapping[str, str]
+KEY_VARIABLES = ("CO_API_KEY", "COHERE_API_KEY")
+URL_VARIABLE = "CO_API_URL"
+T = TypeVar("T")
+
+
+@attrs.define
+class Usage:
+    """What a client has spent: HTTP requests (retries included) and billed tokens."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return attrs.asdict(self)
+
+
+def resolve_api_key(api_key: str | None = None) -> str:
+    """The key given, else ``CO_API_KEY``, else ``COHERE_API_KEY``."""
+    if api_key:
+        return api_key
+    for variable in KEY_VARIABLES:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value
+    raise MissingApiKeyError(
+        "no Cohere API key: pass api_key=... or set CO_API_KEY (or COHERE_API_KEY) "
+        "to a key from https://dashboard.cohere.com/api-keys"
+    )
+
+
+def resolve_connection(
+    api_key: str | None, base_url: str | None, *, timeout: float, retry_budget: float
+) -> tuple[str, str | None]:
+    """The key and the address a client uses, once its timeout and retry budget are checked.
+
+    The key as :func:`resolve_api_key` finds it; the address given, else ``CO_API_URL``, else
+    ``None`` (the SDK's default, Cohere's own).
+    """
+    if timeout <= 0 or retry_budget < 0:
+        raise ConfigurationError("timeout must be positive and retry_budget not negative")
+    return resolve_api_key(api_key), base_url or os.environ.get(URL_VARIABLE) or None
+
+
+DEFAULT_SERVER: Final = "https://api.cohere.com"
+"""Where the SDK sends requests when no ``base_url`` or ``CO_API_URL`` says otherwise."""
+
+
+def _billed(units: object) -> tuple[int, int]:
+    """Input and output tokens of the answer's billed units (absent: none)."""
+    return (
+        int(getattr(units, "input_tokens", 0) or 0),
+        int(getattr(units, "output_tokens", 0) or 0),
+    )
+
+
+class CohereClient:
+    """Sends chat (v2) or legacy generate (v1) requests, retried and rate-limited.
+
+    ``requests_per_minute`` paces chat and generate requests (a Cohere trial key allows 20
+    chat calls a minute, production keys 500) and adapts down on 429 (see
+    :mod:`.ratelimit`); it counts per ``rate_window`` seconds, a minute unless a test
+    scales time down. Embed and rerank calls, limited apart by Cohere, have limiters of
+    their own (:attr:`limiters`), which learn their limits as below.
+    ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429: a
+    429 holds every request for its Retry-After, and one after a busy window sets the rate
+    to what got through. ``retry_budget`` bounds the time one request may spend retrying,
+    from its first send. Usable from any event loop, and from synchronous code through
+    :meth:`chat_sync` / :meth:`generate_sync`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        requests_per_minute: float | None = None,
+        max_concurrency: int = 8,
+        timeout: float = 120.0,
+        retry_budget: float = 300.0,
+        rate_window: float = 60.0,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        self._api_key, self.base_url = resolve_connection(
+            api_key, base_url, timeout=timeout, retry_budget=retry_budget
+        )
+        self.timeout = timeout
+        self.retry_budget = retry_budget
+        self.max_concurrency = max_concurrency
+        # Cohere limits each endpoint on its own (a trial key: chat 20 a minute, rerank 10):
+        # a 429 from one must not slow the others.
+        self.limiters: dict[Limited, RateLimiter] = {
+            "chat": RateLimiter(requests_per_minute or None, rate_window),
+            "embed": RateLimiter(None, rate_window),
+            "rerank": RateLimiter(None, rate_window),
+        }
+        self.usage = Usage()
+        self._usage_lock = threading.Lock()
+        # The SDK's async clients hold an httpx pool bound to one event loop: one per loop.
+        self._per_loop: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[cohere.AsyncClientV2, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The pace of chat and generate requests: ``requests_per_minute``, or learned."""
+        return self.limiters["chat"]
+
+    @property
+    def server(self) -> str:
+        """Where requests go: ``base_url``, or Cohere's own API. Part of every cache key."""
+        return self.base_url or DEFAULT_SERVER
+
+    def __repr__(self) -> str:
+        # Never show the key.
+        rpm = self.limiter.per_minute
+        return f"CohereClient(base_url={self.base_url!r}, requests_per_minute={rpm})"
+
+    def _for_this_loop(self) -> tuple[cohere.AsyncClientV2, asyncio.Semaphore]:
+        loop = asyncio.get_running_loop()
+        found = self._per_loop.get(loop)
+        if found is None:
+            sdk = cohere.AsyncClientV2(
+                api_key=self._api_key,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                client_name="cohere-medner",
+            )
+            found = (sdk, asyncio.Semaphore(self.max_concurrency))
+            self._per_loop[loop] = found
+        return found
+
+    async def chat(self, model: str, messages: Sequence[Message], **params: Any) -> Completion:
+        """One v2 chat request; ``params`` go to the API (``temperature``, ``max_tokens`` ...)."""
+        sdk, _ = self._for_this_loop()
+
+        async def send(options: Mapping[str, Any]) -> tuple[Completion, int, int]:
+            response = await sdk.chat(
+                model=model,
+                messages=[dict(m) for m in messages],  # type: ignore[misc]
+                request_options=options,  # type: ignore[arg-type]
+                **params,
+            )
+            content = response.message.content or []
+            text = "".join(getattr(part, "text", "") for part in content)
+            tokens = _billed(response.usage.billed_units if response.usage else None)
+            reason = str(response.finish_reason) if response.finish_reason else None
+            return (Completion(text, *tokens, reason), *tokens)
+
+        return await self._send(send)
+
+    async def generate(self, model: str, prompt: str, **params: Any) -> Completion:
+        """One legacy v1 generate request, for the tutorial's generative fine-tuned models."""
+        sdk, _ = self._for_this_loop()
+
+        async def send(options: Mapping[str, Any]) -> tuple[Completion, int, int]:
+            response = await sdk.generate(
+                model=model,
+                prompt=prompt,
+                request_options=options,  # type: ignore[arg-type]
+                **params,
+            )
+            tokens = _billed(response.meta.billed_units if response.meta else None)
+            return (Completion(response.generations[0].text, *tokens, None), *tokens)
+
+        return await self._send(send)
+
+    async def _send(
+        self,
+        send: Callable[[Mapping[str, Any]], Awaitable[tuple[T, int, int]]],
+        endpoint: Limited = "chat",
+    ) -> T:
+        """``send(options)``'s value, retried and paced by ``endpoint``'s limiter; its billed
+        tokens are counted."""
+        _, semaphore = self._for_this_loop()
+        options = {"max_retries": 0, "timeout_in_seconds": self.timeout}
+        limiter = self.limiters[endpoint]
+
+        first_sent: float | None = None
+
+        def before_sleep(state: RetryCallState) -> None:
+            limiter.expect(state.upcoming_sleep)
+            with self._usage_lock:
+                self.usage.retries += 1
+
+        def out_of_budget(state: RetryCallState) -> bool:
+            # Counted from the first send: time queued behind other requests (the
+            # concurrency limit, the rate limiter's pacing) is not time spent retrying.
+            # A wait that would end past the budget (a long Retry-After) is not begun.
+            if first_sent is None:
+                return False
+            spent = limiter.clock() - first_sent + state.upcoming_sleep
+            return spent > self.retry_budget
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_retryable),
+            wait=retry_wait,
+            stop=out_of_budget,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    async with semaphore:
+                        started = await _paced(limiter)
+                        if first_sent is None:
+                            first_sent = started
+                        with self._usage_lock:
+                            self.usage.requests += 1
+                        try:
+                            value, input_tokens, output_tokens = await send(options)
+                        except ApiError as error:
+                            if error.status_code == 429:
+                                with self._usage_lock:
+                                    self.usage.rate_limited += 1
+                                limiter.rate_limited(retry_after(error), started=started)
+                            raise
+                    limiter.succeeded(started)
+                    with self._usage_lock:
+                        self.usage.input_tokens += input_tokens
+                        self.usage.output_tokens += output_tokens
+        except (ApiError, httpx.HTTPError) as error:
+            raise final_error(error) from error
+        return value
+
+    def chat_sync(self, model: str, messages: Sequence[Message], **params: Any) -> Completion:
+        """:meth:`chat` from synchronous code (also inside a running Jupyter loop)."""
+        return run_sync(self.chat(model, messages, **params))
+
+    def generate_sync(self, model: str, prompt: str, **params: Any) -> Completion:
+        """:meth:`generate` from synchronous code."""
+        return run_sync(self.generate(model, prompt, **params))
+
+    async def embed(
+        self,
+        model: str,
+        texts: Sequence[str],
+        input_type: EmbedInputType,
+        *,
+        output_dimension: int | None = None,
+        batch_size: int = MAX_EMBED_TEXTS,
+    ) -> list[list[float]]:
+        """One float vector per text, in order: v2 embed calls of at most ``batch_size`` texts.
+
+        ``input_type`` is ``"search_document"`` for what is searched and ``"search_query"``
+        for what searches it. The calls go out concurrently, each retried and rate-limited
+        like a chat request (paced apart from chat: embed has a limit of its own); their
+        billed tokens count towards :attr:`usage`.
+        """
+        if not 1 <= batch_size <= MAX_EMBED_TEXTS:
+            raise ConfigurationError(
+                f"batch_size must be within 1..{MAX_EMBED_TEXTS} (the API's limit), got {batch_size}"
+            )
+        sdk, _ = self._for_this_loop()
+        extra: dict[str, Any] = {}
+        if output_dimension is not None:
+            extra["output_dimension"] = output_dimension
+
+        async def one(batch: list[str]) -> list[list[float]]:
+            async def send(options: Mapping[str, Any]) -> tuple[list[list[float]], int, int]:
+                response = await sdk.embed(
+                    model=model,
+                    texts=batch,
+                    input_type=input_type,
+                    embedding_types=["float"],
+                    request_options=options,  # type: ignore[arg-type]
+                    **extra,
+                )
+                found = response.embeddings.float_ or []
+                if len(found) != len(batch):
+                    raise CohereApiError(
+                        f"embed answered {len(found)} vectors for {len(batch)} texts"
+                    )
+                input_tokens, _ = _billed(response.meta.billed_units if response.meta else None)
+                return found, input_tokens, 0
+
+            return await self._send(send, "embed")
+
+        batches = [list(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        answers = await asyncio.gather(*(one(batch) for batch in batches))
+        return [vector for answer in answers for vector in answer]
+
+    async def rerank(
+        self, model: str, query: str, documents: Sequence[str], *, top_n: int | None = None
+    ) -> list[tuple[int, float]]:
+        """``(index, relevance)`` of ``documents`` for ``query``, most relevant first.
+
+        One v2 rerank call, retried and rate-limited like a chat request (paced apart from
+        chat: rerank has a limit of its own); ties keep the
+        documents' order. Cohere bills search units, not tokens: :attr:`usage` counts the
+        request only.
+        """
+        sdk, _ = self._for_this_loop()
+        extra: dict[str, Any] = {} if top_n is None else {"top_n": top_n}
+
+        async def send(options: Mapping[str, Any]) -> tuple[list[tuple[int, float]], int, int]:
+            response = await sdk.rerank(
+                model=model,
+                query=query,
+                documents=list(documents),
+                request_options=options,  # type: ignore[arg-type]
+                **extra,
+            )
+            results = [(r.index, float(r.relevance_score)) for r in response.results]
+            return sorted(results, key=lambda pair: (-pair[1], pair[0])), 0, 0
+
+        return await self._send(send, "rerank")
+
+
+async def _paced(limiter: RateLimiter) -> float:
+    """Wait for a start from ``limiter``; returns when, on its clock, to report the answer."""
+    while True:
+        epoch = limiter.epoch
+        await asyncio.sleep(limiter.reserve())
+        # A 429 while waiting voids the start (the rate was cut, or a hold set): take another.
+        if limiter.epoch == epoch:
+            return limiter.clock()
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code.
+
+    Where no event loop runs in this thread, ``asyncio.run``; inside a running loop (a
+    Jupyter notebook), in a fresh loop on a helper thread, so the caller simply blocks.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(coroutine))
+        except BaseException as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=target, name="cohere-medner-sync", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]

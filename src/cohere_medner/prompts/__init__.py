@@ -1,0 +1,55 @@
+"""Tasks, prompt templates, worked examples, and answers read back into extractions."""
+
+from __future__ import annotations
+
+from cohere_medner.prompts.tasks import (
+    CHEMICALS,
+    COMBINED,
+    DISEASES,
+    EMPTY_COMPLETION,
+    RELATIONS,
+    SEED_PREAMBLE,
+    TASKS,
+    AnyTask,
+    CombinedParse,
+    CombinedTask,
+    GoldTarget,
+    Parsed,
+    Task,
+    get_task,
+    get_tasks,
+)
+from cohere_medner.prompts.templates import (
+    SEED,
+    TEMPLATES,
+    ExampleChooser,
+    FewShot,
+    Message,
+    Template,
+    get_template,
+)
+
+__all__ = [
+    "CHEMICALS",
+    "COMBINED",
+    "DISEASES",
+    "EMPTY_COMPLETION",
+    "RELATIONS",
+    "SEED",
+    "SEED_PREAMBLE",
+    "TASKS",
+    "TEMPLATES",
+    "AnyTask",
+    "CombinedParse",
+    "CombinedTask",
+    "ExampleChooser",
+    "FewShot",
+    "GoldTarget",
+    "Message",
+    "Parsed",
+    "Task",
+    "Template",
+    "get_task",
+    "get_tasks",
+    "get_template",
+]

@@ -1,0 +1,411 @@
+"""Saved runs: what a report needs from an evaluation run, written to a directory and read back.
+
+:func:`save_run` writes ``run.json`` (every figure, and per document the text, the gold and
+predicted mentions with their status, the ungrounded names) and ``extractions.jsonl`` (what
+the model answered, as :func:`~cohere_medner.extraction.write_extractions` writes it), so
+that :func:`load_run` rebuilds the run in another process and reports can compare runs made
+at different times. A mention's status follows the official mention level: a predicted
+mention whose (start, end, type) is a gold mention's is a true positive (``tp``), any other
+predicted mention a false positive (``fp``), a gold mention no prediction matches a false
+negative (``fn``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+
+from cohere_medner._files import PathLike, atomic_write, checked_format
+from cohere_medner.evaluation import EvaluationRun
+from cohere_medner.extraction import Extraction, read_extractions, write_extractions
+from cohere_medner.grounding.prediction import Prediction
+from cohere_medner.parsing.relations import Triple
+from cohere_medner.report._errors import SavedRunError, SavedRunNotFoundError
+from cohere_medner.scoring.lists import Comparison, ListScores
+from cohere_medner.types import Document, Mention, Relation, Score
+
+__all__ = [
+    "EXTRACTIONS_FILE",
+    "RUN_FILE",
+    "DocumentView",
+    "Mark",
+    "SavedRun",
+    "Status",
+    "as_saved",
+    "load_run",
+    "save_run",
+]
+
+RUN_FILE: Final = "run.json"
+EXTRACTIONS_FILE: Final = "extractions.jsonl"
+_FORMAT: Final = "cohere-medner-run"
+_VERSION: Final = 1
+
+Status = Literal["tp", "fp", "fn"]
+STATUSES: Final[tuple[Status, ...]] = ("tp", "fp", "fn")
+
+
+@attrs.frozen
+class Mark:
+    """A span to highlight: a mention with its status (``tp``, ``fp`` or ``fn``).
+
+    ``ids`` are the predicted mention's identifiers (the gold mention's for ``fn``).
+    """
+
+    start: int
+    end: int
+    text: str
+    type: str
+    status: Status
+    ids: tuple[str, ...] = ()
+
+
+def _same_text(
+    instance: DocumentView, attribute: attrs.Attribute[Document], value: Document
+) -> None:
+    gold = instance.gold
+    if (value.pmid, value.title, value.abstract) != (gold.pmid, gold.title, gold.abstract):
+        raise SavedRunError(
+            f"document {gold.pmid}: the predicted document ({value.pmid}) has another text"
+        )
+
+
+@attrs.frozen
+class DocumentView:
+    """One scored document as a report shows it: gold and predicted, and what went unplaced.
+
+    ``ungrounded`` holds, by entity type, the names the model gave that were found nowhere in
+    the text; ``unidentified``, ``ambiguous`` and ``unmapped`` are the prediction's
+    (:class:`~cohere_medner.grounding.prediction.Prediction`).
+    """
+
+    gold: Document
+    predicted: Document = attrs.field(validator=_same_text)
+    ungrounded: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    unidentified: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    unmapped: tuple[Triple, ...] = ()
+
+    @property
+    def pmid(self) -> str:
+        return self.gold.pmid
+
+    @property
+    def marks(self) -> tuple[Mark, ...]:
+        """Every mention to highlight, once per (start, end, type), in text order."""
+        gold = {(m.start, m.end, m.type): m for m in self.gold.mentions}
+        predicted = {(m.start, m.end, m.type): m for m in self.predicted.mentions}
+        found = [
+            Mark(m.start, m.end, m.text, m.type, "tp" if key in gold else "fp", m.ids)
+            for key, m in predicted.items()
+        ]
+        found += [
+            Mark(m.start, m.end, m.text, m.type, "fn", m.ids)
+            for key, m in gold.items()
+            if key not in predicted
+        ]
+        return tuple(sorted(found, key=lambda k: (k.start, -k.end, STATUSES.index(k.status))))
+
+    @classmethod
+    def from_prediction(cls, gold: Document, prediction: Prediction) -> DocumentView:
+        return cls(
+            gold,
+            prediction.document,
+            {
+                kind: grounding.ungrounded
+                for kind, grounding in prediction.groundings.items()
+                if grounding.ungrounded
+            },
+            prediction.unidentified,
+            prediction.ambiguous,
+            prediction.unmapped,
+        )
+
+
+@attrs.frozen
+class SavedRun:
+    """An evaluation run as reports use it, whether just made or read back from disk.
+
+    ``label`` names the run in reports (the model unless given); ``documents`` counts every
+    document evaluated, failed ones included; ``failed`` pairs each failed document with its
+    error; ``views`` holds the scored documents.
+    """
+
+    model: str
+    label: str
+    documents: int
+    seconds: float
+    usage: dict[str, int]
+    scores: dict[str, ListScores[Any]]
+    official: dict[str, dict[str, Score]]
+    failed: tuple[tuple[str, str], ...] = ()
+    views: tuple[DocumentView, ...] = ()
+    extractions: tuple[Extraction, ...] = ()
+
+    @property
+    def pair_tasks(self) -> tuple[str, ...]:
+        """The tasks scored as (chemical, disease) pairs: relation tasks."""
+        return tuple(name for name, s in self.scores.items() if _kind(s) == "pairs")
+
+    def comparisons(self, pmid: str) -> dict[str, Comparison[Any]]:
+        """One document's list-level comparison in each task that scored it."""
+        return {name: s.documents[pmid] for name, s in self.scores.items() if pmid in s.documents}
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form ``run.json`` holds; :meth:`from_json` reads it back."""
+        return {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "model": self.model,
+            "label": self.label,
+            "documents": self.documents,
+            "seconds": self.seconds,
+            "usage": dict(self.usage),
+            "scores": {name: _scores_json(s) for name, s in self.scores.items()},
+            "official": {
+                level: {kind: score.as_dict() for kind, score in by_type.items()}
+                for level, by_type in self.official.items()
+            },
+            "failed": [{"document": pmid, "error": error} for pmid, error in self.failed],
+            "views": [_view_json(view) for view in self.views],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], extractions: Iterable[Extraction] = ()) -> SavedRun:
+        checked_format(data, _FORMAT, _VERSION, "saved run", SavedRunError)
+        return cls(
+            model=str(data["model"]),
+            label=str(data.get("label") or data["model"]),
+            documents=int(data["documents"]),
+            seconds=float(data["seconds"]),
+            usage={str(k): int(v) for k, v in data.get("usage", {}).items()},
+            scores={name: _scores_from(s) for name, s in data.get("scores", {}).items()},
+            official={
+                level: {kind: _score_from(s) for kind, s in by_type.items()}
+                for level, by_type in data.get("official", {}).items()
+            },
+            failed=tuple((str(f["document"]), str(f["error"])) for f in data.get("failed", [])),
+            views=tuple(_view_from(v) for v in data.get("views", [])),
+            extractions=tuple(extractions),
+        )
+
+
+def as_saved(run: EvaluationRun | SavedRun, label: str | None = None) -> SavedRun:
+    """The saved form of an evaluation run (a saved run as it is, or relabelled)."""
+    if isinstance(run, SavedRun):
+        return run if label is None else attrs.evolve(run, label=label)
+    by_pmid = {p.document.pmid: p for p in run.predictions}
+    views = tuple(
+        DocumentView.from_prediction(gold, by_pmid[gold.pmid])
+        for gold in run.gold
+        if gold.pmid in by_pmid
+    )
+    return SavedRun(
+        model=run.model,
+        label=label or run.model,
+        documents=len(run.extractions),
+        seconds=run.seconds,
+        usage=dict(run.usage),
+        scores=dict(run.scores),
+        official={level: dict(by_type) for level, by_type in run.official.items()},
+        failed=tuple((e.document, e.error or "") for e in run.failed),
+        views=views,
+        extractions=run.extractions,
+    )
+
+
+def save_run(
+    run: EvaluationRun | SavedRun, directory: PathLike, *, label: str | None = None
+) -> Path:
+    """Write ``run`` to ``directory`` (created if needed) for :func:`load_run`; returns its file.
+
+    ``label`` names the run in reports (default: the model).
+    """
+    saved = as_saved(run, label)
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    # The extractions first: run.json is what marks a complete saved run.
+    write_extractions(saved.extractions, target / EXTRACTIONS_FILE)
+    with atomic_write(target / RUN_FILE) as stream:
+        json.dump(saved.to_json(), stream, ensure_ascii=False, indent=1)
+        stream.write("\n")
+    return target / RUN_FILE
+
+
+def load_run(path: PathLike) -> SavedRun:
+    """A run :func:`save_run` wrote: its directory, or its ``run.json``."""
+    source = Path(path)
+    file = source / RUN_FILE if source.is_dir() else source
+    if not file.is_file():
+        raise SavedRunNotFoundError(
+            f"no saved run at {source} (expected {file}, written by save_run or "
+            "'cohere-medner evaluate --report')"
+        )
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SavedRunError(f"{file}: not a JSON saved run ({error})") from None
+    if not isinstance(data, dict):
+        raise SavedRunError(f"{file}: not a saved cohere-medner run (not a JSON object)")
+    extractions_file = file.parent / EXTRACTIONS_FILE
+    extractions = list(read_extractions(extractions_file)) if extractions_file.is_file() else []
+    try:
+        return SavedRun.from_json(data, extractions)
+    except SavedRunError as error:
+        raise SavedRunError(f"{file}: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise SavedRunError(
+            f"{file}: damaged saved run ({type(error).__name__}: {error})"
+        ) from None
+
+
+# JSON forms ---------------------------------------------------------------------------------
+
+
+def _kind(scores: ListScores[Any]) -> Literal["items", "pairs"]:
+    for comparison in scores.documents.values():
+        for item in (*comparison.tp, *comparison.fp, *comparison.fn):
+            return "pairs" if isinstance(item, tuple) else "items"
+    return "items"
+
+
+def _scores_json(scores: ListScores[Any]) -> dict[str, object]:
+    # Not ListScores.as_dict: its per-document counts overwrite the item lists.
+    def items(values: tuple[Any, ...]) -> list[Any]:
+        return [list(v) if isinstance(v, tuple) else v for v in values]
+
+    return {
+        "kind": _kind(scores),
+        "micro": scores.micro.as_dict(),
+        "macro_f1": scores.macro_f1,
+        "documents": {
+            pmid: {"tp": items(c.tp), "fp": items(c.fp), "fn": items(c.fn)}
+            for pmid, c in scores.documents.items()
+        },
+    }
+
+
+def _scores_from(data: Mapping[str, Any]) -> ListScores[Any]:
+    pairs = data.get("kind") == "pairs"
+
+    def items(values: Sequence[Any]) -> tuple[Any, ...]:
+        if pairs:
+            return tuple((str(chemical), str(disease)) for chemical, disease in values)
+        return tuple(str(v) for v in values)
+
+    return ListScores(
+        {
+            str(pmid): Comparison(items(c["tp"]), items(c["fp"]), items(c["fn"]))
+            for pmid, c in data["documents"].items()
+        }
+    )
+
+
+def _score_from(data: Mapping[str, Any]) -> Score:
+    return Score(int(data["tp"]), int(data["fp"]), int(data["fn"]))
+
+
+def _mention_json(mention: Mention, status: Status | None = None) -> dict[str, object]:
+    found: dict[str, object] = {
+        "start": mention.start,
+        "end": mention.end,
+        "text": mention.text,
+        "type": mention.type,
+        "ids": list(mention.ids),
+    }
+    if mention.parts:
+        found["parts"] = list(mention.parts)
+    if mention.score is not None:
+        found["score"] = mention.score
+    if status is not None:
+        found["status"] = status
+    return found
+
+
+def _mention_from(data: Mapping[str, Any]) -> Mention:
+    score = data.get("score")
+    return Mention(
+        int(data["start"]),
+        int(data["end"]),
+        str(data["text"]),
+        str(data["type"]),
+        tuple(str(i) for i in data.get("ids", ())),
+        tuple(str(p) for p in data.get("parts", ())),
+        None if score is None else float(score),
+    )
+
+
+def _relation_json(relation: Relation) -> dict[str, object]:
+    found: dict[str, object] = {
+        "chemical": relation.chemical,
+        "disease": relation.disease,
+        "type": relation.type,
+    }
+    if relation.score is not None:
+        found["score"] = relation.score
+    return found
+
+
+def _relation_from(data: Mapping[str, Any]) -> Relation:
+    score = data.get("score")
+    return Relation(
+        str(data["chemical"]),
+        str(data["disease"]),
+        str(data["type"]),
+        None if score is None else float(score),
+    )
+
+
+def _view_json(view: DocumentView) -> dict[str, object]:
+    gold_keys = {(m.start, m.end, m.type) for m in view.gold.mentions}
+    predicted_keys = {(m.start, m.end, m.type) for m in view.predicted.mentions}
+
+    def status(mention: Mention, others: set[tuple[int, int, str]], miss: Status) -> Status:
+        return "tp" if (mention.start, mention.end, mention.type) in others else miss
+
+    return {
+        "pmid": view.pmid,
+        "title": view.gold.title,
+        "abstract": view.gold.abstract,
+        "gold": {
+            "mentions": [
+                _mention_json(m, status(m, predicted_keys, "fn")) for m in view.gold.mentions
+            ],
+            "relations": [_relation_json(r) for r in view.gold.relations],
+        },
+        "predicted": {
+            "mentions": [
+                _mention_json(m, status(m, gold_keys, "fp")) for m in view.predicted.mentions
+            ],
+            "relations": [_relation_json(r) for r in view.predicted.relations],
+        },
+        "ungrounded": {kind: list(names) for kind, names in view.ungrounded.items()},
+        "unidentified": list(view.unidentified),
+        "ambiguous": list(view.ambiguous),
+        "unmapped": [list(t) for t in view.unmapped],
+    }
+
+
+def _document_from(data: Mapping[str, Any], side: Mapping[str, Any]) -> Document:
+    return Document(
+        str(data["pmid"]),
+        str(data["title"]),
+        str(data["abstract"]),
+        tuple(_mention_from(m) for m in side.get("mentions", ())),
+        tuple(_relation_from(r) for r in side.get("relations", ())),
+    )
+
+
+def _view_from(data: Mapping[str, Any]) -> DocumentView:
+    return DocumentView(
+        _document_from(data, data["gold"]),
+        _document_from(data, data["predicted"]),
+        {str(k): tuple(str(n) for n in v) for k, v in data.get("ungrounded", {}).items()},
+        tuple(str(n) for n in data.get("unidentified", ())),
+        tuple(str(n) for n in data.get("ambiguous", ())),
+        tuple((str(c), str(v), str(d)) for c, v, d in data.get("unmapped", ())),
+    )

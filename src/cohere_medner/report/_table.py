@@ -1,0 +1,201 @@
+"""Runs side by side: the figures a comparison has, and the Markdown summary of them.
+
+A *column* is one scored thing: a task at the list level (``list``, ``diseases``) or an
+entity type (or ``CID``) at an official level (``mention``, ``id``, ``relation``). The
+columns of a comparison are those any of its runs scored; a run that did not score one
+shows ``—`` there (a Cohere run without a lexicon has no identifier or relation level).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import attrs
+
+from cohere_medner.report._runs import SavedRun
+from cohere_medner.scoring.official import LEVELS
+from cohere_medner.types import Score
+
+__all__ = ["Column", "columns", "cost", "markdown_report", "score_of", "with_unique_labels"]
+
+MISSING: Final = "—"
+LIST: Final = "list"
+LEVEL_TITLES: Final = {
+    LIST: "List level: names as listed, after normalization",
+    "mention": "Mention level (official): offsets and entity type",
+    "id": "Identifier level (official): MeSH identifiers per document",
+    "relation": "Relation level (official): CID identifier pairs per document",
+}
+
+
+@attrs.frozen
+class Column:
+    """One scored thing: a task at the list level, or an entity type at an official level."""
+
+    level: str
+    key: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.level} {self.key}"
+
+
+def columns(runs: Sequence[SavedRun]) -> tuple[Column, ...]:
+    """Every column any run scored: list tasks first, then official levels in their order."""
+    found: dict[Column, None] = {}
+    for run in runs:
+        for task in run.scores:
+            found[Column(LIST, task)] = None
+    levels = [*LEVELS, *(lv for run in runs for lv in run.official if lv not in LEVELS)]
+    for level in dict.fromkeys(levels):
+        for run in runs:
+            for kind in run.official.get(level, {}):
+                found[Column(level, kind)] = None
+    return tuple(found)
+
+
+def score_of(run: SavedRun, column: Column) -> Score | None:
+    """The run's micro-averaged score in ``column``, or ``None`` where it was not scored."""
+    if column.level == LIST:
+        scores = run.scores.get(column.key)
+        return scores.micro if scores is not None else None
+    return run.official.get(column.level, {}).get(column.key)
+
+
+def cost(run: SavedRun) -> dict[str, float]:
+    """Tokens in and out, requests and seconds: what the run cost."""
+    return {
+        "input_tokens": run.usage.get("input_tokens", 0),
+        "output_tokens": run.usage.get("output_tokens", 0),
+        "requests": run.usage.get("requests", 0),
+        "seconds": run.seconds,
+    }
+
+
+def with_unique_labels(runs: Sequence[SavedRun]) -> list[SavedRun]:
+    """The runs, those sharing a label told apart by a number (``model #2``)."""
+    taken: set[str] = set()
+    unique = []
+    for run in runs:
+        label, number = run.label, 1
+        while label in taken:
+            number += 1
+            label = f"{run.label} #{number}"
+        taken.add(label)
+        unique.append(run if label == run.label else attrs.evolve(run, label=label))
+    return unique
+
+
+# Markdown -------------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    """Text safe in a Markdown table cell: pipes escaped, no line breaks."""
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+
+
+def _fraction(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int) -> list[str]:
+    align = ["---" if i < numeric_from else "---:" for i in range(len(header))]
+    return [_row(header), _row(align), *(_row(r) for r in rows)]
+
+
+def _best_marked(values: Sequence[float | None]) -> list[str]:
+    """Each run's figure, the best in bold when several runs are compared."""
+    known = [v for v in values if v is not None]
+    # Bold only tells something where the runs differ.
+    best = round(max(known), 4) if len({round(v, 4) for v in known}) > 1 else None
+    return [
+        MISSING
+        if v is None
+        else f"**{_fraction(v)}**"
+        if best is not None and round(v, 4) == best
+        else _fraction(v)
+        for v in values
+    ]
+
+
+def _documents_cell(run: SavedRun) -> str:
+    return f"{run.documents} ({len(run.failed)} failed)" if run.failed else str(run.documents)
+
+
+def markdown_report(runs: Sequence[SavedRun], chart: str | None = None) -> str:
+    """The Markdown summary: F1 of every run side by side, with cost, then level by level.
+
+    ``chart`` is the file name of the F1 chart to show under the summary, if any.
+    """
+    cols = columns(runs)
+    lines = [
+        "# cohere-medner evaluation report",
+        "",
+        f"{len(runs)} run{'s' if len(runs) != 1 else ''}. Scores are micro-averaged over "
+        f"the documents answered; {MISSING} marks a level a run was not scored at.",
+        "",
+        "## Summary: F1, and what each run cost",
+        "",
+    ]
+    header = ["run", "model", "documents", *(_cell(c.label) for c in cols)]
+    header += ["tokens in", "tokens out", "requests", "seconds"]
+    f1s = [_best_marked([_f1(score_of(run, c)) for run in runs]) for c in cols]
+    rows = []
+    for index, run in enumerate(runs):
+        spent = cost(run)
+        rows.append(
+            [
+                _cell(run.label),
+                _cell(run.model),
+                _documents_cell(run),
+                *(values[index] for values in f1s),
+                f"{int(spent['input_tokens']):,}",
+                f"{int(spent['output_tokens']):,}",
+                f"{int(spent['requests']):,}",
+                f"{spent['seconds']:.1f}",
+            ]
+        )
+    lines += _table(header, rows, numeric_from=2)
+    if chart:
+        lines += ["", f"![F1 by run, task and level]({chart})"]
+    for level, title in LEVEL_TITLES.items():
+        level_cols = [c for c in cols if c.level == level]
+        if not level_cols:
+            continue
+        lines += ["", f"## {title}", ""]
+        header = ["run"]
+        figures: list[list[str]] = []
+        for column in level_cols:
+            header += [f"{_cell(column.key)} {name}" for name in ("P", "R", "F1")]
+            scores = [score_of(run, column) for run in runs]
+            figures += [
+                [MISSING if s is None else _fraction(s.precision) for s in scores],
+                [MISSING if s is None else _fraction(s.recall) for s in scores],
+                _best_marked([_f1(s) for s in scores]),
+            ]
+            if level == LIST:
+                header.append(f"{_cell(column.key)} macro F1")
+                figures.append(_best_marked([_macro_f1(run, column) for run in runs]))
+        rows = [[_cell(run.label), *(f[i] for f in figures)] for i, run in enumerate(runs)]
+        lines += _table(header, rows, numeric_from=1)
+    failed = [(run.label, pmid, error) for run in runs for pmid, error in run.failed]
+    if failed:
+        lines += ["", "## Failed documents (left out of every score)", ""]
+        lines += [
+            f"- {_cell(label)}: {_cell(pmid)}: {_cell(error)}" for label, pmid, error in failed
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _f1(score: Score | None) -> float | None:
+    return None if score is None else score.f1
+
+
+def _macro_f1(run: SavedRun, column: Column) -> float | None:
+    scores = run.scores.get(column.key)
+    return None if scores is None else scores.macro_f1

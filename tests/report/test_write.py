@@ -1,0 +1,79 @@
+"""The JSON report and the four report files, over real runs on the bundled sample."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cohere_medner.report._errors import EmptyReportError
+from cohere_medner.report._write import (
+    CHART_FILE,
+    HTML_FILE,
+    JSON_FILE,
+    MARKDOWN_FILE,
+    as_saved,
+    load_run,
+    markdown_report,
+    report_json,
+    save_run,
+    write_report,
+)
+from evaluation_runs import FAILED_ERROR, FAILED_PMID, MODEL, cohere_run, lexicon_run
+
+
+def test_a_saved_run_reads_back_in_another_process(tmp_path: Path) -> None:
+    save_run(cohere_run(), tmp_path / "cohere", label="flawed")
+    script = (
+        "import json, sys\n"
+        "from cohere_medner.report._write import load_run, report_json\n"
+        "print(json.dumps(report_json([load_run(sys.argv[1])])))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "cohere")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    expected = report_json([as_saved(cohere_run(), "flawed")])
+    assert json.loads(found.stdout) == json.loads(json.dumps(expected))
+
+
+def test_report_json_holds_every_figure() -> None:
+    run = cohere_run()
+    data = report_json([lexicon_run(), run])
+    assert data["format"] == "cohere-medner-report"
+    first, second = data["runs"]
+    assert (first["label"], second["label"]) == ("lexicon", MODEL)
+    assert second["input_tokens"] == run.usage["input_tokens"]
+    assert second["failed"] == [{"document": FAILED_PMID, "error": FAILED_ERROR}]
+    assert (second["documents"], second["answered"]) == (11, 10)
+    for name, scores in run.scores.items():
+        task = second["tasks"][name]
+        assert task["micro"] == scores.micro.as_dict()
+        assert task["macro"]["f1"] == scores.macro_f1
+        assert sum(d["tp"] for d in task["documents"].values()) == scores.micro.tp
+    for level, by_type in lexicon_run().official.items():
+        for kind, score in by_type.items():
+            assert first["official"][level][kind] == score.as_dict()
+            per_document = first["official_documents"][level][kind].values()
+            assert sum(d["fn"] for d in per_document) == score.fn
+    assert set(second["official"]) == {"mention"}
+
+
+def test_write_report_writes_four_files(tmp_path: Path) -> None:
+    files = write_report([lexicon_run()], tmp_path / "out")
+    assert [p.name for p in files] == [JSON_FILE, MARKDOWN_FILE, CHART_FILE, HTML_FILE]
+    assert all(p.is_file() and p.stat().st_size > 0 for p in files)
+    assert json.loads(files.json.read_text(encoding="utf-8"))["runs"][0]["model"] == "lexicon"
+    with pytest.raises(EmptyReportError):
+        write_report([], tmp_path)
+
+
+def test_a_saved_run_reports_as_the_run_it_was(tmp_path: Path) -> None:
+    save_run(cohere_run(), tmp_path)
+    assert report_json([load_run(tmp_path)]) == json.loads(json.dumps(report_json([cohere_run()])))
+    assert markdown_report([load_run(tmp_path)]) == markdown_report([as_saved(cohere_run())])
