@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-import inspect
+import importlib
 import pickle
+import pkgutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import cohere_medner
 from cohere_medner import errors
 from cohere_medner.corpus import read_pubtator
 from cohere_medner.extraction import Extraction
+from cohere_medner.models import batches, finetuning
 from cohere_medner.models.batches._job import BatchJob, BatchState
 from cohere_medner.models.batches._output import BatchResult
+from cohere_medner.testing import errors as fake_errors
 
-CLASSES = [
-    cls
-    for _, cls in inspect.getmembers(errors, inspect.isclass)
-    if cls.__module__ == errors.__name__
-]
+
+def _every_error() -> list[type[errors.MedNerError]]:
+    """Every MedNerError subclass the package defines, wherever its area keeps it."""
+    for module in pkgutil.walk_packages(cohere_medner.__path__, "cohere_medner."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    found: list[type[errors.MedNerError]] = []
+    pending = [errors.MedNerError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(set(found), key=lambda cls: cls.__name__)
+
+
+CLASSES = _every_error()
 
 STATE = BatchState("batch-1", "BATCH_STATUS_FAILED", records=2, failed=2, reason="quota")
 JOB = BatchJob("batch-1", "ds-1", "run", "command-r", None, "per-task", ["diseases"], ["d"], ["1"])
@@ -30,29 +45,33 @@ SPECIAL: dict[type[Exception], errors.MedNerError] = {
     errors.OffsetMismatchError: errors.OffsetMismatchError("a.xml", "document 1", "offsets"),
     errors.UnknownEntityTypeError: errors.UnknownEntityTypeError("a.txt", None, "Gene"),
     errors.FinetuneRequirementError: errors.FinetuneRequirementError(("a, line 1: x",)),
-    errors.UnmappedPromptError: errors.UnmappedPromptError("Create a list " * 10),
+    fake_errors.UnmappedPromptError: fake_errors.UnmappedPromptError("Create a list " * 10),
     errors.CohereApiError: errors.CohereApiError("server error", 503),
     errors.AuthenticationError: errors.AuthenticationError("invalid api token", 401),
     errors.ModelNotFoundError: errors.ModelNotFoundError("no such model", 404),
     errors.InvalidRequestError: errors.InvalidRequestError("too long", 400),
     errors.RetriesExhaustedError: errors.RetriesExhaustedError("gave up", 429),
     errors.ExampleLeakError: errors.ExampleLeakError(("1", "2", "3", "4", "5", "6", "7"), 10),
-    errors.BatchTimeoutError: errors.BatchTimeoutError("still running", STATE),
-    errors.BatchFailedError: errors.BatchFailedError(
+    batches.BatchTimeoutError: batches.BatchTimeoutError("still running", STATE),
+    batches.BatchFailedError: batches.BatchFailedError(
         "failed", STATE, BatchResult(JOB, STATE, (Extraction("1", error="quota"),))
     ),
-    errors.FinetuningRetiredError: errors.FinetuningRetiredError("gone", 410, kept="ids kept"),
-    errors.DatasetRejectedError: errors.DatasetRejectedError(
+    finetuning.FinetuningRetiredError: finetuning.FinetuningRetiredError(
+        "gone", 410, kept="ids kept"
+    ),
+    finetuning.DatasetRejectedError: finetuning.DatasetRejectedError(
         "rejected", dataset_id="ds", validation_error="too few", warnings=("w",)
     ),
-    errors.BaseModelRefusedError: errors.BaseModelRefusedError(
+    finetuning.BaseModelRefusedError: finetuning.BaseModelRefusedError(
         "refused", base_model="command-r", server_message="no", status=403
     ),
-    errors.FinetuneFailedError: errors.FinetuneFailedError(
+    finetuning.FinetuneFailedError: finetuning.FinetuneFailedError(
         "failed", model_id="m", status="STATUS_FAILED", reason="oom", history=("QUEUED",)
     ),
-    errors.UnknownFinetuneError: errors.UnknownFinetuneError("404", kind="dataset", id="ds"),
-    errors.FinetuneTimeoutError: errors.FinetuneTimeoutError(
+    finetuning.UnknownFinetuneError: finetuning.UnknownFinetuneError(
+        "404", kind="dataset", id="ds"
+    ),
+    finetuning.FinetuneTimeoutError: finetuning.FinetuneTimeoutError(
         "waited", kind="fine-tune", id="m", status="STATUS_TRAINING"
     ),
 }
@@ -91,7 +110,7 @@ def test_messages_list_every_violation_and_shorten_long_lists() -> None:
     )
     leak = str(SPECIAL[errors.ExampleLeakError])
     assert "7 of the 10 documents" in leak and "PMIDs 1, 2, 3, 4, 5 and 2 more" in leak
-    assert str(SPECIAL[errors.UnmappedPromptError]).endswith("...'")
+    assert str(SPECIAL[fake_errors.UnmappedPromptError]).endswith("...'")
 
 
 def read_all(path: Path) -> int:
