@@ -25,7 +25,7 @@ Nothing here imports the SDK: the server only speaks its wire format.
 from __future__ import annotations
 
 from cohere_medner.testing.embeddings import DEFAULT_EMBED_MODELS, embed_vector
-from cohere_medner.testing.endpoints import ROUTES, Outcome, Route
+from cohere_medner.testing.endpoints import ROUTES
 from cohere_medner.testing.errors import (
     FakeCohereConfigError,
     FakeCohereError,
@@ -33,10 +33,12 @@ from cohere_medner.testing.errors import (
     UnmappedPromptError,
 )
 from cohere_medner.testing.faults import STATUS_FAULTS, Fault
-from cohere_medner.testing.finetuning import finetuned_name
+from cohere_medner.testing.finetune_store import finetuned_name
+from cohere_medner.testing.handling import Outcome
 from cohere_medner.testing.jobs import POLL, Pace
 from cohere_medner.testing.rerank import DEFAULT_RERANK_MODELS, relevance
 from cohere_medner.testing.responders import Responder, echo, fixed, from_mapping
+from cohere_medner.testing.routing import Route
 from cohere_medner.testing.server import DEFAULT_MODELS, Exchange, FakeCohere, Finetuning
 from cohere_medner.testing.wire import FakeRequest, count_tokens
 

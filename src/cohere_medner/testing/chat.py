@@ -6,15 +6,13 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from cohere_medner.testing.handling import (
-    CHAT_ROLES,
-    ServerView,
-    answer,
     check_input,
     check_max_tokens,
     check_model,
     check_not_streaming,
     invalid,
 )
+from cohere_medner.testing.routing import ServerView
 from cohere_medner.testing.wire import (
     FakeRequest,
     Reply,
@@ -22,7 +20,20 @@ from cohere_medner.testing.wire import (
     chat_messages,
     count_tokens,
     generate_body,
+    truncate_tokens,
 )
+
+CHAT_ROLES: Final = frozenset({"system", "user", "assistant", "tool"})
+
+
+def answer(
+    request: FakeRequest, view: ServerView, max_tokens: int | None, complete: str
+) -> tuple[str, str]:
+    """The responder's text, cut to ``max_tokens``, and the finish reason that goes with it."""
+    text = view.responder(request)
+    if max_tokens is not None and count_tokens(text) > max_tokens:
+        return truncate_tokens(text, max_tokens), "MAX_TOKENS"
+    return text, complete
 
 
 def chat_prompt(body: Mapping[str, Any]) -> str:

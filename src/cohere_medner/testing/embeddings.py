@@ -19,7 +19,8 @@ from typing import Any, Final
 
 import attrs
 
-from cohere_medner.testing.handling import HTTPError, Outcome, ServerView, check_model, invalid
+from cohere_medner.testing.handling import HTTPError, Outcome, check_model, invalid
+from cohere_medner.testing.routing import ServerView
 from cohere_medner.testing.wire import FakeRequest, Reply, count_tokens, new_id, truncate_tokens
 
 MAX_TEXTS: Final = 96

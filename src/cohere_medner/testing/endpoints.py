@@ -1,9 +1,11 @@
 """The route table: each Cohere endpoint the fake speaks, and the handler that answers it.
 
 To add an endpoint, write a handler ``(FakeRequest, ServerView) -> Reply`` in its own module
-(see :mod:`.handling` for what handlers share), raise :class:`HTTPError` for refusals, and
-add its :class:`Route` below. Authentication, the rate limiter, faults, latency and the
-request log apply to every route without further work.
+(:mod:`.routing` says what it may read, :mod:`.handling` holds the shared checks), raise
+:class:`HTTPError` for refusals, and add its :class:`Route` below; keep its state, if any, in
+a store of its own below :mod:`.routing`, as datasets, fine-tuning and batches do.
+Authentication, the rate limiter, faults, latency and the request log apply to every route
+without further work.
 
 =======  ================================================  ==============================
 method   path                                              endpoint (module)
@@ -39,21 +41,8 @@ from typing import Final
 from cohere_medner.testing import batches, datasets, finetuning
 from cohere_medner.testing.chat import chat_prompt, generate_prompt, handle_chat, handle_generate
 from cohere_medner.testing.embeddings import embed_prompt, handle_embed
-from cohere_medner.testing.handling import (
-    CHAT_ROLES,
-    Handler,
-    HTTPError,
-    Outcome,
-    Route,
-    ServerView,
-    answer,
-    check_input,
-    check_max_tokens,
-    check_model,
-    check_not_streaming,
-    invalid,
-)
 from cohere_medner.testing.rerank import handle_rerank, rerank_prompt
+from cohere_medner.testing.routing import Route
 
 ROUTES: Final[tuple[Route, ...]] = (
     Route("POST", "/v2/chat", "chat", handle_chat, chat_prompt),
@@ -69,21 +58,3 @@ ROUTES: Final[tuple[Route, ...]] = (
 def find_route(method: str, path: str) -> Route | None:
     """The route serving ``method path`` (query string excluded), if any."""
     return next((route for route in ROUTES if route.matches(method, path)), None)
-
-
-__all__ = [
-    "CHAT_ROLES",
-    "ROUTES",
-    "HTTPError",
-    "Handler",
-    "Outcome",
-    "Route",
-    "ServerView",
-    "answer",
-    "check_input",
-    "check_max_tokens",
-    "check_model",
-    "check_not_streaming",
-    "find_route",
-    "invalid",
-]

@@ -1,34 +1,23 @@
-"""What every handler shares: the refusal it raises, what it may read, and the common checks.
+"""What handlers and stores share: the refusal they raise, the outcomes logged, the common checks.
 
-A handler is ``(FakeRequest, ServerView) -> Reply``; it raises :class:`HTTPError` to refuse
-a request with Cohere's error body. :class:`Route` ties one to a method and path. The route
-table itself lives in :mod:`.endpoints`, above every feature module.
+Handlers (:mod:`.routing` says what they read and how requests reach them) and the stores
+they call raise :class:`HTTPError` to refuse a request with Cohere's error body. Nothing here
+knows the server or its stores, so that both can build on it.
 """
 
 from __future__ import annotations
 
 import enum
-import re
-from collections.abc import Callable, Collection, Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from collections.abc import Collection, Mapping
+from typing import Any
 
-import attrs
-
-from cohere_medner.testing.responders import Responder
 from cohere_medner.testing.wire import (
     MODEL_REQUIRED,
     FakeRequest,
-    Reply,
     count_tokens,
     too_many_tokens,
-    truncate_tokens,
     unknown_model,
 )
-
-if TYPE_CHECKING:
-    from cohere_medner.testing.batches import BatchStore
-    from cohere_medner.testing.datasets import DatasetStore
-    from cohere_medner.testing.finetuning import FinetuneStore
 
 
 class Outcome(str, enum.Enum):
@@ -51,7 +40,7 @@ class Outcome(str, enum.Enum):
 
 
 class HTTPError(Exception):
-    """Raised by handlers to refuse a request with Cohere's error body."""
+    """Raised by handlers and stores to refuse a request with Cohere's error body."""
 
     def __init__(self, status: int, message: str, outcome: Outcome) -> None:
         super().__init__(message)
@@ -60,82 +49,7 @@ class HTTPError(Exception):
         self.outcome = outcome
 
 
-class ServerView(Protocol):
-    """What handlers may read from the server."""
-
-    @property
-    def responder(self) -> Responder: ...
-
-    @property
-    def models(self) -> frozenset[str]:
-        """The generative models (chat, generate)."""
-        ...
-
-    @property
-    def chat_models(self) -> frozenset[str]:
-        """``models`` and the ready fine-tuned models (``ID-ft``) that chat accepts."""
-        ...
-
-    @property
-    def embed_models(self) -> frozenset[str]: ...
-
-    @property
-    def rerank_models(self) -> frozenset[str]: ...
-
-    @property
-    def max_input_tokens(self) -> int: ...
-
-    @property
-    def url(self) -> str:
-        """The server's base URL, for the links it hands out (dataset downloads)."""
-        ...
-
-    @property
-    def datasets(self) -> DatasetStore: ...
-
-    @property
-    def finetunes(self) -> FinetuneStore: ...
-
-    @property
-    def batches(self) -> BatchStore: ...
-
-    def record_responder_error(self, error: Exception) -> None:
-        """Log a responder exception caught outside a request (a batch line)."""
-        ...
-
-
-Handler = Callable[[FakeRequest, ServerView], Reply]
-
-
-@attrs.frozen
-class Route:
-    """One endpoint: method, path (a regular expression for the whole path) and handler.
-
-    Named groups in ``path`` reach the handler as ``request.path_params``. A route that is
-    not ``authenticated`` (a signed download link) skips the API key and the rate limiter.
-    """
-
-    method: str
-    path: str
-    endpoint: str
-    handle: Handler
-    prompt_of: Callable[[Mapping[str, Any]], str] = lambda body: ""
-    authenticated: bool = True
-
-    def matches(self, method: str, path: str) -> bool:
-        return self.path_params(method, path) is not None
-
-    def path_params(self, method: str, path: str) -> dict[str, str] | None:
-        """The named path segments if this route serves ``method path``, else ``None``."""
-        if method != self.method:
-            return None
-        found = re.fullmatch(self.path, path)
-        return None if found is None else found.groupdict()
-
-
 # Shared checks -----------------------------------------------------------------------------
-
-CHAT_ROLES: Final = frozenset({"system", "user", "assistant", "tool"})
 
 
 def invalid(message: str) -> HTTPError:
@@ -175,16 +89,6 @@ def check_max_tokens(body: Mapping[str, Any]) -> int | None:
 def check_not_streaming(body: Mapping[str, Any]) -> None:
     if body.get("stream"):
         raise invalid("FakeCohere does not stream yet; call chat() or generate(), not *_stream().")
-
-
-def answer(
-    request: FakeRequest, view: ServerView, max_tokens: int | None, complete: str
-) -> tuple[str, str]:
-    """The responder's text, cut to ``max_tokens``, and the finish reason that goes with it."""
-    text = view.responder(request)
-    if max_tokens is not None and count_tokens(text) > max_tokens:
-        return truncate_tokens(text, max_tokens), "MAX_TOKENS"
-    return text, complete
 
 
 def page(items: list[dict[str, Any]], request: FakeRequest) -> tuple[list[dict[str, Any]], str]:

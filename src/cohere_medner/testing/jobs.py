@@ -3,7 +3,8 @@
 Dataset validation, fine-tuning and batches each walk their stages either by the clock
 (``pace`` seconds per stage; ``0`` reaches the last stage at once) or, with
 ``pace="poll"``, one stage for each time a client fetches the job: every fetch shows the
-current stage and then moves it on, so a test can count its polls exactly.
+current stage and then moves it on, so a test can count its polls exactly. Every job
+belongs to one account (:data:`USER_ID`, :data:`ORGANIZATION_ID`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from cohere_medner.testing.errors import FakeCohereConfigError
 POLL: Final = "poll"
 Pace: TypeAlias = float | Literal["poll"]
 """Seconds per stage, or ``"poll"``: one stage per fetch."""
+
+USER_ID: Final = "00000000-0000-4000-8000-00000000fa4e"
+ORGANIZATION_ID: Final = "00000000-0000-4000-8000-0000000000c0"
+"""The account every job belongs to: its ``creator_id`` and organization."""
 
 _WALL_OFFSET: Final = time.time() - time.monotonic()
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from cohere_medner.testing.embeddings import words
-from cohere_medner.testing.handling import ServerView, check_model, invalid
+from cohere_medner.testing.handling import check_model, invalid
+from cohere_medner.testing.routing import ServerView
 from cohere_medner.testing.wire import FakeRequest, Reply, new_id, truncate_tokens
 
 DEFAULT_RERANK_MODELS: Final = frozenset(

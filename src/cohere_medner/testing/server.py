@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from cohere_medner.testing.batches import BatchStore
-from cohere_medner.testing.datasets import DatasetStore
+from cohere_medner.testing.batch_store import BatchStore
+from cohere_medner.testing.dataset_store import DatasetStore
 from cohere_medner.testing.embeddings import DEFAULT_EMBED_MODELS
 from cohere_medner.testing.endpoints import find_route
 from cohere_medner.testing.errors import FakeCohereConfigError, FakeCohereError, ResponderError
@@ -31,11 +31,12 @@ from cohere_medner.testing.faults import (
     fingerprint,
     retry_after_headers,
 )
-from cohere_medner.testing.finetuning import FinetuneStore
-from cohere_medner.testing.handling import HTTPError, Outcome, Route
+from cohere_medner.testing.finetune_store import FinetuneStore
+from cohere_medner.testing.handling import HTTPError, Outcome
 from cohere_medner.testing.jobs import Pace, check_pace
 from cohere_medner.testing.rerank import DEFAULT_RERANK_MODELS
 from cohere_medner.testing.responders import Responder, echo
+from cohere_medner.testing.routing import Route
 from cohere_medner.testing.transport import LoopbackServer
 from cohere_medner.testing.wire import (
     INTERNAL_ERROR,
@@ -190,7 +191,7 @@ class FakeCohere:
         self._httpd: LoopbackServer | None = None
         self._thread: threading.Thread | None = None
 
-    # What handlers read (endpoints.ServerView) --------------------------------------------
+    # What handlers read (routing.ServerView) ----------------------------------------------
 
     @property
     def responder(self) -> Responder:
