@@ -72,7 +72,7 @@ from cohere_medner.prompts.tasks import (
     get_tasks,
 )
 from cohere_medner.prompts.templates import SEED, FewShot, Template, get_template
-from cohere_medner.report._write import load_run, save_run, write_report
+from cohere_medner.report import load_run, save_run, write_report
 from cohere_medner.scoring.official import score
 from cohere_medner.training.prepare import PrepareReport, prepare_finetuning
 from cohere_medner.types import (
