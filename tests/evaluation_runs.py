@@ -11,10 +11,11 @@ import functools
 import attrs
 
 from cohere_medner.corpus import load_sample
-from cohere_medner.evaluation import EvaluationRun, evaluate
+from cohere_medner.evaluation import evaluate
 from cohere_medner.extraction import Extraction
 from cohere_medner.extractor import Extractor
 from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
+from cohere_medner.report import EvaluationRun
 from cohere_medner.testing import FakeCohere, FakeRequest, Responder
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import CHEMICAL, Document
@@ -59,4 +60,9 @@ def cohere_run() -> EvaluationRun:
         )
         run = evaluate(extractor, documents)
     failed = Extraction(FAILED_PMID, error=FAILED_ERROR)
-    return attrs.evolve(run, extractions=(*run.extractions, failed))
+    return attrs.evolve(
+        run,
+        extractions=(*run.extractions, failed),
+        documents=run.documents + 1,
+        failed=(*run.failed, (FAILED_PMID, FAILED_ERROR)),
+    )

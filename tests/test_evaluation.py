@@ -100,20 +100,6 @@ def test_official_levels_need_a_lexicon_for_identifiers() -> None:
     assert len(with_ids.predictions) == len(documents) == len(with_ids.gold)
 
 
-def test_summary_lists_every_task_and_official_level() -> None:
-    result = evaluate(Extractor("lexicon", progress=False), load_sample("test"))
-    lines = result.summary().splitlines()
-    assert lines[0].startswith("model lexicon: 10 documents in ") and lines[0].endswith(" s")
-    assert lines[1].split() == ["task", "precision", "recall", "F1"]
-    assert lines[2].split() == ["diseases", "0.7059", "0.2105", "0.3243"]
-    assert [line.split()[0] for line in lines[2:5]] == ["diseases", "chemicals", "relations"]
-    official = [line.split()[1:3] for line in lines if line.startswith("official ")]
-    assert official == [
-        [level, kind] for level in result.official for kind in result.official[level]
-    ]
-    assert lines[-1] == "requests 0 (retries 0), tokens 0 in / 0 out"
-
-
 def test_a_lexicon_built_from_the_documents_is_refused_before_any_request() -> None:
     documents = load_sample("validation").to_list()
     lexicon = Lexicon.from_splits({"train": load_sample("train"), "validation": documents})

@@ -69,8 +69,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "cohere_medner.training": ("prepare_finetuning",),
     "cohere_medner.models.client": ("CohereClient",),
     "cohere_medner.models.nearest": ("KNearest",),
-    "cohere_medner.report": ("load_run", "save_run", "write_report"),
-    "cohere_medner.evaluation": ("EvaluationRun", "evaluate"),
+    "cohere_medner.report": ("EvaluationRun", "load_run", "save_run", "write_report"),
+    "cohere_medner.evaluation": ("evaluate",),
     "cohere_medner.extractor": ("Extractor",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -103,7 +103,7 @@ if TYPE_CHECKING:
         write_pubtator,
     )
     from cohere_medner.errors import CohereApiError, ConfigurationError, CorpusError, MedNerError
-    from cohere_medner.evaluation import EvaluationRun, evaluate
+    from cohere_medner.evaluation import evaluate
     from cohere_medner.extraction import Extraction, read_extractions, write_extractions
     from cohere_medner.extractor import Extractor
     from cohere_medner.grounding import Lexicon, Prediction, predict
@@ -111,7 +111,7 @@ if TYPE_CHECKING:
     from cohere_medner.models.nearest import KNearest
     from cohere_medner.parsing import parse_list, parse_relations
     from cohere_medner.prompts import FewShot, Task, Template, get_tasks, get_template
-    from cohere_medner.report import load_run, save_run, write_report
+    from cohere_medner.report import EvaluationRun, load_run, save_run, write_report
     from cohere_medner.scoring import score
     from cohere_medner.training import prepare_finetuning
     from cohere_medner.types import (

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import attrs
 import pytest
 
+from cohere_medner.report import EvaluationRun
 from cohere_medner.report._chart import PALETTE, f1_chart
-from cohere_medner.report._runs import SavedRun, as_saved
 from evaluation_runs import cohere_run, lexicon_run
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_the_chart_has_a_bar_per_run_and_score() -> None:
-    runs: list[SavedRun] = [as_saved(lexicon_run()), as_saved(cohere_run(), "<odd> & name")]
+    runs: list[EvaluationRun] = [lexicon_run(), attrs.evolve(cohere_run(), label="<odd> & name")]
     svg = f1_chart(runs)
     root = ET.fromstring(svg)
     bars = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]

@@ -9,13 +9,14 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cohere_medner.report import Mark, html_report, marked_text, write_report
 from cohere_medner.report._html import _CSS
 from cohere_medner.report._runs import STATUSES, Status
-from cohere_medner.report._write import Mark, as_saved, html_report, marked_text, write_report
 from evaluation_runs import FAILED_ERROR, FAILED_PMID, UNGROUNDED, cohere_run, lexicon_run
 
 MARK = re.compile(r'<mark class="([^"]*)" title="([^"]*)">(.*?)</mark>', re.S)
@@ -113,7 +114,7 @@ def test_each_status_has_its_own_colour_and_underline() -> None:
 
 
 def test_the_page_lists_ungrounded_names_failures_and_answers_escaped() -> None:
-    page = html_report([as_saved(lexicon_run()), as_saved(cohere_run(), "flawed <run>")])
+    page = html_report([lexicon_run(), attrs.evolve(cohere_run(), label="flawed <run>")])
     assert html.escape(UNGROUNDED) in page and UNGROUNDED not in page
     assert html.escape(FAILED_ERROR) in page and FAILED_PMID in page
     assert '<option value="1">flawed &lt;run&gt;</option>' in page
@@ -143,7 +144,7 @@ class _Elements(HTMLParser):
     reason="no headless browser: install Debian's chromium package (apt-get install chromium)",
 )
 def test_the_page_renders_in_a_headless_browser(tmp_path: Path) -> None:
-    runs = [as_saved(lexicon_run()), as_saved(cohere_run(), "flawed")]
+    runs = [lexicon_run(), attrs.evolve(cohere_run(), label="flawed")]
     files = write_report(runs, tmp_path / "report")
     pmid = runs[1].views[3].pmid
     url = f"{files.html.resolve().as_uri()}#q={pmid}&run=1"

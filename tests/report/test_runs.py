@@ -1,4 +1,4 @@
-"""Saved runs: what each mention's mark says, and reading a run back whole."""
+"""Runs: what each mention's mark says, the summary, and reading a run back whole."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from cohere_medner.evaluation import EvaluationRun
-from cohere_medner.report._errors import SavedRunError, SavedRunNotFoundError
-from cohere_medner.report._runs import RUN_FILE, as_saved, load_run, save_run
+from cohere_medner.report import (
+    RUN_FILE,
+    EvaluationRun,
+    SavedRunError,
+    SavedRunNotFoundError,
+    load_run,
+    save_run,
+)
 from cohere_medner.types import CHEMICAL, DISEASE
 from evaluation_runs import FAILED_ERROR, FAILED_PMID, UNGROUNDED, cohere_run, lexicon_run
 
@@ -18,9 +23,8 @@ from evaluation_runs import FAILED_ERROR, FAILED_PMID, UNGROUNDED, cohere_run, l
 @pytest.mark.parametrize("make", [lexicon_run, cohere_run])
 def test_marks_count_as_the_official_mention_level(make: Callable[[], EvaluationRun]) -> None:
     run = make()
-    saved = as_saved(run)
     for kind in (CHEMICAL, DISEASE):
-        marks = [m for view in saved.views for m in view.marks if m.type == kind]
+        marks = [m for view in run.views for m in view.marks if m.type == kind]
         counted = tuple(sum(1 for m in marks if m.status == s) for s in ("tp", "fp", "fn"))
         official = run.official["mention"][kind]
         assert counted == (official.tp, official.fp, official.fn)
@@ -28,7 +32,7 @@ def test_marks_count_as_the_official_mention_level(make: Callable[[], Evaluation
 
 
 def test_a_flawed_run_has_every_status_and_its_ungrounded_name() -> None:
-    saved = as_saved(cohere_run())
+    saved = cohere_run()
     statuses = {m.status for view in saved.views for m in view.marks}
     assert statuses == {"tp", "fp", "fn"}
     assert all(view.ungrounded == {DISEASE: (UNGROUNDED,)} for view in saved.views)
@@ -41,9 +45,23 @@ def test_a_flawed_run_has_every_status_and_its_ungrounded_name() -> None:
     assert {(CHEMICAL, "tp"), (DISEASE, "fp")} <= at_span
 
 
+def test_summary_lists_every_task_and_official_level() -> None:
+    result = lexicon_run()
+    lines = result.summary().splitlines()
+    assert lines[0].startswith("model lexicon: 10 documents in ") and lines[0].endswith(" s")
+    assert lines[1].split() == ["task", "precision", "recall", "F1"]
+    assert lines[2].split() == ["diseases", "0.7059", "0.2105", "0.3243"]
+    assert [line.split()[0] for line in lines[2:5]] == ["diseases", "chemicals", "relations"]
+    official = [line.split()[1:3] for line in lines if line.startswith("official ")]
+    assert official == [
+        [level, kind] for level in result.official for kind in result.official[level]
+    ]
+    assert lines[-1] == "requests 0 (retries 0), tokens 0 in / 0 out"
+
+
 @pytest.mark.parametrize("make", [lexicon_run, cohere_run])
 def test_a_saved_run_reads_back_whole(make: Callable[[], EvaluationRun], tmp_path: Path) -> None:
-    saved = as_saved(make())
+    saved = make()
     assert save_run(make(), tmp_path / "run") == tmp_path / "run" / RUN_FILE
     loaded = load_run(tmp_path / "run")
     assert loaded == saved

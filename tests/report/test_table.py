@@ -6,7 +6,6 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cohere_medner.report._runs import as_saved
 from cohere_medner.report._table import markdown_report, with_unique_labels
 from cohere_medner.types import DISEASE
 from evaluation_runs import FAILED_ERROR, FAILED_PMID, cohere_run, lexicon_run
@@ -15,7 +14,7 @@ CHART_FILE = "f1.svg"
 
 
 def test_labels_shared_by_runs_are_told_apart() -> None:
-    run = as_saved(lexicon_run())
+    run = lexicon_run()
     renamed = attrs.evolve(run, label="lexicon #2")
     labels = [r.label for r in with_unique_labels([run, run, renamed])]
     assert labels == ["lexicon", "lexicon #2", "lexicon #2 #2"]
@@ -23,7 +22,7 @@ def test_labels_shared_by_runs_are_told_apart() -> None:
 
 @given(st.lists(st.sampled_from(["lexicon", "lexicon #2", "command-r", "a|b"]), max_size=8))
 def test_unique_labels_keep_order_and_first_names(labels: list[str]) -> None:
-    run = as_saved(lexicon_run())
+    run = lexicon_run()
     runs = [attrs.evolve(run, label=label) for label in labels]
     found = [r.label for r in with_unique_labels(runs)]
     assert len(set(found)) == len(found)
@@ -34,7 +33,7 @@ def test_unique_labels_keep_order_and_first_names(labels: list[str]) -> None:
 
 
 def test_markdown_puts_runs_side_by_side() -> None:
-    runs = [as_saved(lexicon_run()), as_saved(cohere_run(), "flawed | cohere")]
+    runs = [lexicon_run(), attrs.evolve(cohere_run(), label="flawed | cohere")]
     text = markdown_report(runs, chart=CHART_FILE)
     rows: dict[str, str] = {}
     for line in text.splitlines():  # the first table's rows: the summary

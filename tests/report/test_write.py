@@ -7,15 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
-from cohere_medner.report._errors import EmptyReportError
-from cohere_medner.report._write import (
+from cohere_medner.report import (
     CHART_FILE,
     HTML_FILE,
     JSON_FILE,
     MARKDOWN_FILE,
-    as_saved,
+    EmptyReportError,
     load_run,
     markdown_report,
     report_json,
@@ -29,7 +29,7 @@ def test_a_saved_run_reads_back_in_another_process(tmp_path: Path) -> None:
     save_run(cohere_run(), tmp_path / "cohere", label="flawed")
     script = (
         "import json, sys\n"
-        "from cohere_medner.report._write import load_run, report_json\n"
+        "from cohere_medner.report import load_run, report_json\n"
         "print(json.dumps(report_json([load_run(sys.argv[1])])))\n"
     )
     found = subprocess.run(
@@ -38,7 +38,7 @@ def test_a_saved_run_reads_back_in_another_process(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    expected = report_json([as_saved(cohere_run(), "flawed")])
+    expected = report_json([attrs.evolve(cohere_run(), label="flawed")])
     assert json.loads(found.stdout) == json.loads(json.dumps(expected))
 
 
@@ -76,4 +76,4 @@ def test_write_report_writes_four_files(tmp_path: Path) -> None:
 def test_a_saved_run_reports_as_the_run_it_was(tmp_path: Path) -> None:
     save_run(cohere_run(), tmp_path)
     assert report_json([load_run(tmp_path)]) == json.loads(json.dumps(report_json([cohere_run()])))
-    assert markdown_report([load_run(tmp_path)]) == markdown_report([as_saved(cohere_run())])
+    assert markdown_report([load_run(tmp_path)]) == markdown_report([cohere_run()])

@@ -19,7 +19,7 @@ from cohere_medner.grounding.baseline import MODEL as BASELINE
 from cohere_medner.grounding.prediction import predictions
 from cohere_medner.models.batches import _submit as batch
 from cohere_medner.models.batches._output import BatchFailedError, BatchResult
-from cohere_medner.report._write import load_run, save_run, write_report
+from cohere_medner.report import load_run, save_run, write_report
 from cohere_medner.types import Document
 
 if TYPE_CHECKING:

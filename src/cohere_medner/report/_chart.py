@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Final
 
-from cohere_medner.report._runs import SavedRun
+from cohere_medner.report._runs import EvaluationRun
 from cohere_medner.report._table import Column, columns, score_of
 
 __all__ = ["PALETTE", "f1_chart"]
@@ -39,7 +39,7 @@ def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _legend(runs: Sequence[SavedRun], width: float, top: float) -> tuple[list[str], float]:
+def _legend(runs: Sequence[EvaluationRun], width: float, top: float) -> tuple[list[str], float]:
     """The legend's elements, wrapped into rows within ``width``, and the height it takes."""
     parts: list[str] = []
     x, y = float(_LEFT), top
@@ -56,7 +56,7 @@ def _legend(runs: Sequence[SavedRun], width: float, top: float) -> tuple[list[st
     return parts, y + 18 - top
 
 
-def f1_chart(runs: Sequence[SavedRun]) -> str:
+def f1_chart(runs: Sequence[EvaluationRun]) -> str:
     """An SVG document: F1 of each run in each column it was scored in (``—`` where not)."""
     cols: Sequence[Column] = columns(runs)
     bar = 22.0 if len(runs) <= 3 else 14.0

@@ -1,6 +1,6 @@
 """The HTML report: each abstract with its true positive, false positive and missed mentions.
 
-One self-contained page (inline CSS and script, nothing fetched), generated from saved runs
+One self-contained page (inline CSS and script, nothing fetched), generated from the runs
 alone. The text is cut at every mention boundary; each piece covered by mentions becomes
 one ``<mark>`` whose classes are the statuses covering it (``tp``, ``fp``, ``fn``), so
 overlapping and nested mentions of any status show without losing a character, and ``s`` /
@@ -18,7 +18,7 @@ from html import escape
 from typing import Any, Final
 
 from cohere_medner.extraction import Extraction
-from cohere_medner.report._runs import STATUSES, DocumentView, Mark, SavedRun, Status
+from cohere_medner.report._runs import STATUSES, DocumentView, EvaluationRun, Mark, Status
 from cohere_medner.report._table import MISSING, Column, columns, cost, score_of
 from cohere_medner.scoring.lists import Comparison
 from cohere_medner.types import CHEMICAL
@@ -177,7 +177,7 @@ def marked_text(text: str, marks: Sequence[Mark], start: int = 0, end: int | Non
 # Pieces of the page ---------------------------------------------------------------------------
 
 
-def _summary_table(runs: Sequence[SavedRun], cols: Sequence[Column]) -> str:
+def _summary_table(runs: Sequence[EvaluationRun], cols: Sequence[Column]) -> str:
     levels: dict[str, int] = {}
     for column in cols:
         levels[column.level] = levels.get(column.level, 0) + 1
@@ -251,7 +251,7 @@ def _notes(view: DocumentView, identified: bool) -> str:
     return f'<dl class="notes">{"".join(notes)}</dl>'
 
 
-def _relations(run: SavedRun, view: DocumentView) -> str:
+def _relations(run: EvaluationRun, view: DocumentView) -> str:
     """The relation tasks' pairs as listed: the page's only view of relations."""
     comparisons = run.comparisons(view.pmid)
     listed = "".join(
@@ -262,7 +262,7 @@ def _relations(run: SavedRun, view: DocumentView) -> str:
     return f'<dl class="notes">{listed}</dl>' if listed else ""
 
 
-def _details(run: SavedRun, view: DocumentView, extraction: Extraction | None) -> str:
+def _details(run: EvaluationRun, view: DocumentView, extraction: Extraction | None) -> str:
     parts = []
     comparisons = run.comparisons(view.pmid)
     listed = "".join(
@@ -281,7 +281,9 @@ def _details(run: SavedRun, view: DocumentView, extraction: Extraction | None) -
     )
 
 
-def _document(run: SavedRun, index: int, view: DocumentView, extraction: Extraction | None) -> str:
+def _document(
+    run: EvaluationRun, index: int, view: DocumentView, extraction: Extraction | None
+) -> str:
     marks = view.marks
     counts = {status: sum(1 for m in marks if m.status == status) for status in STATUSES}
     errors = bool(counts["fp"] or counts["fn"] or view.ungrounded)
@@ -309,7 +311,7 @@ def _document(run: SavedRun, index: int, view: DocumentView, extraction: Extract
     )
 
 
-def _run(run: SavedRun, index: int, hidden: bool) -> str:
+def _run(run: EvaluationRun, index: int, hidden: bool) -> str:
     by_pmid = {e.document: e for e in run.extractions}
     failed = ""
     if run.failed:
@@ -335,7 +337,7 @@ def _legend() -> str:
     )
 
 
-def html_report(runs: Sequence[SavedRun], chart: str | None = None) -> str:
+def html_report(runs: Sequence[EvaluationRun], chart: str | None = None) -> str:
     """The self-contained HTML page for ``runs``; ``chart`` is an SVG document to inline."""
     cols = columns(runs)
     selector = ""

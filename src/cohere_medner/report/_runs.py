@@ -1,13 +1,15 @@
-"""Saved runs: what a report needs from an evaluation run, written to a directory and read back.
+"""Evaluation runs: one model's scored extractions, written to a directory and read back.
 
-:func:`save_run` writes ``run.json`` (every figure, and per document the text, the gold and
-predicted mentions with their status, the ungrounded names) and ``extractions.jsonl`` (what
-the model answered, as :func:`~cohere_medner.extraction.write_extractions` writes it), so
-that :func:`load_run` rebuilds the run in another process and reports can compare runs made
-at different times. A mention's status follows the official mention level: a predicted
-mention whose (start, end, type) is a gold mention's is a true positive (``tp``), any other
-predicted mention a false positive (``fp``), a gold mention no prediction matches a false
-negative (``fn``).
+A run holds what its reports need: the figures, and per document scored the gold and
+predicted documents and the names left unplaced. :func:`save_run` writes ``run.json`` (every
+figure, and per document the text, the gold and predicted mentions with their status, the
+ungrounded names) and ``extractions.jsonl`` (what the model answered, as
+:func:`~cohere_medner.extraction.write_extractions` writes it), so that :func:`load_run`
+rebuilds the same run in another process and reports can compare runs made at different
+times. A mention's status follows the official mention level: a predicted mention whose
+(start, end, type) is a gold mention's is a true positive (``tp``), any other predicted
+mention a false positive (``fp``), a gold mention no prediction matches a false negative
+(``fn``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from typing import Any, Final, Literal
 import attrs
 
 from cohere_medner._files import PathLike, atomic_write, checked_format
-from cohere_medner.evaluation import EvaluationRun
 from cohere_medner.extraction import Extraction, read_extractions, write_extractions
 from cohere_medner.grounding.prediction import Prediction
 from cohere_medner.parsing.relations import Triple
@@ -32,10 +33,9 @@ __all__ = [
     "EXTRACTIONS_FILE",
     "RUN_FILE",
     "DocumentView",
+    "EvaluationRun",
     "Mark",
-    "SavedRun",
     "Status",
-    "as_saved",
     "load_run",
     "save_run",
 ]
@@ -127,24 +127,46 @@ class DocumentView:
 
 
 @attrs.frozen
-class SavedRun:
-    """An evaluation run as reports use it, whether just made or read back from disk.
+class EvaluationRun:
+    """One model's extractions on a set of documents, scored task by task and level by level.
 
-    ``label`` names the run in reports (the model unless given); ``documents`` counts every
-    document evaluated, failed ones included; ``failed`` pairs each failed document with its
-    error; ``views`` holds the scored documents.
+    The same whether just made (:func:`~cohere_medner.evaluation.evaluate`,
+    :func:`~cohere_medner.report.score_run`) or read back (:func:`load_run`): reports take
+    either alike. ``scores`` are the list-level scores by task; ``official`` the official
+    scores by level, then entity type (``"relation"`` by ``"CID"``); ``views`` the documents
+    scored (those answered), gold beside predicted. ``documents`` counts every document
+    evaluated, failed ones included, and ``failed`` pairs each failed document with its error
+    (both default to what ``extractions`` say); ``label`` names the run in reports (default:
+    the model).
     """
 
     model: str
-    label: str
-    documents: int
-    seconds: float
-    usage: dict[str, int]
+    extractions: tuple[Extraction, ...]
     scores: dict[str, ListScores[Any]]
-    official: dict[str, dict[str, Score]]
-    failed: tuple[tuple[str, str], ...] = ()
+    usage: dict[str, int]
+    seconds: float
+    official: dict[str, dict[str, Score]] = attrs.field(factory=dict)
     views: tuple[DocumentView, ...] = ()
-    extractions: tuple[Extraction, ...] = ()
+    documents: int = attrs.field(
+        default=attrs.Factory(lambda run: len(run.extractions), takes_self=True)
+    )
+    failed: tuple[tuple[str, str], ...] = attrs.field(
+        default=attrs.Factory(
+            lambda run: tuple((e.document, e.error or "") for e in run.extractions if not e.ok),
+            takes_self=True,
+        )
+    )
+    label: str = attrs.field(default=attrs.Factory(lambda run: run.model, takes_self=True))
+
+    @property
+    def gold(self) -> tuple[Document, ...]:
+        """The gold documents scored (those answered), in the order evaluated."""
+        return tuple(view.gold for view in self.views)
+
+    @property
+    def predictions(self) -> tuple[Document, ...]:
+        """The predicted documents scored (grounded, identified), as ``gold`` orders them."""
+        return tuple(view.predicted for view in self.views)
 
     @property
     def pair_tasks(self) -> tuple[str, ...]:
@@ -155,88 +177,69 @@ class SavedRun:
         """One document's list-level comparison in each task that scored it."""
         return {name: s.documents[pmid] for name, s in self.scores.items() if pmid in s.documents}
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form ``run.json`` holds; :meth:`from_json` reads it back."""
+    def as_json(self) -> dict[str, Any]:
+        """The summary ``evaluate --json`` prints (micro-averaged P, R, F1 per task)."""
         return {
-            "format": _FORMAT,
-            "version": _VERSION,
             "model": self.model,
-            "label": self.label,
             "documents": self.documents,
-            "seconds": self.seconds,
-            "usage": dict(self.usage),
-            "scores": {name: _scores_json(s) for name, s in self.scores.items()},
+            "tasks": {
+                name: {**s.micro.as_dict(), "macro_f1": s.macro_f1}
+                for name, s in self.scores.items()
+            },
             "official": {
                 level: {kind: score.as_dict() for kind, score in by_type.items()}
                 for level, by_type in self.official.items()
             },
             "failed": [{"document": pmid, "error": error} for pmid, error in self.failed],
-            "views": [_view_json(view) for view in self.views],
+            "requests": self.usage.get("requests", 0),
+            "retries": self.usage.get("retries", 0),
+            "input_tokens": self.usage.get("input_tokens", 0),
+            "output_tokens": self.usage.get("output_tokens", 0),
+            "seconds": round(self.seconds, 3),
         }
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], extractions: Iterable[Extraction] = ()) -> SavedRun:
-        checked_format(data, _FORMAT, _VERSION, "saved run", SavedRunError)
-        return cls(
-            model=str(data["model"]),
-            label=str(data.get("label") or data["model"]),
-            documents=int(data["documents"]),
-            seconds=float(data["seconds"]),
-            usage={str(k): int(v) for k, v in data.get("usage", {}).items()},
-            scores={name: _scores_from(s) for name, s in data.get("scores", {}).items()},
-            official={
-                level: {kind: _score_from(s) for kind, s in by_type.items()}
-                for level, by_type in data.get("official", {}).items()
-            },
-            failed=tuple((str(f["document"]), str(f["error"])) for f in data.get("failed", [])),
-            views=tuple(_view_from(v) for v in data.get("views", [])),
-            extractions=tuple(extractions),
+    def summary(self) -> str:
+        """A table for a terminal: P, R and F1 by task and official level, then the cost."""
+        figures = self.as_json()
+        lines = [
+            f"model {self.model}: {figures['documents']} documents in {self.seconds:.1f} s",
+            f"{'task':<12} {'precision':>9} {'recall':>9} {'F1':>9}",
+        ]
+        lines += [
+            f"{name:<12} {task['precision']:>9.4f} {task['recall']:>9.4f} {task['f1']:>9.4f}"
+            for name, task in figures["tasks"].items()
+        ]
+        lines += [
+            f"official {level:<8} {kind:<8} P {score.precision:.4f} "
+            f"R {score.recall:.4f} F {score.f1:.4f}"
+            for level, by_type in self.official.items()
+            for kind, score in by_type.items()
+        ]
+        lines.append(
+            f"requests {figures['requests']} (retries {figures['retries']}), tokens "
+            f"{figures['input_tokens']} in / {figures['output_tokens']} out"
         )
+        return "\n".join(lines)
 
 
-def as_saved(run: EvaluationRun | SavedRun, label: str | None = None) -> SavedRun:
-    """The saved form of an evaluation run (a saved run as it is, or relabelled)."""
-    if isinstance(run, SavedRun):
-        return run if label is None else attrs.evolve(run, label=label)
-    by_pmid = {p.document.pmid: p for p in run.predictions}
-    views = tuple(
-        DocumentView.from_prediction(gold, by_pmid[gold.pmid])
-        for gold in run.gold
-        if gold.pmid in by_pmid
-    )
-    return SavedRun(
-        model=run.model,
-        label=label or run.model,
-        documents=len(run.extractions),
-        seconds=run.seconds,
-        usage=dict(run.usage),
-        scores=dict(run.scores),
-        official={level: dict(by_type) for level, by_type in run.official.items()},
-        failed=tuple((e.document, e.error or "") for e in run.failed),
-        views=views,
-        extractions=run.extractions,
-    )
-
-
-def save_run(
-    run: EvaluationRun | SavedRun, directory: PathLike, *, label: str | None = None
-) -> Path:
+def save_run(run: EvaluationRun, directory: PathLike, *, label: str | None = None) -> Path:
     """Write ``run`` to ``directory`` (created if needed) for :func:`load_run`; returns its file.
 
-    ``label`` names the run in reports (default: the model).
+    ``label`` names the run in reports (default: the run's own label, the model unless set).
     """
-    saved = as_saved(run, label)
+    if label is not None:
+        run = attrs.evolve(run, label=label)
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     # The extractions first: run.json is what marks a complete saved run.
-    write_extractions(saved.extractions, target / EXTRACTIONS_FILE)
+    write_extractions(run.extractions, target / EXTRACTIONS_FILE)
     with atomic_write(target / RUN_FILE) as stream:
-        json.dump(saved.to_json(), stream, ensure_ascii=False, indent=1)
+        json.dump(_run_json(run), stream, ensure_ascii=False, indent=1)
         stream.write("\n")
     return target / RUN_FILE
 
 
-def load_run(path: PathLike) -> SavedRun:
+def load_run(path: PathLike) -> EvaluationRun:
     """A run :func:`save_run` wrote: its directory, or its ``run.json``."""
     source = Path(path)
     file = source / RUN_FILE if source.is_dir() else source
@@ -254,7 +257,7 @@ def load_run(path: PathLike) -> SavedRun:
     extractions_file = file.parent / EXTRACTIONS_FILE
     extractions = list(read_extractions(extractions_file)) if extractions_file.is_file() else []
     try:
-        return SavedRun.from_json(data, extractions)
+        return _run_from(data, extractions)
     except SavedRunError as error:
         raise SavedRunError(f"{file}: {error}") from None
     except (KeyError, TypeError, ValueError) as error:
@@ -264,6 +267,45 @@ def load_run(path: PathLike) -> SavedRun:
 
 
 # JSON forms ---------------------------------------------------------------------------------
+
+
+def _run_json(run: EvaluationRun) -> dict[str, Any]:
+    """The JSON form ``run.json`` holds; :func:`_run_from` reads it back."""
+    return {
+        "format": _FORMAT,
+        "version": _VERSION,
+        "model": run.model,
+        "label": run.label,
+        "documents": run.documents,
+        "seconds": run.seconds,
+        "usage": dict(run.usage),
+        "scores": {name: _scores_json(s) for name, s in run.scores.items()},
+        "official": {
+            level: {kind: score.as_dict() for kind, score in by_type.items()}
+            for level, by_type in run.official.items()
+        },
+        "failed": [{"document": pmid, "error": error} for pmid, error in run.failed],
+        "views": [_view_json(view) for view in run.views],
+    }
+
+
+def _run_from(data: Mapping[str, Any], extractions: Iterable[Extraction]) -> EvaluationRun:
+    checked_format(data, _FORMAT, _VERSION, "saved run", SavedRunError)
+    return EvaluationRun(
+        model=str(data["model"]),
+        label=str(data.get("label") or data["model"]),
+        documents=int(data["documents"]),
+        seconds=float(data["seconds"]),
+        usage={str(k): int(v) for k, v in data.get("usage", {}).items()},
+        scores={name: _scores_from(s) for name, s in data.get("scores", {}).items()},
+        official={
+            level: {kind: _score_from(s) for kind, s in by_type.items()}
+            for level, by_type in data.get("official", {}).items()
+        },
+        failed=tuple((str(f["document"]), str(f["error"])) for f in data.get("failed", [])),
+        views=tuple(_view_from(v) for v in data.get("views", [])),
+        extractions=tuple(extractions),
+    )
 
 
 def _kind(scores: ListScores[Any]) -> Literal["items", "pairs"]:

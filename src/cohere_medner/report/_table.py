@@ -13,7 +13,7 @@ from typing import Final
 
 import attrs
 
-from cohere_medner.report._runs import SavedRun
+from cohere_medner.report._runs import EvaluationRun
 from cohere_medner.scoring.official import LEVELS
 from cohere_medner.types import Score
 
@@ -41,7 +41,7 @@ class Column:
         return f"{self.level} {self.key}"
 
 
-def columns(runs: Sequence[SavedRun]) -> tuple[Column, ...]:
+def columns(runs: Sequence[EvaluationRun]) -> tuple[Column, ...]:
     """Every column any run scored: list tasks first, then official levels in their order."""
     found: dict[Column, None] = {}
     for run in runs:
@@ -55,7 +55,7 @@ def columns(runs: Sequence[SavedRun]) -> tuple[Column, ...]:
     return tuple(found)
 
 
-def score_of(run: SavedRun, column: Column) -> Score | None:
+def score_of(run: EvaluationRun, column: Column) -> Score | None:
     """The run's micro-averaged score in ``column``, or ``None`` where it was not scored."""
     if column.level == LIST:
         scores = run.scores.get(column.key)
@@ -63,7 +63,7 @@ def score_of(run: SavedRun, column: Column) -> Score | None:
     return run.official.get(column.level, {}).get(column.key)
 
 
-def cost(run: SavedRun) -> dict[str, float]:
+def cost(run: EvaluationRun) -> dict[str, float]:
     """Tokens in and out, requests and seconds: what the run cost."""
     return {
         "input_tokens": run.usage.get("input_tokens", 0),
@@ -73,7 +73,7 @@ def cost(run: SavedRun) -> dict[str, float]:
     }
 
 
-def with_unique_labels(runs: Sequence[SavedRun]) -> list[SavedRun]:
+def with_unique_labels(runs: Sequence[EvaluationRun]) -> list[EvaluationRun]:
     """The runs, those sharing a label told apart by a number (``model #2``)."""
     taken: set[str] = set()
     unique = []
@@ -123,11 +123,11 @@ def _best_marked(values: Sequence[float | None]) -> list[str]:
     ]
 
 
-def _documents_cell(run: SavedRun) -> str:
+def _documents_cell(run: EvaluationRun) -> str:
     return f"{run.documents} ({len(run.failed)} failed)" if run.failed else str(run.documents)
 
 
-def markdown_report(runs: Sequence[SavedRun], chart: str | None = None) -> str:
+def markdown_report(runs: Sequence[EvaluationRun], chart: str | None = None) -> str:
     """The Markdown summary: F1 of every run side by side, with cost, then level by level.
 
     ``chart`` is the file name of the F1 chart to show under the summary, if any.
@@ -196,6 +196,6 @@ def _f1(score: Score | None) -> float | None:
     return None if score is None else score.f1
 
 
-def _macro_f1(run: SavedRun, column: Column) -> float | None:
+def _macro_f1(run: EvaluationRun, column: Column) -> float | None:
     scores = run.scores.get(column.key)
     return None if scores is None else scores.macro_f1

@@ -7,8 +7,8 @@
     write_report([run], "reports/lexicon")       # report.json, report.md, f1.svg, report.html
     write_report([load_run("reports/lexicon"), load_run("reports/command-r")], "reports/both")
 
-Runs just made (:class:`~cohere_medner.evaluation.EvaluationRun`) and runs read back
-(:class:`SavedRun`) mix freely; runs that share a label are told apart by a number.
+Runs just made and runs read back are the same :class:`EvaluationRun` and mix freely; runs
+that share a label are told apart by a number.
 """
 
 from __future__ import annotations
@@ -21,43 +21,21 @@ from typing import Any, Final
 import attrs
 
 from cohere_medner._files import PathLike, atomic_write
-from cohere_medner.evaluation import EvaluationRun
 from cohere_medner.report._chart import f1_chart
 from cohere_medner.report._errors import EmptyReportError
-from cohere_medner.report._html import html_report, marked_text
-from cohere_medner.report._runs import (
-    EXTRACTIONS_FILE,
-    RUN_FILE,
-    DocumentView,
-    Mark,
-    SavedRun,
-    as_saved,
-    load_run,
-    save_run,
-)
+from cohere_medner.report._html import html_report
+from cohere_medner.report._runs import EvaluationRun
 from cohere_medner.report._table import markdown_report, with_unique_labels
 from cohere_medner.scoring import official as scoring
 from cohere_medner.types import Score
 
 __all__ = [
     "CHART_FILE",
-    "EXTRACTIONS_FILE",
     "HTML_FILE",
     "JSON_FILE",
     "MARKDOWN_FILE",
-    "RUN_FILE",
-    "DocumentView",
-    "Mark",
     "ReportFiles",
-    "SavedRun",
-    "as_saved",
-    "f1_chart",
-    "html_report",
-    "load_run",
-    "markdown_report",
-    "marked_text",
     "report_json",
-    "save_run",
     "write_report",
 ]
 
@@ -82,14 +60,14 @@ class ReportFiles:
         return iter((self.json, self.markdown, self.chart, self.html))
 
 
-def _saved(runs: Sequence[SavedRun | EvaluationRun]) -> list[SavedRun]:
+def _labelled(runs: Sequence[EvaluationRun]) -> list[EvaluationRun]:
     if not runs:
         raise EmptyReportError("a report needs at least one run")
-    return with_unique_labels([as_saved(run) for run in runs])
+    return with_unique_labels(runs)
 
 
-def _official_by_document(run: SavedRun) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
-    """Per-document official counts, recomputed from the saved gold and predicted documents."""
+def _official_by_document(run: EvaluationRun) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """Per-document official counts, recomputed from the run's gold and predicted documents."""
     gold = [view.gold for view in run.views]
     predicted = [view.predicted for view in run.views]
     found: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
@@ -108,9 +86,9 @@ def _official_by_document(run: SavedRun) -> dict[str, dict[str, dict[str, dict[s
     return found
 
 
-def report_json(runs: Sequence[SavedRun | EvaluationRun]) -> dict[str, Any]:
+def report_json(runs: Sequence[EvaluationRun]) -> dict[str, Any]:
     """Every figure of every run: micro and macro scores, per document counts, cost."""
-    saved = _saved(runs)
+    labelled = _labelled(runs)
     return {
         "format": _FORMAT,
         "version": _VERSION,
@@ -149,31 +127,31 @@ def report_json(runs: Sequence[SavedRun | EvaluationRun]) -> dict[str, Any]:
                 },
                 "official_documents": _official_by_document(run),
             }
-            for run in saved
+            for run in labelled
         ],
     }
 
 
-def write_report(runs: Sequence[SavedRun | EvaluationRun], directory: PathLike) -> ReportFiles:
+def write_report(runs: Sequence[EvaluationRun], directory: PathLike) -> ReportFiles:
     """Write ``report.json``, ``report.md``, ``f1.svg`` and ``report.html`` for ``runs``.
 
     ``directory`` is created if needed; each file is replaced whole (never left half
     written). Raises :class:`~cohere_medner.report.EmptyReportError` for no runs.
     """
-    saved = _saved(runs)
+    labelled = _labelled(runs)
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(
         target / JSON_FILE, target / MARKDOWN_FILE, target / CHART_FILE, target / HTML_FILE
     )
-    chart = f1_chart(saved)
+    chart = f1_chart(labelled)
     with atomic_write(files.json) as stream:
-        json.dump(report_json(saved), stream, ensure_ascii=False, indent=1)
+        json.dump(report_json(labelled), stream, ensure_ascii=False, indent=1)
         stream.write("\n")
     with atomic_write(files.markdown) as stream:
-        stream.write(markdown_report(saved, chart=CHART_FILE))
+        stream.write(markdown_report(labelled, chart=CHART_FILE))
     with atomic_write(files.chart) as stream:
         stream.write(chart)
     with atomic_write(files.html) as stream:
-        stream.write(html_report(saved, chart=chart))
+        stream.write(html_report(labelled, chart=chart))
     return files
