@@ -19,15 +19,15 @@ import attrs
 
 from cohere_medner.errors import TaskError, UnknownTaskError, unknown_name
 from cohere_medner.parsing.lines import Rejected
-from cohere_medner.parsing.lists import ParsedItems, format_list, read_list
+from cohere_medner.parsing.lists import ParsedItems, format_list, parse_list
 from cohere_medner.parsing.relations import (
     INFLUENCES,
     ParsedRelations,
     Triple,
     format_relations,
-    read_relations,
+    parse_relations,
 )
-from cohere_medner.parsing.sections import read_sections
+from cohere_medner.parsing.sections import parse_sections
 from cohere_medner.prompts.templates import SEED, Template
 from cohere_medner.types import CHEMICAL, CID, DISEASE, Document, Mention, Relation
 
@@ -142,8 +142,8 @@ class Task:
 
     def parse(self, text: str) -> Parsed:
         """Read a model's answer (or a gold completion) into items or triples."""
-        # The tutorial's empty completion, "- ", is a bare marker, which the readers skip.
-        return read_list(text) if self.entity_type is not None else read_relations(text)
+        # The tutorial's empty completion, "- ", is a bare marker, which the parsers skip.
+        return parse_list(text) if self.entity_type is not None else parse_relations(text)
 
 
 def _shown_mentions(document: Document, start: int, end: int) -> list[Mention]:
@@ -267,7 +267,7 @@ class CombinedTask:
 
     The gold completion is each task's cue on a line of its own followed by its list, the
     sections separated by a blank line; :meth:`parse` splits an answer at those headings
-    (:func:`~.sections.read_sections`) and reads each section with its task's parser.
+    (:func:`~.sections.parse_sections`) and reads each section with its task's parser.
     """
 
     tasks: tuple[Task, ...] = attrs.field(converter=_task_tuple, validator=_check_subtasks)
@@ -296,12 +296,12 @@ class CombinedTask:
 
     @property
     def headings(self) -> dict[str, tuple[str, ...]]:
-        """Section name -> accepted headings, as :func:`~.sections.read_sections` takes them."""
+        """Section name -> accepted headings, as :func:`~.sections.parse_sections` takes them."""
         return {t.name: t.headings for t in self.tasks}
 
     def parse(self, text: str) -> CombinedParse:
         """Split a combined answer into sections and parse each with its task."""
-        sections = read_sections(text, self.headings)
+        sections = parse_sections(text, self.headings)
         results = {
             t.name: t.parse(sections.texts[t.name]) for t in self.tasks if t.name in sections.texts
         }
