@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cohere_medner.parsing.lines import Rejected, clean_item, entry_lines, in_order
-from cohere_medner.parsing.lists import ParsedItems, parse_list, read_list
-from cohere_medner.parsing.relations import ParsedRelations, read_relations
+from cohere_medner.parsing.lists import ParsedItems, parse_list
+from cohere_medner.parsing.relations import ParsedRelations, parse_relations
 from parsing_texts import check_rejected, model_texts
 
 # Which lines hold an entry ---------------------------------------------------------------
@@ -32,7 +32,7 @@ from parsing_texts import check_rejected, model_texts
     ],
 )
 def test_list_markers(text: str) -> None:
-    assert read_list(text) == ParsedItems(("glaucoma", "blindness"))
+    assert parse_list(text) == ParsedItems(("glaucoma", "blindness"))
 
 
 def test_preamble_and_closing_remark_are_rejected_with_reasons() -> None:
@@ -45,7 +45,7 @@ def test_preamble_and_closing_remark_are_rejected_with_reasons() -> None:
         "\n"
         "Let me know if you need anything else!"
     )
-    parsed = read_list(text)
+    parsed = parse_list(text)
     assert parsed.items == ("Glaucoma", "Primary open-angle glaucoma (POAG)", "Blindness")
     assert parsed.rejected == (
         Rejected(1, "Here are the diseases mentioned in the article:", "preamble"),
@@ -54,20 +54,20 @@ def test_preamble_and_closing_remark_are_rejected_with_reasons() -> None:
 
 
 def test_preamble_without_a_colon_before_an_unmarked_list() -> None:
-    parsed = read_list("Sure! Here is the list of chemicals.\ncocaine\nheroin")
+    parsed = parse_list("Sure! Here is the list of chemicals.\ncocaine\nheroin")
     assert parsed.items == ("cocaine", "heroin")
     assert [r.reason for r in parsed.rejected] == ["preamble"]
 
 
 def test_a_sentence_is_not_an_item() -> None:
     text = "The diseases mentioned are glaucoma and blindness, both of the eye."
-    parsed = read_list(text)
+    parsed = parse_list(text)
     assert parsed.items == ()
     assert parsed.rejected == (Rejected(1, text, "preamble"),)
 
 
 def test_headings_inside_a_list() -> None:
-    parsed = read_list("### Diseases\n- glaucoma\n**Also:**\n- blindness")
+    parsed = parse_list("### Diseases\n- glaucoma\n**Also:**\n- blindness")
     assert parsed.items == ("glaucoma", "blindness")
     assert [(r.line_number, r.reason) for r in parsed.rejected] == [
         (1, "preamble"),
@@ -76,7 +76,7 @@ def test_headings_inside_a_list() -> None:
 
 
 def test_empty_items_and_separators_are_rejected() -> None:
-    parsed = read_list("- glaucoma\n- **\n---\n- ...\n* * *\n- blindness")
+    parsed = parse_list("- glaucoma\n- **\n---\n- ...\n* * *\n- blindness")
     assert parsed.items == ("glaucoma", "blindness")
     assert [(r.line_number, r.reason) for r in parsed.rejected] == [
         (2, "empty item"),
@@ -94,7 +94,7 @@ def test_markdown_is_removed() -> None:
         "- **glaucoma**\n- __blindness__\n- *POAG*\n- `CCl4`\n"
         '- "cocaine"\n- ***heroin***\n- **Parkinson**\'s disease'
     )
-    assert parse_list(text) == [
+    assert parse_list(text).items == (
         "glaucoma",
         "blindness",
         "POAG",
@@ -102,7 +102,7 @@ def test_markdown_is_removed() -> None:
         "cocaine",
         "heroin",
         "Parkinson's disease",
-    ]
+    )
 
 
 def test_bold_name_with_an_explanation_keeps_the_name() -> None:
@@ -111,17 +111,22 @@ def test_bold_name_with_an_explanation_keeps_the_name() -> None:
         "2. **Neurodegeneration:** loss of retinal ganglion cells\n"
         "3. **POAG** - the most frequent form"
     )
-    assert parse_list(text) == ["Glaucoma", "Neurodegeneration", "POAG"]
+    assert parse_list(text).items == ("Glaucoma", "Neurodegeneration", "POAG")
 
 
 def test_trailing_punctuation() -> None:
     text = "- glaucoma.\n- blindness;\n- POAG,\n- cirrhosis...\n- Na.\n- heroin ."
-    assert parse_list(text) == ["glaucoma", "blindness", "POAG", "cirrhosis", "Na", "heroin"]
+    assert parse_list(text).items == ("glaucoma", "blindness", "POAG", "cirrhosis", "Na", "heroin")
 
 
 def test_a_period_that_belongs_to_an_abbreviation_stays() -> None:
     text = "- morphine i.v.\n- Staphylococcus spp.\n- Smith et al.\n- e.g."
-    assert parse_list(text) == ["morphine i.v.", "Staphylococcus spp.", "Smith et al.", "e.g."]
+    assert parse_list(text).items == (
+        "morphine i.v.",
+        "Staphylococcus spp.",
+        "Smith et al.",
+        "e.g.",
+    )
 
 
 # Nothing to list -------------------------------------------------------------------------
@@ -160,17 +165,17 @@ def test_a_period_that_belongs_to_an_abbreviation_stays() -> None:
     ],
 )
 def test_nothing_to_list_is_empty_not_rejected(text: str) -> None:
-    assert read_list(text) == ParsedItems()
-    assert read_relations(text) == ParsedRelations()
+    assert parse_list(text) == ParsedItems()
+    assert parse_relations(text) == ParsedRelations()
 
 
 def test_nitric_oxide_is_not_none() -> None:
-    assert parse_list("- NO\n- NO donors\n- NO synthase inhibitors\n- CO.") == [
+    assert parse_list("- NO\n- NO donors\n- NO synthase inhibitors\n- CO.").items == (
         "NO",
         "NO donors",
         "NO synthase inhibitors",
         "CO",
-    ]
+    )
 
 
 # Properties ------------------------------------------------------------------------------

@@ -12,9 +12,7 @@ from cohere_medner.parsing import (
     INFLUENCES,
     parse_list,
     parse_relations,
-    read_list,
-    read_relations,
-    read_sections,
+    parse_sections,
 )
 from parsing_texts import HEADINGS, check_rejected, model_texts
 
@@ -35,24 +33,22 @@ def test_the_package_exports_its_modules_public_names() -> None:
 
 @given(model_texts)
 def test_no_text_makes_a_parser_raise(text: str) -> None:
-    items = read_list(text)
-    relations = read_relations(text)
-    sections = read_sections(text, HEADINGS)
+    items = parse_list(text)
+    relations = parse_relations(text)
+    sections = parse_sections(text, HEADINGS)
     check_rejected(text, items.rejected)
     check_rejected(text, relations.rejected)
     check_rejected(text, sections.rejected)
-    assert parse_list(text) == list(items.items)
-    assert parse_relations(text) == list(relations.triples)
     assert set(sections.missing) | set(sections.texts) == set(HEADINGS)
     assert not set(sections.missing) & set(sections.texts)
 
 
 @given(model_texts)
 def test_no_empty_item_or_name_is_ever_returned(text: str) -> None:
-    items = parse_list(text)
+    items = parse_list(text).items
     assert all(item and item == item.strip() for item in items)
     assert len(items) == len(set(items))
-    for chemical, verb, disease in parse_relations(text):
+    for chemical, verb, disease in parse_relations(text).triples:
         assert chemical and chemical == chemical.strip()
         assert disease and disease == disease.strip()
         assert verb == INFLUENCES
@@ -73,7 +69,7 @@ def test_no_empty_item_or_name_is_ever_returned(text: str) -> None:
 )
 def test_long_pathological_lines_are_read_quickly(text: str) -> None:
     start = time.perf_counter()
-    read_list(text)
-    read_relations(text)
-    read_sections(text, HEADINGS)
+    parse_list(text)
+    parse_relations(text)
+    parse_sections(text, HEADINGS)
     assert time.perf_counter() - start < 2.0

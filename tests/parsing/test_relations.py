@@ -8,11 +8,11 @@ from hypothesis import given
 from cohere_medner.corpus import load_sample
 from cohere_medner.parsing.relations import (
     INFLUENCES,
+    ParsedRelations,
     Triple,
     format_relations,
     is_listable_triple,
     parse_relations,
-    read_relations,
 )
 from parsing_texts import gold_lists, triple_lists
 
@@ -41,10 +41,10 @@ def test_tutorial_relation_output() -> None:
         "- Chemical phenobarbitone influences disease cirrhosis of the liver\n"
         "- Chemical carbon tetrachloride influences disease cirrhosis of the liver"
     )
-    assert parse_relations(text) == [
+    assert parse_relations(text).triples == (
         ("phenobarbitone", INFLUENCES, "cirrhosis of the liver"),
         ("carbon tetrachloride", INFLUENCES, "cirrhosis of the liver"),
-    ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_tutorial_relation_output() -> None:
     ],
 )
 def test_relation_forms(line: str) -> None:
-    parsed = read_relations(line)
+    parsed = parse_relations(line)
     assert parsed.rejected == ()
     assert [(c.casefold(), v, d) for c, v, d in parsed.triples] == [
         ("cocaine", INFLUENCES, "seizures")
@@ -103,7 +103,7 @@ def test_relations_with_a_preamble_and_numbered_lines() -> None:
         "\n"
         "These relationships are explicitly stated in the abstract."
     )
-    parsed = read_relations(text)
+    parsed = parse_relations(text)
     assert parsed.triples == (
         ("lithium", INFLUENCES, "nephrogenic diabetes insipidus"),
         ("haloperidol", INFLUENCES, "tardive dyskinesia"),
@@ -117,10 +117,10 @@ def test_relations_with_a_preamble_and_numbered_lines() -> None:
 def test_relation_names_keep_commas_and_hyphens() -> None:
     assert parse_relations(
         "- Chemical 1,2-dimethylhydrazine influences disease colon cancer\n- 5-azacytidine - tumors"
-    ) == [
+    ).triples == (
         ("1,2-dimethylhydrazine", INFLUENCES, "colon cancer"),
         ("5-azacytidine", INFLUENCES, "tumors"),
-    ]
+    )
 
 
 def test_relations_that_cannot_be_read_are_rejected() -> None:
@@ -133,7 +133,7 @@ def test_relations_that_cannot_be_read_are_rejected() -> None:
         "- ** -> seizures\n"
         "- cocaine induces seizures"
     )
-    parsed = read_relations(text)
+    parsed = parse_relations(text)
     assert parsed.triples == (("cocaine", INFLUENCES, "seizures"),)
     assert [(r.line_number, r.reason) for r in parsed.rejected] == [
         (1, "ambiguous"),
@@ -147,7 +147,7 @@ def test_relations_that_cannot_be_read_are_rejected() -> None:
 
 def test_markdown_table_of_relations() -> None:
     text = "| Chemical | Disease |\n|---|---|\n| cocaine | seizures |\n| lithium | polyuria |"
-    parsed = read_relations(text)
+    parsed = parse_relations(text)
     assert parsed.triples == (
         ("cocaine", INFLUENCES, "seizures"),
         ("lithium", INFLUENCES, "polyuria"),
@@ -157,7 +157,7 @@ def test_markdown_table_of_relations() -> None:
 
 def test_duplicate_relations_keep_the_first() -> None:
     text = "- cocaine -> seizures\n- Chemical cocaine influences disease seizures"
-    assert parse_relations(text) == [("cocaine", INFLUENCES, "seizures")]
+    assert parse_relations(text).triples == (("cocaine", INFLUENCES, "seizures"),)
 
 
 # The predicate ---------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_bundled_sample_gold_relations_round_trip() -> None:
     assert lists
     for diseases, chemicals in lists:
         pairs: list[Triple] = [(c, INFLUENCES, d) for c in chemicals[:3] for d in diseases[:3]]
-        assert parse_relations(format_relations(pairs)) == pairs
+        assert parse_relations(format_relations(pairs)).triples == tuple(pairs)
 
 
 # Properties ------------------------------------------------------------------------------
@@ -191,5 +191,4 @@ def test_bundled_sample_gold_relations_round_trip() -> None:
 def test_format_relations_then_parse_relations_gives_the_triples_back(
     triples: list[Triple],
 ) -> None:
-    assert parse_relations(format_relations(triples)) == triples
-    assert read_relations(format_relations(triples)).rejected == ()
+    assert parse_relations(format_relations(triples)) == ParsedRelations(tuple(triples))

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from cohere_medner.corpus import load_sample
-from cohere_medner.parsing.lines import Rejected
-from cohere_medner.prompts.answers import build_extraction, parse_answer
+from cohere_medner.prompts.answers import build_extraction
 from cohere_medner.prompts.tasks import CHEMICALS, COMBINED, DISEASES, RELATIONS
 from cohere_medner.types import Completion
 
@@ -37,7 +36,7 @@ def test_a_failed_unit_fails_the_document_and_keeps_the_rest() -> None:
 
 
 def test_a_missing_section_is_rejected_with_its_name() -> None:
-    rejected: list[Rejected] = []
-    found = dict(parse_answer(COMBINED, "List of extracted diseases:\n- glaucoma", rejected))
-    assert [t.name for t in found] == ["diseases"]
-    assert any("chemicals" in r.reason for r in rejected)
+    text = "List of extracted diseases:\n- glaucoma"
+    extraction = build_extraction("1", (COMBINED,), {"combined": Completion(text)})
+    assert extraction.entities == {"Disease": ("glaucoma",)}
+    assert any("chemicals" in r.reason for r in extraction.rejected["combined"])

@@ -11,8 +11,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cohere_medner.errors import MedNerError, TaskError, UnknownTaskError
-from cohere_medner.parsing.lists import ParsedItems, is_listable_item
-from cohere_medner.parsing.relations import ParsedRelations, is_listable_triple
+from cohere_medner.parsing.lists import is_listable_item
+from cohere_medner.parsing.relations import is_listable_triple
 from cohere_medner.prompts.tasks import (
     CHEMICALS,
     COMBINED,
@@ -21,6 +21,7 @@ from cohere_medner.prompts.tasks import (
     RELATIONS,
     TASKS,
     CombinedTask,
+    ParsedAnswer,
     Task,
     get_task,
     get_tasks,
@@ -51,16 +52,15 @@ def test_gold_follows_first_appearance_not_corpus_order() -> None:
 def test_no_items_gives_the_tutorials_empty_completion_and_parses_back_empty() -> None:
     empty = Document("1", "A title.", "Nothing to see here.")
     assert EMPTY_COMPLETION == "- "
-    for task in (DISEASES, CHEMICALS, RELATIONS):
+    lists = {DISEASES: {DISEASE: ()}, CHEMICALS: {CHEMICAL: ()}, RELATIONS: {}}
+    for task, entities in lists.items():
         assert task.gold(empty) == "- "
-        parsed = task.parse("- ")
-        assert parsed in (ParsedItems(), ParsedRelations())
+        assert task.parse("- ") == ParsedAnswer(entities)
 
 
 def test_parse_reads_back_a_list() -> None:
     parsed = DISEASES.parse("- hypertensive\n- hypotensive")
-    assert isinstance(parsed, ParsedItems)
-    assert parsed.items == ("hypertensive", "hypotensive")
+    assert parsed.entities == {DISEASE: ("hypertensive", "hypotensive")}
 
 
 # Relations ----------------------------------------------------------------------------------
@@ -155,8 +155,8 @@ def test_relation_gold_parses_back_to_its_triples() -> None:
     document = with_relations(NALOXONE, ("D009270", "D006973"), ("D008750", "D007022"))
     target = RELATIONS.gold_target(document)
     parsed = RELATIONS.parse(target.completion)
-    assert isinstance(parsed, ParsedRelations)
-    assert parsed.triples == target.triples
+    assert parsed.entities == {}
+    assert parsed.relations == target.triples
 
 
 # User-defined tasks, names and bad input ---------------------------------------------------
@@ -262,14 +262,21 @@ def test_combined_task_of_user_tasks() -> None:
 def test_combined_answer_parses_back_per_section() -> None:
     document = with_relations(NALOXONE, ("D008750", "D007022"))
     parsed = COMBINED.parse(COMBINED.gold(document))
-    assert parsed.missing == ()
-    for task in (DISEASES, CHEMICALS):
-        result = parsed.results[task.name]
-        assert isinstance(result, ParsedItems)
-        assert result.items == task.gold_target(document).items
-    relations = parsed.results["relations"]
-    assert isinstance(relations, ParsedRelations)
-    assert relations.triples == RELATIONS.gold_target(document).triples
+    assert parsed.rejected == ()
+    assert parsed.entities == {
+        task.entity_type: task.gold_target(document).items for task in (DISEASES, CHEMICALS)
+    }
+    assert parsed.relations == RELATIONS.gold_target(document).triples
+
+
+def test_a_combined_answer_missing_a_section_says_which() -> None:
+    parsed = COMBINED.parse("List of extracted diseases:\n- glaucoma")
+    assert parsed.entities == {DISEASE: ("glaucoma",)}
+    assert parsed.relations == ()
+    assert [r.reason for r in parsed.rejected] == [
+        "the answer has no 'List of extracted chemicals:' section",
+        "the answer has no 'List of extracted influences:' section",
+    ]
 
 
 # Properties over generated documents ------------------------------------------------------
@@ -290,8 +297,7 @@ def test_entity_gold_lists_exactly_the_shown_mentions_and_parses_back(
     # What the parser promises to read back verbatim; every BC5CDR item is such (see below).
     assume(all(is_listable_item(item) for item in expected))
     parsed = task.parse(target.completion)
-    assert isinstance(parsed, ParsedItems)
-    assert parsed.items == expected
+    assert parsed == ParsedAnswer({task.entity_type: expected})
 
 
 @given(documents(), TEMPLATES)
@@ -322,8 +328,7 @@ def test_relation_gold_parses_back_for_generated_documents(document: Document) -
     target = RELATIONS.gold_target(document)
     assume(all(is_listable_triple(triple) for triple in target.triples))
     parsed = RELATIONS.parse(target.completion)
-    assert isinstance(parsed, ParsedRelations)
-    assert parsed.triples == target.triples
+    assert parsed == ParsedAnswer(relations=target.triples)
 
 
 # The real corpus ----------------------------------------------------------------------------
@@ -338,18 +343,19 @@ def test_every_gold_answer_of_the_corpus_parses_back(bc5cdr_dir: Path) -> None:
         for document in read_pubtator(bc5cdr_dir / f"CDR_{name}Set.PubTator.txt"):
             for template in templates:
                 targets = {t.name: t.gold_target(document, template) for t in COMBINED.tasks}
+                entities = {
+                    DISEASE: targets["diseases"].items,
+                    CHEMICAL: targets["chemicals"].items,
+                }
                 for task in (DISEASES, CHEMICALS):
                     parsed = task.parse(targets[task.name].completion)
-                    assert parsed == ParsedItems(targets[task.name].items), document.pmid
+                    expected = ParsedAnswer({task.entity_type: entities[task.entity_type]})
+                    assert parsed == expected, document.pmid
                 relations = RELATIONS.parse(targets["relations"].completion)
-                assert relations == ParsedRelations(targets["relations"].triples), document.pmid
+                triples = targets["relations"].triples
+                assert relations == ParsedAnswer(relations=triples), document.pmid
                 combined = COMBINED.parse(COMBINED.gold(document, template))
-                assert combined.missing == combined.rejected == ()
-                assert combined.results == {
-                    "diseases": ParsedItems(targets["diseases"].items),
-                    "chemicals": ParsedItems(targets["chemicals"].items),
-                    "relations": ParsedRelations(targets["relations"].triples),
-                }, document.pmid
+                assert combined == ParsedAnswer(entities, triples), document.pmid
 
 
 @pytest.mark.corpus

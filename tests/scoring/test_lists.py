@@ -230,7 +230,7 @@ def test_gold_lists_of_the_bundled_sample_score_perfectly_through_the_parser() -
         doc.pmid: list(dict.fromkeys(m.text for m in doc.mentions if m.type == DISEASE))
         for doc in load_sample()
     }
-    predicted = {pmid: parse_list(format_list(names)) for pmid, names in gold.items()}
+    predicted = {pmid: parse_list(format_list(names)).items for pmid, names in gold.items()}
     scores = score_lists(gold, predicted, exact=True)
     assert scores.micro.fp == scores.micro.fn == 0
     assert scores.micro.f1 == 1.0

@@ -3,18 +3,21 @@
 The gold format is the tutorial's: ``"- " + "\\n- ".join(items)``, relations written as
 ``- Chemical <chemical> influences disease <disease>``. Models write more than that: other
 list markers, a preamble, markdown, trailing periods, "None", other verbs and arrows. The
-readers accept all of these; a line they cannot read goes to ``rejected`` with the reason,
+parsers accept all of these; a line they cannot read goes to ``rejected`` with the reason,
 and no input string makes them raise.
 
-Each idea has its module, and this package exports their public names:
+Each idea has its module, and this package exports their public names. A ``parse_*``
+function reads text into what it found and what it could not read (``.rejected``); a
+``format_*`` function writes the gold form that its ``parse_*`` reads back:
 
 - :mod:`.lines`: the rules, line by line, that say which lines hold an entry and how its
-  text is cleaned; :class:`~.lines.Rejected`, a line that could not be read;
-- :mod:`.lists`: :func:`~.lists.read_list` and :func:`~.lists.format_list`, for lists of
-  names;
-- :mod:`.relations`: :func:`~.relations.read_relations` and
-  :func:`~.relations.format_relations`, for ``(chemical, "influences", disease)`` triples;
-- :mod:`.sections`: :func:`~.sections.read_sections`, the raw text under each heading of a
+  text is cleaned; :class:`~cohere_medner.types.Rejected`, a line that could not be read;
+- :mod:`.lists`: :func:`~.lists.parse_list` (``.items``) and :func:`~.lists.format_list`,
+  for lists of names;
+- :mod:`.relations`: :func:`~.relations.parse_relations` (``.triples``) and
+  :func:`~.relations.format_relations`, for ``(chemical, "influences", disease)`` triples
+  (:data:`~cohere_medner.types.Triple`);
+- :mod:`.sections`: :func:`~.sections.parse_sections`, the raw text under each heading of a
   combined answer.
 """
 
@@ -26,7 +29,6 @@ from cohere_medner.parsing.lists import (
     format_list,
     is_listable_item,
     parse_list,
-    read_list,
 )
 from cohere_medner.parsing.relations import (
     INFLUENCES,
@@ -35,9 +37,8 @@ from cohere_medner.parsing.relations import (
     format_relations,
     is_listable_triple,
     parse_relations,
-    read_relations,
 )
-from cohere_medner.parsing.sections import Sections, read_sections
+from cohere_medner.parsing.sections import Sections, parse_sections
 
 __all__ = [
     "INFLUENCES",
@@ -53,7 +54,5 @@ __all__ = [
     "is_listable_triple",
     "parse_list",
     "parse_relations",
-    "read_list",
-    "read_relations",
-    "read_sections",
+    "parse_sections",
 ]

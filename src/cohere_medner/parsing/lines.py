@@ -1,6 +1,6 @@
 """Model text line by line: which lines may hold an entry, and each entry's text cleaned.
 
-The list and relation readers share these rules, and so the rejects they report (lines as
+The list and relation parsers share these rules, and so the rejects they report (lines as
 :meth:`str.splitlines` counts them, 1-based):
 
 - blank lines, and a bare list marker (``"- "``, the tutorial's empty list), are skipped;

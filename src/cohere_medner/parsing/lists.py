@@ -16,7 +16,7 @@ from cohere_medner.parsing.lines import (
     is_none_like,
 )
 
-__all__ = ["ParsedItems", "format_list", "is_listable_item", "parse_list", "read_list"]
+__all__ = ["ParsedItems", "format_list", "is_listable_item", "parse_list"]
 
 
 @attrs.frozen
@@ -33,7 +33,7 @@ def format_list(items: Sequence[str]) -> str:
 
 
 def is_listable_item(item: str) -> bool:
-    """True if ``parse_list(format_list([item]))`` gives ``[item]`` back.
+    """True if ``parse_list(format_list([item]))`` reads back ``(item,)`` and nothing else.
 
     That holds for a non-empty string with no line break (as :meth:`str.splitlines` sees
     them) and no surrounding space, that does not start with a list marker or read as a
@@ -53,7 +53,7 @@ def is_listable_item(item: str) -> bool:
     )
 
 
-def read_list(text: str) -> ParsedItems:
+def parse_list(text: str) -> ParsedItems:
     """Read a list answer into items; lines that are not items go to ``rejected``."""
     rejected: list[Rejected] = []
     items: dict[str, None] = {}
@@ -64,8 +64,3 @@ def read_list(text: str) -> ParsedItems:
         elif not is_none_like(item):
             items.setdefault(item)
     return ParsedItems(tuple(items), in_order(rejected))
-
-
-def parse_list(text: str) -> list[str]:
-    """The items of :func:`read_list`, as a list."""
-    return list(read_list(text).items)

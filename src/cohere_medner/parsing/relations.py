@@ -29,7 +29,6 @@ __all__ = [
     "format_relations",
     "is_listable_triple",
     "parse_relations",
-    "read_relations",
 ]
 
 
@@ -82,7 +81,7 @@ _TABLE_HEADERS: Final = frozenset({"chemical", "chemicals", "disease", "diseases
 
 
 def is_listable_triple(triple: Triple) -> bool:
-    """True if ``parse_relations(format_relations([triple]))`` gives ``[triple]`` back.
+    """True if ``parse_relations(format_relations([triple]))`` reads back ``(triple,)`` alone.
 
     Both names must be listable items (:func:`is_listable_item`) other than the bare words
     ``chemical`` or ``disease``; the middle element must be :data:`INFLUENCES`; and the
@@ -102,7 +101,7 @@ def is_listable_triple(triple: Triple) -> bool:
     )
 
 
-def read_relations(text: str) -> ParsedRelations:
+def parse_relations(text: str) -> ParsedRelations:
     """Read a relation answer into ``(chemical, "influences", disease)`` triples."""
     rejected: list[Rejected] = []
     triples: dict[Triple, None] = {}
@@ -117,11 +116,6 @@ def read_relations(text: str) -> ParsedRelations:
         else:
             triples.setdefault((chemical, INFLUENCES, disease))
     return ParsedRelations(tuple(triples), in_order(rejected))
-
-
-def parse_relations(text: str) -> list[Triple]:
-    """The triples of :func:`read_relations`, as a list."""
-    return list(read_relations(text).triples)
 
 
 def _relation(text: str) -> tuple[str, str] | str:

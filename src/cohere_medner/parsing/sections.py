@@ -1,4 +1,4 @@
-"""Combined answers: the raw text under each heading, for each section's own reader."""
+"""Combined answers: the raw text under each heading, for each section's own parser."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import attrs
 
 from cohere_medner.parsing.lines import MARKER, Rejected, unwrap
 
-__all__ = ["Sections", "read_sections"]
+__all__ = ["Sections", "parse_sections"]
 
 
 @attrs.frozen
@@ -37,7 +37,7 @@ def _heading_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def read_sections(text: str, headings: Mapping[str, Sequence[str]]) -> Sections:
+def parse_sections(text: str, headings: Mapping[str, Sequence[str]]) -> Sections:
     """Split a combined answer into the raw text under each heading.
 
     ``headings`` maps a section key to the headings that introduce it (compared after

@@ -1,40 +1,18 @@
-"""From a model's answers to an Extraction: the one place answer texts become lists.
+"""From a model's answers to an Extraction: the one place answers become extractions.
 
 Synchronous extraction and batch extraction both receive, for each document, one answer
-per request unit (a task, or the combined task); both build their Extraction here, so the
+per request unit (a task, or the combined task); both build their Extraction here, each
+unit reading its own answer (:meth:`~cohere_medner.prompts.tasks.AnyTask.parse`), so the
 two roads give the same result for the same answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from cohere_medner.extraction import Extraction
-from cohere_medner.parsing.lines import Rejected
-from cohere_medner.parsing.lists import ParsedItems
-from cohere_medner.parsing.relations import ParsedRelations, Triple
-from cohere_medner.prompts.tasks import AnyTask, Task
-from cohere_medner.types import Completion
-
-
-def parse_answer(
-    unit: AnyTask, text: str, rejected: list[Rejected]
-) -> Iterator[tuple[Task, ParsedItems | ParsedRelations]]:
-    """Each task one answer covers, with its parsed list; unreadable lines go to ``rejected``."""
-    if isinstance(unit, Task):
-        parsed = unit.parse(text)
-        rejected.extend(parsed.rejected)
-        yield unit, parsed
-        return
-    combined = unit.parse(text)
-    rejected.extend(combined.rejected)
-    for task in unit.tasks:
-        found = combined.results.get(task.name)
-        if found is None:
-            rejected.append(Rejected(0, "", f"the answer has no {task.cue!r} section"))
-            continue
-        rejected.extend(found.rejected)
-        yield task, found
+from cohere_medner.prompts.tasks import AnyTask
+from cohere_medner.types import Completion, Rejected, Triple
 
 
 def build_extraction(
@@ -45,7 +23,7 @@ def build_extraction(
 ) -> Extraction:
     """One document's Extraction from its answers by unit name.
 
-    An answer is a :class:`~cohere_medner.models.client.Completion`, or a string saying why the
+    An answer is a :class:`~cohere_medner.types.Completion`, or a string saying why the
     unit's request failed (the document is then marked failed, keeping the rest); units
     named in ``cached`` were answered from the response cache, not by a request.
     """
@@ -67,14 +45,11 @@ def build_extraction(
             from_cache += 1
         else:
             requests += 1
-        bad: list[Rejected] = []
-        for task, parsed in parse_answer(unit, answer.text, bad):
-            if isinstance(parsed, ParsedItems) and task.entity_type is not None:
-                entities[task.entity_type] = parsed.items
-            elif isinstance(parsed, ParsedRelations):
-                relations.extend(parsed.triples)
-        if bad:
-            rejected[unit.name] = tuple(bad)
+        parsed = unit.parse(answer.text)
+        entities.update(parsed.entities)
+        relations.extend(parsed.relations)
+        if parsed.rejected:
+            rejected[unit.name] = parsed.rejected
     return Extraction(
         document,
         entities,

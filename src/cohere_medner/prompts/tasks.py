@@ -1,9 +1,11 @@
 """Tasks: what to extract from a document, its gold answer, and how an answer is read back.
 
 A :class:`Task` knows one thing to extract (diseases, chemicals, CID relations, or a type of
-the user's own); a :class:`~cohere_medner.prompts.templates.Template` knows how a prompt is laid out
-(which text it shows, worked examples, a prompt string or chat messages). Neither talks to
-Cohere nor reads files: the extractor and the fine-tuning writer put them together.
+the user's own); a :class:`CombinedTask` asks for several in one request, each list under its
+own heading. Both offer what :class:`AnyTask` names, so the rest of the library never asks
+which one it holds. A :class:`~cohere_medner.prompts.templates.Template` knows how a prompt is
+laid out (which text it shows, worked examples, a prompt string or chat messages). Neither
+talks to Cohere nor reads files: the extractor and the fine-tuning writer put them together.
 
 The gold completion is the tutorial's ``"- " + "\\n- ".join(items)``. A document with nothing
 to list gets ``"- "`` (what the tutorial's code writes); :meth:`Task.parse` reads it back as
@@ -13,23 +15,25 @@ empty.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Final, Literal, TypeAlias
+from typing import Final, Literal, Protocol
 
 import attrs
 
 from cohere_medner.errors import TaskError, UnknownTaskError, unknown_name
-from cohere_medner.parsing.lines import Rejected
-from cohere_medner.parsing.lists import ParsedItems, format_list, read_list
-from cohere_medner.parsing.relations import (
-    INFLUENCES,
-    ParsedRelations,
+from cohere_medner.parsing.lists import format_list, parse_list
+from cohere_medner.parsing.relations import INFLUENCES, format_relations, parse_relations
+from cohere_medner.parsing.sections import parse_sections
+from cohere_medner.prompts.templates import SEED, Renderable, Template
+from cohere_medner.types import (
+    CHEMICAL,
+    CID,
+    DISEASE,
+    Document,
+    Mention,
+    Rejected,
+    Relation,
     Triple,
-    format_relations,
-    read_relations,
 )
-from cohere_medner.parsing.sections import read_sections
-from cohere_medner.prompts.templates import SEED, Template
-from cohere_medner.types import CHEMICAL, CID, DISEASE, Document, Mention, Relation
 
 __all__ = [
     "CHEMICALS",
@@ -40,10 +44,9 @@ __all__ = [
     "SEED_PREAMBLE",
     "TASKS",
     "AnyTask",
-    "CombinedParse",
     "CombinedTask",
     "GoldTarget",
-    "Parsed",
+    "ParsedAnswer",
     "Task",
     "get_task",
     "get_tasks",
@@ -57,11 +60,8 @@ SEED_PREAMBLE: Final = (
 EMPTY_COMPLETION: Final = format_list([])
 """The gold completion of a document with nothing to list: ``"- "``, as the tutorial writes."""
 
-Parsed: TypeAlias = ParsedItems | ParsedRelations
-"""What a single task's parser returns."""
 
-
-# Tasks ------------------------------------------------------------------------------------
+# What every task offers -------------------------------------------------------------------
 
 
 @attrs.frozen
@@ -77,6 +77,50 @@ class GoldTarget:
     items: tuple[str, ...] = ()
     triples: tuple[Triple, ...] = ()
     unnamed: tuple[Relation, ...] = ()
+
+
+@attrs.frozen
+class ParsedAnswer:
+    """An answer read back: its lists by entity type, its relations, and the lines not read.
+
+    ``entities`` has a key for each entity list the answer holds (an empty list too), and
+    none for a list it lacks (a combined answer missing a section).
+    """
+
+    entities: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    relations: tuple[Triple, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+
+
+class AnyTask(Renderable, Protocol):
+    """What every task offers: its wording, gold answers, and its answers read back.
+
+    A template renders it (``instruction``, ``cue``, and ``gold`` for worked examples); an
+    answer to it becomes an Extraction's entities and relations through ``parse``; ``tasks``
+    are the single tasks it covers. :class:`Task` (one list) and :class:`CombinedTask` (several
+    in one request) implement it.
+    """
+
+    @property
+    def name(self) -> str:
+        """What the task is called on the command line, in training files and in results."""
+        ...
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        """The single tasks this one covers: itself, or those it combines."""
+        ...
+
+    def gold_target(self, document: Document, template: Template | None = None) -> GoldTarget:
+        """The gold completion for ``document`` under ``template``, with what it lists."""
+        ...
+
+    def parse(self, text: str) -> ParsedAnswer:
+        """A model's answer (or a gold completion) read back; no text makes it raise."""
+        ...
+
+
+# Tasks ------------------------------------------------------------------------------------
 
 
 def _check_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -127,6 +171,11 @@ class Task:
         """Headings that introduce this task's section in a combined answer."""
         return (self.cue.strip().rstrip(":").strip(), self.name.capitalize())
 
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        """The single tasks this one covers: itself."""
+        return (self,)
+
     def gold(self, document: Document, template: Template | None = None) -> str:
         """The gold completion for ``document`` under ``template`` (default: ``seed``)."""
         return self.gold_target(document, template).completion
@@ -140,10 +189,14 @@ class Task:
             return GoldTarget(format_list(items), items=items)
         return _relation_target(document, shown, self.relation_type or CID)
 
-    def parse(self, text: str) -> Parsed:
-        """Read a model's answer (or a gold completion) into items or triples."""
-        # The tutorial's empty completion, "- ", is a bare marker, which the readers skip.
-        return read_list(text) if self.entity_type is not None else read_relations(text)
+    def parse(self, text: str) -> ParsedAnswer:
+        """Read a model's answer (or a gold completion): a list of names, or of triples."""
+        # The tutorial's empty completion, "- ", is a bare marker, which the parsers skip.
+        if self.entity_type is not None:
+            items = parse_list(text)
+            return ParsedAnswer({self.entity_type: items.items}, rejected=items.rejected)
+        relations = parse_relations(text)
+        return ParsedAnswer(relations=relations.triples, rejected=relations.rejected)
 
 
 def _shown_mentions(document: Document, start: int, end: int) -> list[Mention]:
@@ -220,15 +273,6 @@ RELATIONS: Final = Task(
 # Combined ---------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class CombinedParse:
-    """A combined answer read back: one parsed result per task found, and what was not."""
-
-    results: dict[str, Parsed] = attrs.field(factory=dict)
-    missing: tuple[str, ...] = ()
-    rejected: tuple[Rejected, ...] = ()
-
-
 def _check_subtasks(
     instance: CombinedTask, attribute: attrs.Attribute[tuple[Task, ...]], tasks: tuple[Task, ...]
 ) -> None:
@@ -267,7 +311,8 @@ class CombinedTask:
 
     The gold completion is each task's cue on a line of its own followed by its list, the
     sections separated by a blank line; :meth:`parse` splits an answer at those headings
-    (:func:`~.sections.read_sections`) and reads each section with its task's parser.
+    (:func:`~cohere_medner.parsing.sections.parse_sections`) and reads each section with its
+    task's :meth:`Task.parse`.
     """
 
     tasks: tuple[Task, ...] = attrs.field(converter=_task_tuple, validator=_check_subtasks)
@@ -296,30 +341,41 @@ class CombinedTask:
 
     @property
     def headings(self) -> dict[str, tuple[str, ...]]:
-        """Section name -> accepted headings, as :func:`~.sections.read_sections` takes them."""
+        """Section name -> accepted headings, as :func:`.parse_sections` takes them."""
         return {t.name: t.headings for t in self.tasks}
 
-    def parse(self, text: str) -> CombinedParse:
-        """Split a combined answer into sections and parse each with its task."""
-        sections = read_sections(text, self.headings)
-        results = {
-            t.name: t.parse(sections.texts[t.name]) for t in self.tasks if t.name in sections.texts
-        }
-        return CombinedParse(results, tuple(sections.missing), tuple(sections.rejected))
+    def parse(self, text: str) -> ParsedAnswer:
+        """Split a combined answer into sections and parse each with its task.
+
+        A section the answer lacks is a rejected line (number 0) naming the missing cue;
+        the sections' own rejected lines follow the answer's, task by task.
+        """
+        sections = parse_sections(text, self.headings)
+        entities: dict[str, tuple[str, ...]] = {}
+        relations: list[Triple] = []
+        rejected = list(sections.rejected)
+        for task in self.tasks:
+            if task.name not in sections.texts:
+                rejected.append(Rejected(0, "", f"the answer has no {task.cue!r} section"))
+                continue
+            found = task.parse(sections.texts[task.name])
+            entities.update(found.entities)
+            relations.extend(found.relations)
+            rejected.extend(found.rejected)
+        return ParsedAnswer(entities, tuple(relations), tuple(rejected))
 
 
 COMBINED: Final = CombinedTask((DISEASES, CHEMICALS, RELATIONS))
 
-AnyTask: TypeAlias = Task | CombinedTask
-"""A single task or a combined one: both render under any template."""
-
-TASKS: Final[Mapping[str, AnyTask]] = {
+# The built-ins keep their classes in the types below (not AnyTask), as callers that still
+# tell a Task from a CombinedTask with isinstance (extractor.py, models/batches/) rely on.
+TASKS: Final[Mapping[str, Task | CombinedTask]] = {
     t.name: t for t in (DISEASES, CHEMICALS, RELATIONS, COMBINED)
 }
 """The built-in tasks by name: ``diseases``, ``chemicals``, ``relations`` and ``combined``."""
 
 
-def get_task(name: str) -> AnyTask:
+def get_task(name: str) -> Task | CombinedTask:
     """The built-in task called ``name``; an :class:`UnknownTaskError` names the choices."""
     try:
         return TASKS[name.strip()]
@@ -327,7 +383,7 @@ def get_task(name: str) -> AnyTask:
         raise UnknownTaskError(unknown_name("task", name, TASKS)) from None
 
 
-def get_tasks(names: str | Sequence[str]) -> tuple[AnyTask, ...]:
+def get_tasks(names: str | Sequence[str]) -> tuple[Task | CombinedTask, ...]:
     """Tasks from a comma-separated string (``"diseases,chemicals"``) or a list of names."""
     parts = names.split(",") if isinstance(names, str) else list(names)
     chosen = [p.strip() for p in parts if p.strip()]

@@ -2,9 +2,9 @@
 
 A :class:`Template` knows which text a prompt shows (the abstract, or the title and
 abstract), which worked examples come with it, and whether it is one prompt string or chat
-messages; the task (:mod:`cohere_medner.prompts.tasks`) gives the instruction, the cue and the gold
-answers. Neither talks to Cohere nor reads files: the extractor and the fine-tuning writer
-put them together.
+messages; the task gives the instruction, the cue and the gold answers (:class:`Renderable`,
+all a template needs of a task). Neither talks to Cohere nor reads files: the extractor and
+the fine-tuning writer put them together.
 
 The ``seed`` template reproduces the tutorial this project grew from, byte for byte: the
 instruction, then the abstract alone (not the title), then the cue::
@@ -19,15 +19,12 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+from typing import Final, Protocol, TypeAlias
 
 import attrs
 
 from cohere_medner.errors import TemplateError, unknown_name
 from cohere_medner.types import Document
-
-if TYPE_CHECKING:  # a template renders any task; tasks are only named here
-    from cohere_medner.prompts.tasks import AnyTask
 
 __all__ = [
     "SEED",
@@ -35,6 +32,7 @@ __all__ = [
     "ExampleChooser",
     "FewShot",
     "Message",
+    "Renderable",
     "Template",
     "get_template",
 ]
@@ -136,6 +134,28 @@ class FewShot:
         return tuple(rng.sample(candidates, self.k))
 
 
+class Renderable(Protocol):
+    """What a template needs from a task: its instruction, its cue, and gold answers.
+
+    Every task (:class:`~cohere_medner.prompts.tasks.AnyTask`) offers these; a template asks
+    for no more, so templates do not depend on the tasks that implement it.
+    """
+
+    @property
+    def instruction(self) -> str:
+        """What the model is asked to do: the prompt's first words, or the system message."""
+        ...
+
+    @property
+    def cue(self) -> str:
+        """The line the answer follows, such as ``List of extracted diseases:``."""
+        ...
+
+    def gold(self, document: Document, template: Template | None = None) -> str:
+        """The gold answer for ``document`` under ``template``: a worked example's answer."""
+        ...
+
+
 @attrs.frozen
 class Template:
     """How a prompt is laid out: which text it shows, examples, prompt string or chat.
@@ -175,7 +195,7 @@ class Template:
         """The worked examples shown with ``document`` (none without ``few_shot``)."""
         return self.few_shot.choose(document) if self.few_shot else ()
 
-    def prompt(self, task: AnyTask, document: Document) -> str:
+    def prompt(self, task: Renderable, document: Document) -> str:
         """One prompt string: for generate-style models and prompt-completion files."""
         blocks = "".join(
             self.example_layout.format(
@@ -190,7 +210,7 @@ class Template:
             cue=task.cue,
         )
 
-    def messages(self, task: AnyTask, document: Document) -> list[Message]:
+    def messages(self, task: Renderable, document: Document) -> list[Message]:
         """Chat messages for Cohere's v2 chat API: system, worked examples, then the user."""
         messages: list[Message] = [{"role": "system", "content": task.instruction}]
         for example in self.examples(document):
@@ -199,7 +219,7 @@ class Template:
         messages.append({"role": "user", "content": self._user(task, document)})
         return messages
 
-    def _user(self, task: AnyTask, document: Document) -> str:
+    def _user(self, task: Renderable, document: Document) -> str:
         return self.user_layout.format(text=self.shown_text(document), cue=task.cue)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cohere_medner.prompts.tasks import COMBINED, TASKS, AnyTask, Task
+from cohere_medner.prompts.tasks import COMBINED, AnyTask
 from cohere_medner.prompts.templates import SEED, Template
 from cohere_medner.testing.responders import Responder
 from cohere_medner.testing.wire import FakeRequest
@@ -24,7 +24,7 @@ def oracle(documents: Iterable[Document], template: Template = SEED) -> Responde
     gets ``"- "``, the empty list.
     """
     known = [d for d in documents if d.abstract.strip()]
-    tasks: list[AnyTask] = [COMBINED, *(t for t in TASKS.values() if isinstance(t, Task))]
+    tasks: list[AnyTask] = [COMBINED, *COMBINED.tasks]
 
     def respond(request: FakeRequest) -> str:
         prompt = request.last_user_message or request.prompt
