@@ -155,3 +155,28 @@ def test_parsing_does_not_load_the_sdk() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def report() -> dict[str, object]:
+    """The import graph at a glance: rows, cycles, and the modules that import the SDK."""
+    graph = {module_name(path): package_imports(path) for path in FILES}
+    rows: dict[str, list[str]] = {}
+    for module in sorted(graph):
+        rows.setdefault(str(RANK[unit(module)] + 1), []).append(module)
+    return {
+        "modules": len(graph),
+        "rows": {row: len(members) for row, members in sorted(rows.items())},
+        "cycles": import_cycles(graph),
+        "sdk_importers": sorted(
+            module_name(path)
+            for path in FILES
+            if any(name.split(".")[0] in SDK for name in imported(path))
+        ),
+    }
+
+
+if __name__ == "__main__":
+    # python tests/test_layers.py: the evidence the layer tests check, as JSON.
+    import json
+
+    print(json.dumps(report(), indent=1))

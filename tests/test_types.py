@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cohere_medner.errors import AnnotationError
-from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention, Relation, Score
+from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention, Relation, Score, mesh_id
 from strategies import documents, texts
 
 TITLE = "Naloxone reverses clonidine."
@@ -109,3 +109,17 @@ def test_as_dict_holds_the_json_keys(score: Score) -> None:
         "recall": score.recall,
         "f1": score.f1,
     }
+
+
+@given(st.text(alphabet="MESHmeshCBI:D0123456789|-", max_size=20))
+def test_mesh_id_drops_only_a_mesh_prefix(identifier: str) -> None:
+    found = mesh_id(identifier)
+    assert mesh_id(found) == found or found.upper().startswith("MESH:")
+    assert identifier.endswith(found)
+    if not identifier.upper().startswith("MESH:"):
+        assert found == identifier
+
+
+def test_mesh_id_examples() -> None:
+    assert mesh_id("D003866") == mesh_id("MESH:D003866") == mesh_id("mesh:D003866") == "D003866"
+    assert mesh_id("CHEBI:32875") == "CHEBI:32875"

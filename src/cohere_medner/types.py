@@ -18,6 +18,16 @@ ENTITY_TYPES: Final = (CHEMICAL, DISEASE)
 CID: Final = "CID"
 
 
+def mesh_id(identifier: str) -> str:
+    """One identifier as the official evaluator compares it: MeSH without ``MESH:``, others kept.
+
+    ``D003866`` and ``MESH:D003866`` are the same concept; ``CHEBI:32875`` is an identifier
+    of its own namespace. The one rule for every layer that compares identifiers.
+    """
+    prefix, colon, rest = identifier.partition(":")
+    return rest if colon and prefix.upper() == "MESH" else identifier
+
+
 def _check_mention(instance: Mention, attribute: attrs.Attribute[str], text: str) -> None:
     if not 0 <= instance.start < instance.end:
         raise AnnotationError(

@@ -33,6 +33,7 @@ from cohere_medner.types import (
     Rejected,
     Relation,
     Triple,
+    mesh_id,
 )
 
 __all__ = [
@@ -210,17 +211,12 @@ def _unique(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(texts))
 
 
-def _bare_id(identifier: str) -> str:
-    prefix, colon, rest = identifier.partition(":")
-    return rest if colon and prefix.upper() == "MESH" else identifier
-
-
 def _name_of(mentions: Sequence[Mention], concept: str, entity_type: str) -> str | None:
     """The text of the first mention of ``concept``; for a composite, the matching part."""
     for mention in mentions:
         if mention.type != entity_type:
             continue
-        ids = [_bare_id(i) for i in mention.ids]
+        ids = [mesh_id(i) for i in mention.ids]
         if concept in ids:
             # Only a true composite (several non-empty parts, one per id) names its parts.
             parts = mention.parts
@@ -238,8 +234,8 @@ def _relation_target(
     for relation in document.relations:
         if relation.type != relation_type:
             continue
-        chemical = _name_of(shown, _bare_id(relation.chemical), CHEMICAL)
-        disease = _name_of(shown, _bare_id(relation.disease), DISEASE)
+        chemical = _name_of(shown, mesh_id(relation.chemical), CHEMICAL)
+        disease = _name_of(shown, mesh_id(relation.disease), DISEASE)
         if chemical is None or disease is None:
             unnamed.append(relation)
             continue

@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Final, Literal
 
-from cohere_medner.types import CID, ENTITY_TYPES, Document, Score
+from cohere_medner.types import CID, ENTITY_TYPES, Document, Score, mesh_id
 
 Level = Literal["mention", "id", "relation"]
 LEVELS: Final[tuple[Level, ...]] = ("mention", "id", "relation")
-_MESH_PREFIX: Final = "MESH:"
 
 
 def normalize_identifier(identifier: str) -> tuple[str, ...]:
@@ -33,9 +32,7 @@ def normalize_identifier(identifier: str) -> tuple[str, ...]:
         part = part.strip()
         if not part or part == "-1":
             continue
-        if part[:5].upper() == _MESH_PREFIX:
-            part = part[5:]
-        found.append(part)
+        found.append(mesh_id(part))
     return tuple(found)
 
 
