@@ -39,7 +39,7 @@ def client(server: FakeCohere, **options: object) -> CohereClient:
 
 
 def on_clock(co: CohereClient, clock: Clock) -> CohereClient:
-    """``co`` with its chat limiter, whose clock times its pacing and retry budgets, on ``clock``."""
+    """``co`` with its chat limiter (whose clock times pacing and retry budgets) on ``clock``."""
     co.limiters["chat"] = attrs.evolve(co.limiter, clock=clock)
     return co
 
