@@ -378,7 +378,8 @@ def through_a_limited_server(
             admitted.append(started)
             at(started + latency, lambda: answer(started))
         else:
-            at(started + 0.001, lambda: refuse(started, admitted[0] + 1.0 - started))
+            wait = admitted[0] + 1.0 - started
+            at(started + 0.001, lambda: refuse(started, wait))
 
     def answer(started: float) -> None:
         nonlocal free, answered
