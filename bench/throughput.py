@@ -14,7 +14,11 @@ a per-minute limit with time scaled down by ``W / 60``, so the limiter's time co
 - ``configured``: the limit the server enforces (target: >= 0.9 of it achieved, < 2% 429s);
 - ``twice_too_high``: twice that limit, so only 429s teach the client the real one
   (target: >= 0.8 of the limit achieved);
-- ``unlimited``: no limit configured: the client learns it from the first 429s (no target);
+- ``unlimited``: no limit configured: the client learns it from the first 429s (target:
+  < 30% 429s; a client that only waits out each Retry-After meets about 60%). With
+  ``--rate-limit 10 --rate-window 1 --latency 0.01 --documents 14`` it is the run the test
+  suite used to time (42 requests, 8 in flight, 10 a second allowed; about a quarter
+  429s), which tests/models/test_ratelimit.py now simulates on a fake clock;
 - ``sequential``: the tutorial's loop, one ``cohere.ClientV2().chat`` after another, the
   same prompts; timed over ``--sequential-documents`` and scaled to all of them.
 
@@ -59,6 +63,7 @@ SCENARIOS = ("configured", "twice_too_high", "unlimited", "sequential")
 TARGETS = {
     "configured": {"rate_share": 0.9, "steady_rate_share": 0.9, "share_429": 0.02},
     "twice_too_high": {"rate_share": 0.8, "steady_rate_share": 0.8},
+    "unlimited": {"share_429": 0.3},
 }
 
 

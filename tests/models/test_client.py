@@ -6,8 +6,10 @@ import asyncio
 import time
 from collections.abc import Iterator
 
+import attrs
 import pytest
 
+from clocks import Clock
 from cohere_medner.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -17,7 +19,7 @@ from cohere_medner.errors import (
     RetriesExhaustedError,
 )
 from cohere_medner.models.client import CohereClient, resolve_api_key, run_sync
-from cohere_medner.testing import FakeCohere, Fault
+from cohere_medner.testing import FakeCohere, FakeRequest, Fault, Responder
 from cohere_medner.testing.responders import fixed
 
 MODEL = "command-r-08-2024"
@@ -34,6 +36,22 @@ def server() -> Iterator[FakeCohere]:
 def client(server: FakeCohere, **options: object) -> CohereClient:
     settings: dict[str, object] = {"timeout": 2.0, "retry_budget": 20.0, **options}
     return CohereClient("good-key", base_url=server.url, **settings)  # type: ignore[arg-type]
+
+
+def on_clock(co: CohereClient, clock: Clock) -> CohereClient:
+    """``co`` with its chat limiter (whose clock times pacing and retry budgets) on ``clock``."""
+    co.limiters["chat"] = attrs.evolve(co.limiter, clock=clock)
+    return co
+
+
+def answering_in(seconds: float, clock: Clock) -> Responder:
+    """Answers :data:`ANSWER`, ``seconds`` after the request on ``clock``."""
+
+    def respond(request: FakeRequest) -> str:
+        clock.now += seconds
+        return ANSWER
+
+    return respond
 
 
 def test_chat_returns_text_and_billed_tokens(server: FakeCohere) -> None:
@@ -54,8 +72,10 @@ def test_legacy_generate(server: FakeCohere) -> None:
 
 @pytest.mark.parametrize("fault", list(Fault))
 def test_every_retryable_fault_is_retried_to_success(server: FakeCohere, fault: Fault) -> None:
-    server.inject(fault, count=2, retry_after=0.1, delay=1.5)
-    co = client(server, timeout=0.5)
+    # Only the slow answer needs a short timeout: a long one keeps the attempt that is
+    # answered from timing out on a busy machine.
+    server.inject(fault, count=2, retry_after=0.1, delay=5.0)
+    co = client(server, timeout=1.0 if fault is Fault.SLOW else 5.0)
     assert co.chat_sync(MODEL, HELLO).text == ANSWER
     assert co.usage.retries == 2 and co.usage.requests == 3
 
@@ -78,11 +98,14 @@ def test_retry_after_is_honoured(server: FakeCohere) -> None:
 
 
 def test_retry_budget_bounds_the_time_spent(server: FakeCohere) -> None:
+    # On a clock that stands still only the waits spend the budget, however long each
+    # attempt really takes: the first wait (0.5 to 1 s) fits in 1 s, the second (1 to
+    # 1.5 s) would end past it and is not begun.
     server.inject(Fault.SERVER_ERROR, count=1000)
-    co = client(server, retry_budget=1.0)
+    co = on_clock(client(server, retry_budget=1.0), Clock())
     with pytest.raises(RetriesExhaustedError, match="gave up retrying"):
         co.chat_sync(MODEL, HELLO)
-    assert co.usage.retries >= 1
+    assert co.usage.retries == 1
 
 
 @pytest.mark.parametrize(
@@ -149,53 +172,62 @@ def test_rate_limit_paces_requests_and_adapts_to_429(server: FakeCohere) -> None
     assert co.limiter.rate <= configured
 
 
+def learned_from_a_429(requests_per_minute: float | None) -> CohereClient:
+    """A client after 30 answers, sent one at a time 1/16 s apart on its clock, then a 429.
+
+    The limit is learned from what got through in the second before the refused request
+    was sent: 15 answers (the one sent at that second's very start is not in it). The
+    concurrent case, against a server that counts, is simulated in test_ratelimit.py.
+    """
+    clock = Clock()
+    with FakeCohere(responder=answering_in(1 / 16, clock)) as server:
+        co = client(server, requests_per_minute=requests_per_minute, rate_window=1.0)
+        co = on_clock(co, clock)
+
+        async def one_at_a_time() -> list[str]:
+            return [(await co.chat(MODEL, HELLO)).text for _ in range(30)]
+
+        assert run_sync(one_at_a_time()) == [ANSWER] * 30
+        # A wait of 60 s would end past the 20 s budget: the request fails at once.
+        server.inject(Fault.RATE_LIMITED, count=1, retry_after=60.0)
+        with pytest.raises(RetriesExhaustedError, match="429"):
+            co.chat_sync(MODEL, HELLO)
+    assert co.usage.rate_limited == 1 and co.usage.retries == 0
+    assert co.limiter.reserve() == pytest.approx(60.0)  # everyone waits out the Retry-After
+    return co
+
+
 def test_a_limit_configured_too_high_is_learned_from_429s() -> None:
-    # The key allows 10 requests a second; the client was told 20.
-    with FakeCohere(responder=fixed(ANSWER), rate_limit=10, rate_window=1.0) as server:
-        co = client(server, requests_per_minute=20, rate_window=1.0)
-
-        async def many() -> list[str]:
-            answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(40)))
-            return [a.text for a in answers]
-
-        assert run_sync(many()) == [ANSWER] * 40
-        throttled = server.outcome_counts["throttled"]
-    assert co.limiter is not None and co.limiter.rate < 0.75 * co.limiter.ceiling
-    # One burst of 429s (the requests sent before the first came back), not one per window.
-    assert co.usage.rate_limited == throttled < 10
+    co = learned_from_a_429(40.0)  # the client was told 40 a second
+    assert co.limiter.rate < 0.75 * co.limiter.ceiling
+    assert co.limiter.rate == pytest.approx(0.97 * 15)
 
 
 def test_without_a_configured_limit_the_limit_is_learned_from_429s() -> None:
-    # The key allows 10 requests a second and nobody said so. Sending as fast as 8 in
-    # flight allow would meet about two 429s per request answered; holding everyone on the
-    # first and then pacing at what got through meets a handful.
-    with FakeCohere(responder=fixed(ANSWER), rate_limit=10, rate_window=1.0) as server:
-        co = client(server, rate_window=1.0)
-
-        async def many() -> list[str]:
-            answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(40)))
-            return [a.text for a in answers]
-
-        assert run_sync(many()) == [ANSWER] * 40
-        throttled = server.outcome_counts["throttled"]
-    assert co.usage.rate_limited == throttled < 25
-    assert co.limiter.rate < 20
+    co = learned_from_a_429(None)  # requests go out at once until the server says 429
+    assert co.limiter.rate == pytest.approx(0.97 * 15)
 
 
 def test_time_queued_behind_other_requests_is_not_retry_time() -> None:
     # A request that waited its turn longer than the retry budget used to give up on its
     # first 429 without a single retry: in a long run, most requests wait that long.
-    with FakeCohere(responder=fixed(ANSWER), latency=0.5) as server:
-        co = client(server, max_concurrency=1, retry_budget=0.8)
+    clock = Clock()
+    slow = answering_in(10.0, clock)  # 10 s on the client's clock; the budget is 0.8 s
+
+    def slow_then_refuse_the_next(request: FakeRequest) -> str:
+        if len(server.requests) == 1:
+            server.inject(Fault.RATE_LIMITED, count=1, retry_after=0.0)
+        return slow(request)
+
+    with FakeCohere(responder=slow_then_refuse_the_next) as server:
+        co = on_clock(client(server, max_concurrency=1, retry_budget=0.8), clock)
 
         async def queued() -> list[str]:
-            sent = [asyncio.ensure_future(co.chat(MODEL, HELLO)) for _ in range(3)]
-            while server.endpoint_counts["chat"] < 2:  # the third, queued from the start, is next
-                await asyncio.sleep(0.01)
-            server.inject(Fault.RATE_LIMITED, count=1, retry_after=0.0)  # the third meets it
-            return [(await answer).text for answer in sent]
+            # The second waits for the first's answer, then meets the 429.
+            answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(2)))
+            return [a.text for a in answers]
 
-        assert run_sync(queued()) == [ANSWER] * 3
+        assert run_sync(queued()) == [ANSWER] * 2
     assert co.usage.retries == 1 and co.usage.rate_limited == 1
 
 

@@ -1,22 +1,18 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
+from collections import deque
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clocks import Clock
 from cohere_medner.errors import ConfigurationError
 from cohere_medner.models.ratelimit import RateLimiter
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def limiter(per_minute: float | None = 60.0, window: float = 60.0) -> tuple[RateLimiter, Clock]:
@@ -338,6 +334,96 @@ def test_starts_used_respect_the_limit_and_every_hold(
             assert sum(1 for s in starts[i:] if s < first + 60.0) <= per_minute
     for set_at, until in holds:
         assert not any(set_at < s < until for s in starts)
+
+
+# A client's requests against a rate-limited server ------------------------------------------
+
+
+def through_a_limited_server(
+    per_minute: float | None, latency: float, requests: int = 40
+) -> tuple[RateLimiter, int]:
+    """``requests`` sent as the client sends them to a key allowed 10 a second; the 429s met.
+
+    Eight at a time (the client's concurrency), each reads the epoch, reserves, waits, and
+    reserves again if the epoch moved. The server counts admissions in a sliding second:
+    it answers an admitted request after ``latency``, and refuses another at once (a
+    millisecond's round trip) with a Retry-After until its oldest admission expires. The
+    client tells the limiter, waits that long outside its concurrency slot, and retries.
+    """
+    clock = Clock()
+    rate = RateLimiter(per_minute, 1.0, clock=clock)
+    events: list[tuple[float, int, Callable[[], None]]] = []
+    order = itertools.count()
+    admitted: deque[float] = deque()
+    queued, free, answered, throttled = requests, 8, 0, 0
+
+    def at(when: float, action: Callable[[], None]) -> None:
+        heapq.heappush(events, (when, next(order), action))
+
+    def take_slots() -> None:
+        nonlocal queued, free
+        while free and queued:
+            free, queued = free - 1, queued - 1
+            reserve()
+
+    def reserve() -> None:
+        epoch = rate.epoch
+        at(clock.now + rate.reserve(), lambda: send() if rate.epoch == epoch else reserve())
+
+    def send() -> None:
+        started = clock.now
+        while admitted and admitted[0] <= started - 1.0:
+            admitted.popleft()
+        if len(admitted) < 10:
+            admitted.append(started)
+            at(started + latency, lambda: answer(started))
+        else:
+            wait = admitted[0] + 1.0 - started
+            at(started + 0.001, lambda: refuse(started, wait))
+
+    def answer(started: float) -> None:
+        nonlocal free, answered
+        rate.succeeded(started)
+        free, answered = free + 1, answered + 1
+        take_slots()
+
+    def refuse(started: float, wait: float) -> None:
+        nonlocal free, throttled
+        rate.rate_limited(wait, started=started)
+        free, throttled = free + 1, throttled + 1
+        rate.expect(wait)
+        at(clock.now + wait, retry)
+        take_slots()
+
+    def retry() -> None:
+        nonlocal queued
+        queued += 1
+        take_slots()
+
+    take_slots()
+    while events:
+        clock.now, _, action = heapq.heappop(events)
+        action()
+    assert answered == requests
+    return rate, throttled
+
+
+@pytest.mark.parametrize("latency", [0.005, 0.02, 0.1])
+def test_without_a_limit_a_client_learns_it_from_a_handful_of_429s(latency: float) -> None:
+    # Sending as fast as 8 in flight allow, each refused request waiting out its own
+    # Retry-After, meets 60 429s here; holding everyone on the first and then pacing at
+    # what got through meets a handful.
+    rate, throttled = through_a_limited_server(None, latency)
+    assert throttled < 25
+    assert rate.rate < 20
+
+
+@pytest.mark.parametrize("latency", [0.005, 0.02, 0.1])
+def test_a_client_told_twice_the_limit_learns_it_from_one_burst_of_429s(latency: float) -> None:
+    rate, throttled = through_a_limited_server(20.0, latency)
+    # One burst of 429s (the requests sent before the first came back), not one per window.
+    assert throttled < 10
+    assert rate.rate < 0.75 * rate.ceiling
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ contiguous span.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
 import attrs
@@ -153,6 +153,33 @@ def parse_record(record: object, source: str, index: int) -> Document:
     def fail(message: str) -> CorpusFormatError:
         return CorpusFormatError(source, where, message)
 
+    passages = _passages(record, fail)
+    title, abstract = passages["title"], passages["abstract"]
+    pmid = title["document_id"]
+    if abstract["document_id"] != pmid:
+        raise fail(
+            f"the abstract's document_id {abstract['document_id']!r} differs from "
+            f"the title's {pmid!r}"
+        )
+    text = f"{title['text']} {abstract['text']}"
+    entities = [
+        _entity(entity, text, source, where)
+        for passage in passages.values()
+        for entity in passage["entities"]
+    ]
+    mentions = _fold(entities, text, source, where)
+    relations = dict.fromkeys(
+        _relation(relation, source, where)
+        for passage in passages.values()
+        for relation in passage["relations"]
+    )
+    return Document(pmid, title["text"], abstract["text"], tuple(mentions), tuple(relations))
+
+
+def _passages(
+    record: object, fail: Callable[[str], CorpusFormatError]
+) -> dict[str, dict[str, Any]]:
+    """The title and abstract passages, by type in the record's order, their fields checked."""
     if not isinstance(record, dict):
         raise fail(f"expected an object with 'passages', got {_kind(record)}")
     passages = record.get("passages")
@@ -180,31 +207,14 @@ def parse_record(record: object, source: str, index: int) -> Document:
                 raise fail(
                     f"the {kind}'s {key!r} is {_kind(value)}, expected a {expected.__name__}"
                 )
-    pmid = by_type["title"]["document_id"]
-    if by_type["abstract"]["document_id"] != pmid:
-        raise fail(
-            f"the abstract's document_id {by_type['abstract']['document_id']!r} differs from "
-            f"the title's {pmid!r}"
-        )
-    title, abstract = by_type["title"]["text"], by_type["abstract"]["text"]
-    text = f"{title} {abstract}"
-    entities = [
-        _entity(entity, text, source, where)
-        for passage in passages
-        for entity in passage["entities"]
-    ]
-    mentions = _fold(entities, text, source, where)
-    relations = dict.fromkeys(
-        _relation(relation, source, where)
-        for passage in passages
-        for relation in passage["relations"]
-    )
-    return Document(pmid, title, abstract, tuple(mentions), tuple(relations))
+    return by_type
+
+
+_Fail = Callable[[type[CorpusFormatError], str], CorpusFormatError]
+"""Makes the error of a kind, with a message, for one entity."""
 
 
 def _entity(entity: object, text: str, source: str, where: str) -> _Entity:
-    # Plain loops rather than all(...) over generators: this runs once per entity, and
-    # is most of the loader's cost after json.load.
     if not isinstance(entity, dict):
         raise CorpusFormatError(source, where, f"expected an entity object, got {_kind(entity)}")
     key = str(entity.get("id", "?"))
@@ -218,7 +228,16 @@ def _entity(entity: object, text: str, source: str, where: str) -> _Entity:
             UnknownEntityTypeError,
             f"unknown entity type {kind!r}, expected one of {', '.join(ENTITY_TYPES)}",
         )
-    offsets, texts, normalized = entity.get("offsets"), entity.get("text"), entity.get("normalized")
+    # Whether the fragments' texts match the text at their offsets is checked once the
+    # entity's role is known (see _fold).
+    spans, texts = _fragments(entity.get("offsets"), entity.get("text"), len(text), fail)
+    return _Entity(key, kind, spans, texts, _ids(entity.get("normalized"), fail))
+
+
+def _fragments(
+    offsets: object, texts: object, length: int, fail: _Fail
+) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """The spans of an entity's fragments, in order and within the text, and their texts."""
     if not (isinstance(offsets, list) and offsets and isinstance(texts, list)):
         raise fail(
             CorpusFormatError,
@@ -229,6 +248,8 @@ def _entity(entity: object, text: str, source: str, where: str) -> _Entity:
         raise fail(
             OffsetMismatchError, f"has {len(offsets)} offset pairs but {len(texts)} text fragments"
         )
+    # Plain loops rather than all(...) over generators: this runs once per entity, and
+    # is most of the loader's cost after json.load.
     spans: list[tuple[int, int]] = []
     previous_end = 0
     for pair, fragment in zip(offsets, texts, strict=True):
@@ -245,16 +266,19 @@ def _entity(entity: object, text: str, source: str, where: str) -> _Entity:
                 f"got {pair!r} for {fragment!r}",
             )
         start, end = pair
-        if not previous_end <= start < end <= len(text):
+        if not previous_end <= start < end <= length:
             raise fail(
                 OffsetMismatchError,
                 f"offsets {offsets} are not increasing, non-overlapping pairs within the "
-                f"document text (0..{len(text)})",
+                f"document text (0..{length})",
             )
         spans.append((start, end))
         previous_end = end
-    # Whether the fragments' texts match the text at their offsets is checked once the
-    # entity's role is known (see _fold).
+    return tuple(spans), tuple(texts)
+
+
+def _ids(normalized: object, fail: _Fail) -> tuple[str, ...]:
+    """An entity's identifiers: a MeSH one bare, any other as ``db_name:db_id``."""
     ids: list[str] = []
     for item in normalized if isinstance(normalized, list) else ():
         name = item.get("db_name") if isinstance(item, dict) else None
@@ -267,11 +291,23 @@ def _entity(entity: object, text: str, source: str, where: str) -> _Entity:
             CorpusFormatError,
             f"expected 'normalized' as a list of {{db_name, db_id}}, got {normalized!r}",
         )
-    return _Entity(key, kind, tuple(spans), tuple(texts), tuple(ids))
+    return tuple(ids)
 
 
 def _fold(entities: Sequence[_Entity], text: str, source: str, where: str) -> list[Mention]:
     """Top-level mentions, with the individual mentions folded into their composite's parts."""
+    containers = _containers(entities)
+    top = [not inside for inside in containers]
+    parts = _parts(entities, containers, top, text, source, where)
+    return [
+        _top_level(entity, tuple(parts[number]), text, source, where)
+        for number, entity in enumerate(entities)
+        if top[number]
+    ]
+
+
+def _containers(entities: Sequence[_Entity]) -> list[list[int]]:
+    """For each entity, the same-type entities with more identifiers whose span holds it."""
     # Entities richest in identifiers first: an entity can only lie in those before it.
     richest = sorted(range(len(entities)), key=lambda j: -len(entities[j].ids))
     containers: list[list[int]] = []
@@ -288,7 +324,18 @@ def _fold(entities: Sequence[_Entity], text: str, source: str, where: str) -> li
             ):
                 inside.append(j)
         containers.append(inside)
-    top = [not inside for inside in containers]
+    return containers
+
+
+def _parts(
+    entities: Sequence[_Entity],
+    containers: Sequence[Sequence[int]],
+    top: Sequence[bool],
+    text: str,
+    source: str,
+    where: str,
+) -> list[list[str]]:
+    """For each entity, the parts a composite has: its individual mentions' texts."""
     parts: list[list[str]] = [[] for _ in entities]
     for number, entity in enumerate(entities):
         if top[number]:
@@ -314,33 +361,31 @@ def _fold(entities: Sequence[_Entity], text: str, source: str, where: str) -> li
                     f"composite {composite_text!r} at {composite.start}..{composite.end}",
                 )
         parts[owner].append(" ".join(entity.texts))
-    mentions = []
-    for number, entity in enumerate(entities):
-        if not top[number]:
-            continue
-        here = f"{where}, entity {entity.key}"
-        if len(entity.spans) > 1:
-            raise CorpusFormatError(
-                source,
-                here,
-                f"{' '.join(entity.texts)!r} has {len(entity.spans)} fragments but lies in no "
-                "same-type entity with more identifiers; a top-level mention must be one "
-                "contiguous span",
-            )
-        surface, found = entity.texts[0], text[entity.start : entity.end]
-        if surface != found:
-            raise OffsetMismatchError(
-                source,
-                here,
-                f"{surface!r} at {entity.start}..{entity.end} does not match the document text "
-                f"there ({found!r})",
-            )
-        mentions.append(
-            Mention(
-                entity.start, entity.end, surface, entity.type, entity.ids, tuple(parts[number])
-            )
+    return parts
+
+
+def _top_level(
+    entity: _Entity, parts: tuple[str, ...], text: str, source: str, where: str
+) -> Mention:
+    """A top-level entity's mention, checked to be one span that matches the text."""
+    here = f"{where}, entity {entity.key}"
+    if len(entity.spans) > 1:
+        raise CorpusFormatError(
+            source,
+            here,
+            f"{' '.join(entity.texts)!r} has {len(entity.spans)} fragments but lies in no "
+            "same-type entity with more identifiers; a top-level mention must be one "
+            "contiguous span",
         )
-    return mentions
+    surface, found = entity.texts[0], text[entity.start : entity.end]
+    if surface != found:
+        raise OffsetMismatchError(
+            source,
+            here,
+            f"{surface!r} at {entity.start}..{entity.end} does not match the document text "
+            f"there ({found!r})",
+        )
+    return Mention(entity.start, entity.end, surface, entity.type, entity.ids, parts)
 
 
 def _relation(relation: object, source: str, where: str) -> Relation:

@@ -103,23 +103,7 @@ def build_document(raw: RawDocument, source: str) -> Document:
             # character off, so they serve only to find the composite the part belongs to.
             individuals.append((len(mentions), annotation, type_))
             continue
-        if len(annotation.locations) != 1:
-            _annotation_error(
-                annotation,
-                source,
-                where,
-                f"has {len(annotation.locations)} locations; expected one "
-                "(only IndividualMention annotations may be discontiguous)",
-            )
-        offset, length = annotation.locations[0]
-        end = offset + length
-        if text[offset:end] != annotation.text:
-            raise OffsetMismatchError(
-                source,
-                annotation.line,
-                f"{where}, annotation {annotation.id}: {annotation.text!r} at {offset}..{end} "
-                f"does not match the document text there ({text[offset:end]!r})",
-            )
+        offset, end = _span(annotation, text, source, where)
         if role == COMPOSITE:
             composites.append((len(mentions), annotation, type_, offset, end))
             composite_infons.append((ids, score))
@@ -138,6 +122,28 @@ def build_document(raw: RawDocument, source: str) -> Document:
 
     relations = tuple(_relation(relation, source, where) for relation in raw.relations)
     return Document(pmid, title, abstract, tuple(m for m in mentions if m is not None), relations)
+
+
+def _span(annotation: RawAnnotation, text: str, source: str, where: str) -> tuple[int, int]:
+    """Where a top-level annotation lies: its one location, checked against the text."""
+    if len(annotation.locations) != 1:
+        _annotation_error(
+            annotation,
+            source,
+            where,
+            f"has {len(annotation.locations)} locations; expected one "
+            "(only IndividualMention annotations may be discontiguous)",
+        )
+    offset, length = annotation.locations[0]
+    end = offset + length
+    if text[offset:end] != annotation.text:
+        raise OffsetMismatchError(
+            source,
+            annotation.line,
+            f"{where}, annotation {annotation.id}: {annotation.text!r} at {offset}..{end} "
+            f"does not match the document text there ({text[offset:end]!r})",
+        )
+    return offset, end
 
 
 def _passages(raw: RawDocument, source: str, where: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Final
 
 from cohere_medner._files import PathLike, atomic_write
@@ -190,18 +190,36 @@ def _locate(part: str, mention: Mention, source: str, where: str) -> list[tuple[
     words = part.split()
     if not words:
         raise CorpusFormatError(source, where, f"composite mention {text!r} has an empty part")
-    # best[k]: for the current word at its k-th occurrence, the fewest locations needed so
-    # far and the chosen starts, latest word first (negated, so that min() prefers later).
+
+    def fail(message: str) -> CorpusFormatError:
+        return CorpusFormatError(
+            source, where, f"part {part!r} of composite mention {text!r}: {message}"
+        )
+
+    spans: list[tuple[int, int]] = []
+    for word, start in zip(words, _fewest_locations(words, text, fail), strict=True):
+        end = start + len(word)
+        if spans and not text[spans[-1][1] : start].strip():
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return [(mention.start + start, end - start) for start, end in spans]
+
+
+def _fewest_locations(
+    words: Sequence[str], text: str, fail: Callable[[str], CorpusFormatError]
+) -> list[int]:
+    """Where in ``text`` each word starts, in order, so that the fewest locations are needed."""
+    # For the current word at each of its occurrences: the fewest locations needed so far
+    # and the chosen starts, latest word first (negated, so that min() prefers later).
     previous: list[tuple[tuple[int, ...], int, int]] = []  # (key, start, end) per occurrence
     paths: list[list[int]] = []
     for number, word in enumerate(words):
         occurrences = _occurrences(text, word)
         if not occurrences:
-            raise CorpusFormatError(
-                source,
-                where,
-                f"part {part!r} of composite mention {text!r}: the word {word!r} is not "
-                "in the composite's text, so its location cannot be written",
+            raise fail(
+                f"the word {word!r} is not in the composite's text, so its location cannot "
+                "be written"
             )
         current: list[tuple[tuple[int, ...], int, int]] = []
         current_paths: list[list[int]] = []
@@ -221,22 +239,12 @@ def _locate(part: str, mention: Mention, source: str, where: str) -> list[tuple[
                 current.append((key, start, end))
                 current_paths.append([*paths[i], start])
         if not current:
-            raise CorpusFormatError(
-                source,
-                where,
-                f"part {part!r} of composite mention {text!r}: its words do not occur in "
-                "this order in the composite's text, so its locations cannot be written",
+            raise fail(
+                "its words do not occur in this order in the composite's text, so its "
+                "locations cannot be written"
             )
         previous, paths = current, current_paths
-    best = min(range(len(previous)), key=lambda i: previous[i][0])
-    spans: list[tuple[int, int]] = []
-    for word, start in zip(words, paths[best], strict=True):
-        end = start + len(word)
-        if spans and not text[spans[-1][1] : start].strip():
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((start, end))
-    return [(mention.start + start, end - start) for start, end in spans]
+    return paths[min(range(len(previous)), key=lambda i: previous[i][0])]
 
 
 def _occurrences(text: str, word: str) -> list[int]:

@@ -10,11 +10,12 @@ nothing about diseases or prompts: it sends messages and returns text and token 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 import attrs
 import cohere
@@ -45,6 +46,8 @@ Message = Mapping[str, str]
 KEY_VARIABLES = ("CO_API_KEY", "COHERE_API_KEY")
 URL_VARIABLE = "CO_API_URL"
 T = TypeVar("T")
+_Send: TypeAlias = Callable[[Mapping[str, Any]], Awaitable[tuple[T, int, int]]]
+"""Sends one request with the given SDK request options: its value, input and output tokens."""
 
 
 @attrs.define
@@ -212,64 +215,71 @@ class CohereClient:
 
         return await self._send(send)
 
-    async def _send(
-        self,
-        send: Callable[[Mapping[str, Any]], Awaitable[tuple[T, int, int]]],
-        endpoint: Limited = "chat",
-    ) -> T:
-        """``send(options)``'s value, retried and paced by ``endpoint``'s limiter; its billed
-        tokens are counted."""
-        _, semaphore = self._for_this_loop()
-        options = {"max_retries": 0, "timeout_in_seconds": self.timeout}
+    async def _send(self, send: _Send[T], endpoint: Limited = "chat") -> T:
+        """``send(options)``'s value, retried and paced by ``endpoint``'s limiter.
+
+        Its billed tokens count towards :attr:`usage`; a failure that is not retried (any
+        more) becomes the library's error for it.
+        """
         limiter = self.limiters[endpoint]
-
-        first_sent: float | None = None
-
-        def before_sleep(state: RetryCallState) -> None:
-            limiter.expect(state.upcoming_sleep)
-            with self._usage_lock:
-                self.usage.retries += 1
-
-        def out_of_budget(state: RetryCallState) -> bool:
-            # Counted from the first send: time queued behind other requests (the
-            # concurrency limit, the rate limiter's pacing) is not time spent retrying.
-            # A wait that would end past the budget (a long Retry-After) is not begun.
-            if first_sent is None:
-                return False
-            spent = limiter.clock() - first_sent + state.upcoming_sleep
-            return spent > self.retry_budget
-
+        budget = _RetryBudget(self.retry_budget, limiter.clock)
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),
             wait=retry_wait,
-            stop=out_of_budget,
-            before_sleep=before_sleep,
+            stop=budget.exhausted,
+            before_sleep=functools.partial(self._before_retry, limiter),
             reraise=True,
         )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    async with semaphore:
-                        started = await _paced(limiter)
-                        if first_sent is None:
-                            first_sent = started
-                        with self._usage_lock:
-                            self.usage.requests += 1
-                        try:
-                            value, input_tokens, output_tokens = await send(options)
-                        except ApiError as error:
-                            if error.status_code == 429:
-                                with self._usage_lock:
-                                    self.usage.rate_limited += 1
-                                limiter.rate_limited(retry_after(error), started=started)
-                            raise
-                    limiter.succeeded(started)
-                    with self._usage_lock:
-                        self.usage.input_tokens += input_tokens
-                        self.usage.output_tokens += output_tokens
+            value: T = await retrying(self._attempt, send, limiter, budget)
         except (ApiError, httpx.HTTPError) as error:
             raise final_error(error) from error
         return value
+
+    async def _attempt(self, send: _Send[T], limiter: RateLimiter, budget: _RetryBudget) -> T:
+        """One send, once a concurrency slot and ``limiter`` let it start.
+
+        Its answer teaches ``limiter`` (a 429 too), and its billed tokens are counted.
+        """
+        _, semaphore = self._for_this_loop()
+        async with semaphore:
+            started = await _paced(limiter)
+            budget.sent(started)
+            self._count(requests=1)
+            try:
+                value, input_tokens, output_tokens = await send(
+                    {"max_retries": 0, "timeout_in_seconds": self.timeout}
+                )
+            except ApiError as error:
+                if error.status_code == 429:
+                    self._count(rate_limited=1)
+                    limiter.rate_limited(retry_after(error), started=started)
+                raise
+        limiter.succeeded(started)
+        self._count(input_tokens=input_tokens, output_tokens=output_tokens)
+        return value
+
+    def _before_retry(self, limiter: RateLimiter, state: RetryCallState) -> None:
+        """Count a retry; ``limiter`` is told the client stays busy through its wait."""
+        limiter.expect(state.upcoming_sleep)
+        self._count(retries=1)
+
+    def _count(
+        self,
+        *,
+        requests: int = 0,
+        retries: int = 0,
+        rate_limited: int = 0,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+    ) -> None:
+        """Add to :attr:`usage`, which requests on every thread's event loop share."""
+        with self._usage_lock:
+            self.usage.requests += requests
+            self.usage.retries += retries
+            self.usage.rate_limited += rate_limited
+            self.usage.input_tokens += input_tokens
+            self.usage.output_tokens += output_tokens
 
     def chat_sync(self, model: str, messages: Sequence[Message], **params: Any) -> Completion:
         """:meth:`chat` from synchronous code (also inside a running Jupyter loop)."""
@@ -353,6 +363,31 @@ class CohereClient:
             return sorted(results, key=lambda pair: (-pair[1], pair[0])), 0, 0
 
         return await self._send(send, "rerank")
+
+
+@attrs.define
+class _RetryBudget:
+    """The time one request may spend retrying, counted from its first send.
+
+    Time queued behind other requests (the concurrency limit, the rate limiter's pacing) is
+    not time spent retrying. A wait that would end past the budget (a long Retry-After) is
+    not begun.
+    """
+
+    seconds: float
+    clock: Callable[[], float]
+    first_sent: float | None = None
+
+    def sent(self, at: float) -> None:
+        """A send began at ``at`` (on :attr:`clock`); the first starts the budget."""
+        if self.first_sent is None:
+            self.first_sent = at
+
+    def exhausted(self, state: RetryCallState) -> bool:
+        """Tenacity's stop: the wait ahead would end past the budget."""
+        if self.first_sent is None:
+            return False
+        return self.clock() - self.first_sent + state.upcoming_sleep > self.seconds
 
 
 async def _paced(limiter: RateLimiter) -> float:

@@ -13,6 +13,7 @@ only, so the same file comes out of the JSON, PubTator and BioC forms of the cor
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -149,7 +150,56 @@ def _check_no_leak(train: Sequence[Document], held: Sequence[Document], template
             )
 
 
-# Writing ------------------------------------------------------------------------------------
+def _paths(output: PathLike, eval_output: PathLike | None) -> tuple[Path, Path | None]:
+    """The training and evaluation files' paths, once their directories exist and they differ."""
+    output_path = Path(output)
+    eval_path = Path(eval_output) if eval_output is not None else None
+    for path in (output_path, eval_path):
+        if path is not None and not path.parent.is_dir():
+            raise TrainingDataError(
+                f"cannot write {path}: the directory {path.parent} does not exist"
+            )
+    if eval_path is not None and eval_path.resolve() == output_path.resolve():
+        raise TrainingDataError(f"the training and evaluation files are both {output_path}")
+    return output_path, eval_path
+
+
+def _set_apart(
+    documents: Mapping[str, Iterable[Document]],
+    eval_documents: Mapping[str, Iterable[Document]] | None,
+    eval_fraction: float | None,
+    eval_path: Path | None,
+    seed: int,
+) -> tuple[list[Document], list[Document]]:
+    """The training and the evaluation documents: ``eval_documents``, or a seeded share."""
+    train = [d for split in documents.values() for d in split]
+    if eval_documents is not None:
+        if eval_fraction is not None:
+            raise TrainingDataError("give eval_documents or eval_fraction, not both")
+        if eval_path is None:
+            raise TrainingDataError(
+                "eval_documents were given without eval_output to write them to"
+            )
+        return train, [d for split in eval_documents.values() for d in split]
+    if eval_fraction is None and eval_path is None:
+        return train, []
+    if eval_path is None:
+        raise TrainingDataError("eval_fraction was given without eval_output to write to")
+    return _split_off_evaluation(train, 0.1 if eval_fraction is None else eval_fraction, seed)
+
+
+def _with_examples(
+    template: Template, examples: int, train: Sequence[Document], seed: int
+) -> Template:
+    """``template`` showing ``examples`` worked examples, drawn from the training documents."""
+    if not examples:
+        return template
+    if template.few_shot is not None:
+        raise TrainingDataError("give examples or a template with few_shot, not both")
+    return attrs.evolve(template, few_shot=FewShot(train, k=examples, seed=seed))
+
+
+# Records, checks and writing ----------------------------------------------------------------
 
 
 def _order(records: list[TrainingRecord], shuffle: bool, seed: int) -> list[TrainingRecord]:
@@ -171,19 +221,75 @@ def _unnamed(
     return found
 
 
-def _duplicates(records: Sequence[TrainingRecord], file: str) -> list[str]:
-    seen: dict[str, int] = {}
-    found: list[str] = []
-    for line, record in enumerate(records, start=1):
-        key = record.to_json()
-        if key in seen:
-            found.append(
-                f"{file}, line {line}: the same record as line {seen[key]} (PMID {record.pmid}); "
-                "Cohere advises removing duplicate examples"
+@attrs.frozen
+class _File:
+    """A file to write: where, its records, and their JSON lines (made once: they are many)."""
+
+    path: Path
+    records: Sequence[TrainingRecord]
+    evaluation: bool = False
+    lines: list[str] = attrs.field(init=False)
+
+    @lines.default
+    def _json_lines(self) -> list[str]:
+        return [record.to_json() for record in self.records]
+
+    def duplicates(self) -> list[str]:
+        """A warning for each record that repeats an earlier one."""
+        seen: dict[str, int] = {}
+        found: list[str] = []
+        for number, (line, record) in enumerate(zip(self.lines, self.records, strict=True), 1):
+            if line in seen:
+                found.append(
+                    f"{self.path}, line {number}: the same record as line {seen[line]} "
+                    f"(PMID {record.pmid}); Cohere advises removing duplicate examples"
+                )
+            else:
+                seen[line] = number
+        return found
+
+
+def _check_requirements(
+    files: Sequence[_File],
+    format: Format,
+    count_tokens: Callable[[str], int] | None,
+    limits: Limits,
+) -> list[str]:
+    """The warnings on ``files``; raises listing every Cohere requirement that they break."""
+    violations: list[Violation] = []
+    warnings: list[Violation] = []
+    for file in files:
+        found, doubts = check_records(
+            [r.data for r in file.records],
+            format,
+            file=str(file.path),
+            evaluation=file.evaluation,
+            count_tokens=count_tokens,
+            limits=limits,
+        )
+        violations += found
+        warnings += doubts
+    size = sum(len(line.encode("utf-8", "surrogatepass")) for f in files for line in f.lines)
+    if size > limits.dataset_bytes:
+        violations.append(
+            Violation(
+                str(files[0].path),
+                None,
+                f"the dataset is {size} bytes, over Cohere's {limits.dataset_bytes} "
+                "(training and evaluation files together)",
             )
-        else:
-            seen[key] = line
-    return found
+        )
+    if violations:
+        raise FinetuneRequirementError(tuple(str(v) for v in violations))
+    return [str(w) for w in warnings]
+
+
+def _write(files: Sequence[_File]) -> None:
+    """Write every file atomically: each is replaced only once all are written."""
+    with contextlib.ExitStack() as stack:
+        streams = [stack.enter_context(atomic_write(file.path)) for file in files]
+        for file, stream in zip(files, streams, strict=True):
+            stream.writelines(file.lines)
 
 
 def prepare_finetuning(
@@ -225,86 +331,20 @@ def prepare_finetuning(
     _check_splits(documents, allow_test, "fine-tuning files")
     if eval_documents is not None:
         _check_splits(eval_documents, allow_test, "an evaluation file")
-    output_path = Path(output)
-    eval_path = Path(eval_output) if eval_output is not None else None
-    for path in (output_path, eval_path):
-        if path is not None and not path.parent.is_dir():
-            raise TrainingDataError(
-                f"cannot write {path}: the directory {path.parent} does not exist"
-            )
-    if eval_path is not None and eval_path.resolve() == output_path.resolve():
-        raise TrainingDataError(f"the training and evaluation files are both {output_path}")
-
-    train = [d for split in documents.values() for d in split]
-    held: list[Document] = []
-    if eval_documents is not None:
-        if eval_fraction is not None:
-            raise TrainingDataError("give eval_documents or eval_fraction, not both")
-        if eval_path is None:
-            raise TrainingDataError(
-                "eval_documents were given without eval_output to write them to"
-            )
-        held = [d for split in eval_documents.values() for d in split]
-    elif eval_fraction is not None or eval_path is not None:
-        if eval_path is None:
-            raise TrainingDataError("eval_fraction was given without eval_output to write to")
-        train, held = _split_off_evaluation(
-            train, 0.1 if eval_fraction is None else eval_fraction, seed
-        )
-    if examples:
-        if shown.few_shot is not None:
-            raise TrainingDataError("give examples or a template with few_shot, not both")
-        shown = attrs.evolve(shown, few_shot=FewShot(train, k=examples, seed=seed))
+    output_path, eval_path = _paths(output, eval_output)
+    train, held = _set_apart(documents, eval_documents, eval_fraction, eval_path, seed)
+    shown = _with_examples(shown, examples, train, seed)
     _check_no_leak(train, held, shown)
 
     mixed = len(chosen) > 1 if shuffle is None else shuffle
     train_records = _order(training_records(train, chosen, format, shown), mixed, seed)
     held_records = _order(training_records(held, chosen, format, shown), mixed, seed)
-
-    violations, warnings = check_records(
-        [r.data for r in train_records],
-        format,
-        file=str(output_path),
-        count_tokens=count_tokens,
-        limits=limits,
-    )
+    files = [_File(output_path, train_records)]
     if eval_path is not None:
-        more, more_warnings = check_records(
-            [r.data for r in held_records],
-            format,
-            file=str(eval_path),
-            evaluation=True,
-            count_tokens=count_tokens,
-            limits=limits,
-        )
-        violations += more
-        warnings += more_warnings
-    lines = [r.to_json() for r in train_records]
-    held_lines = [r.to_json() for r in held_records]
-    size = sum(len(line.encode("utf-8", "surrogatepass")) for line in lines + held_lines)
-    if size > limits.dataset_bytes:
-        violations.append(
-            Violation(
-                str(output_path),
-                None,
-                f"the dataset is {size} bytes, over Cohere's {limits.dataset_bytes} "
-                "(training and evaluation files together)",
-            )
-        )
-    if violations:
-        raise FinetuneRequirementError(tuple(str(v) for v in violations))
+        files.append(_File(eval_path, held_records, evaluation=True))
+    warnings = _check_requirements(files, format, count_tokens, limits)
+    _write(files)
 
-    if eval_path is None:
-        with atomic_write(output_path) as stream:
-            stream.writelines(lines)
-    else:
-        with atomic_write(output_path) as stream, atomic_write(eval_path) as held_stream:
-            stream.writelines(lines)
-            held_stream.writelines(held_lines)
-
-    notes = [str(w) for w in warnings]
-    notes += _duplicates(train_records, str(output_path))
-    notes += _duplicates(held_records, str(eval_path)) if eval_path is not None else []
     return PrepareReport(
         output=str(output_path),
         eval_output=None if eval_path is None else str(eval_path),
@@ -318,5 +358,5 @@ def prepare_finetuning(
         eval_records=len(held_records),
         eval_pmids=tuple(dict.fromkeys(d.pmid for d in held)),
         unnamed_relations=tuple(_unnamed(train + held, chosen, shown)),
-        warnings=tuple(notes),
+        warnings=tuple(warnings + [note for file in files for note in file.duplicates()]),
     )
