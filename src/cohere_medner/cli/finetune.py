@@ -11,18 +11,14 @@ import attrs
 
 from cohere_medner.cli import options
 from cohere_medner.corpus import load_corpus, normalize_split
-from cohere_medner.models.finetuning._finetune import (
-    create_finetune,
-    finetune_events,
-    finetune_status,
-    list_finetunes,
-)
-from cohere_medner.models.finetuning._types import FinetuneResult, Hyperparameters, Polling
-from cohere_medner.training.prepare import prepare_finetuning
-from cohere_medner.training.records import FORMATS
+from cohere_medner.training import FORMATS, prepare_finetuning
 
 if TYPE_CHECKING:
     from cohere_medner.cli.options import Commands
+    from cohere_medner.models.finetuning import FinetuneResult
+
+# The SDK is imported by the commands that talk to Cohere, when they run: building the
+# parser for every command must not cost `cohere-medner score` a second.
 
 
 def add_prepare(commands: Commands) -> None:
@@ -95,7 +91,7 @@ def add_finetune(commands: Commands) -> None:
         action.add_argument(
             "--poll-interval",
             type=float,
-            default=Polling().interval,
+            default=None,
             help="first wait between status checks (s); it grows to a minute",
         )
     listing = actions.add_parser("list", help="your fine-tuned models")
@@ -108,6 +104,8 @@ def add_finetune(commands: Commands) -> None:
 
 
 def _create(args: argparse.Namespace) -> int:
+    from cohere_medner.models.finetuning import Hyperparameters, create_finetune
+
     hyperparameters = Hyperparameters(
         train_epochs=args.epochs,
         learning_rate=args.learning_rate,
@@ -131,6 +129,8 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from cohere_medner.models.finetuning import finetune_status
+
     result = finetune_status(args.id, **_waiting(args))
     _show(result, args.json)
     return 0
@@ -138,11 +138,13 @@ def _status(args: argparse.Namespace) -> int:
 
 def _waiting(args: argparse.Namespace) -> dict[str, Any]:
     """How create and status wait: --wait, --timeout, --poll-interval, changes on stderr."""
+    from cohere_medner.models.polling import Polling
+
     return {
         "wait": args.wait,
         "timeout": args.timeout,
         "on_status": options.print_status,
-        "polling": Polling(args.poll_interval),
+        "polling": Polling() if args.poll_interval is None else Polling(args.poll_interval),
     }
 
 
@@ -156,6 +158,8 @@ def _show(result: FinetuneResult, as_json: bool) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from cohere_medner.models.finetuning import list_finetunes
+
     found = list_finetunes()
     if args.json:
         print(json.dumps([r.as_dict() for r in found]))
@@ -166,6 +170,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _events(args: argparse.Namespace) -> int:
+    from cohere_medner.models.finetuning import finetune_events
+
     events = finetune_events(args.id)
     if args.json:
         print(json.dumps([attrs.asdict(e) for e in events], default=str))
