@@ -179,5 +179,5 @@ def evaluate(
         gold, [p.document for p in predicted], extractor.tasks, lexicon is not None
     )
     return EvaluationRun(
-        extractor.model, tuple(extractions), scores, usage, seconds, official, gold, predicted
+        extractor.model.name, tuple(extractions), scores, usage, seconds, official, gold, predicted
     )
