@@ -54,7 +54,9 @@ import cohere
 
 from cohere_medner.corpus import load_corpus
 from cohere_medner.extractor import Extractor
+from cohere_medner.models.base import Request
 from cohere_medner.models.client import CohereClient
+from cohere_medner.models.cohere_api import CohereChat
 from cohere_medner.types import Document
 
 MODEL = "command-r-08-2024"
@@ -179,14 +181,14 @@ def run_sequential(args: argparse.Namespace, documents: list[Document]) -> dict[
     subset = documents[: args.sequential_documents]
     server = Server(args, args.rate_limit)
     try:
-        ex = extractor(server.url)
+        model = CohereChat(MODEL, api_key=KEY, base_url=server.url, cache=False)
+        ex = Extractor(model, progress=False)
         before = server.stats()
         cpu, start = time.process_time(), time.perf_counter()
         co = cohere.ClientV2(api_key=KEY, base_url=server.url)
         for document in subset:
             for unit in ex.units:
-                request = ex.request(unit, document)
-                co.chat(model=MODEL, messages=request["messages"], **ex.parameters)
+                co.chat(model=MODEL, **model.body(Request.render(unit, document, ex.template)))
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         after = server.stats()
     finally:

@@ -373,7 +373,7 @@ def batch_page(scene: Scene) -> None:
     write_pubtator([*sample, long], scene.directory / "pubmed-2026.pubtator")
     scene.model.knows(sample)
     extractor = Extractor("command-r-08-2024", mode="combined", cache=False, progress=False)
-    job = batch.submit(extractor, sample[:5], handle=scene.directory / "runs/pubmed-000.json")
+    job = batch.submit(extractor.plan(sample[:5]), handle=scene.directory / "runs/pubmed-000.json")
     scene.values["batch_id"] = job.batch_id
 
 

@@ -14,13 +14,22 @@ from pathlib import Path
 import pytest
 
 from cohere_medner.corpus import load_sample
-from cohere_medner.errors import EmptyTextError, InvalidRequestError, ModelNotFoundError
+from cohere_medner.errors import (
+    CohereApiError,
+    ConfigurationError,
+    EmptyTextError,
+    InvalidRequestError,
+    ModelNotFoundError,
+)
 from cohere_medner.extraction import read_extractions
 from cohere_medner.extractor import Extractor, Mode
+from cohere_medner.models.base import Request
+from cohere_medner.models.client import Usage
+from cohere_medner.models.cohere_api import CohereGenerate
 from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
 from cohere_medner.testing import FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
-from cohere_medner.types import Document
+from cohere_medner.types import Completion, Document
 
 MODEL = "command-r-08-2024"
 DOCUMENTS = load_sample().to_list()
@@ -138,7 +147,14 @@ def test_extract_inside_a_running_event_loop(server: FakeCohere, tmp_path: Path)
 
 
 def test_legacy_generate_endpoint(server: FakeCohere, tmp_path: Path) -> None:
-    ex = extractor(server, tmp_path, endpoint="generate")
+    generate = CohereGenerate(
+        MODEL,
+        api_key="test-key",
+        base_url=server.url,
+        cache=tmp_path / "cache.sqlite3",
+        timeout=1.0,
+    )
+    ex = Extractor(generate, progress=False)
     assert_perfect(ex.extract_many(DOCUMENTS[:3]), DOCUMENTS[:3])
     assert {r.endpoint for r in server.requests} == {"generate"}
 
@@ -200,3 +216,47 @@ def test_nearest_neighbour_examples_go_into_the_prompts(tmp_path: Path) -> None:
             assert shown == {d.pmid for d in examples.choose(document)}
         with pytest.raises(ExampleLeakError, match="example pool"):
             ex.extract_many(train[:2])
+
+
+class GoldStub:
+    """A model of one's own: no Cohere, no base class; it answers with the gold lists."""
+
+    name = "gold-stub"
+
+    def __init__(self) -> None:
+        self.seen: list[Request] = []
+
+    async def complete(self, request: Request) -> Completion:
+        self.seen.append(request)
+        if "refuse" in request.document.abstract and request.unit.name == "chemicals":
+            raise CohereApiError("the stub refuses to list chemicals here")
+        return Completion(request.unit.gold(request.document), input_tokens=5)
+
+
+@pytest.mark.parametrize("mode", ["per-task", "combined"])
+def test_any_object_that_implements_the_model_protocol_extracts(mode: Mode) -> None:
+    stub = GoldStub()
+    ex = Extractor(stub, mode=mode, progress=False)
+    assert_perfect(ex.extract_many(DOCUMENTS[:4]), DOCUMENTS[:4])
+    units = 3 if mode == "per-task" else 1
+    assert len(stub.seen) == 4 * units
+    request = stub.seen[0]
+    assert request.messages == tuple(ex.template.messages(request.unit, request.document))
+    assert request.prompt == ex.template.prompt(request.unit, request.document)
+    assert ex.usage == Usage().as_dict()  # a model that counts nothing spent nothing
+    assert repr(ex).startswith("Extractor(model='gold-stub'")
+
+
+def test_a_request_the_model_fails_fails_its_document_alone() -> None:
+    refused = Document("1", "", "Please refuse aspirin in fever.")
+    extractions = Extractor(GoldStub(), progress=False).extract_many([refused, DOCUMENTS[0]])
+    assert extractions[0].error == (
+        "chemicals: Cohere API error: the stub refuses to list chemicals here"
+    )
+    assert extractions[0].raw.keys() == {"diseases", "relations"} and extractions[1].ok
+    assert (extractions[1].requests, extractions[1].input_tokens) == (3, 15)
+
+
+def test_settings_are_for_a_model_built_by_name() -> None:
+    with pytest.raises(ConfigurationError, match=r"give them to GoldStub\(...\)"):
+        Extractor(GoldStub(), requests_per_minute=20)

@@ -51,7 +51,7 @@ def evaluate(
     seconds = time.monotonic() - start
     usage = {k: v - before.get(k, 0) for k, v in extractor.usage.items()}
     return score_run(
-        extractor.model,
+        extractor.model.name,
         extractions,
         items,
         extractor.tasks,

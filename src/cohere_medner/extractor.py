@@ -1,27 +1,33 @@
-"""The Extractor: the one place where tasks, the Cohere client and the cache meet."""
+"""The Extractor: tasks, a template and a model, composed into extractions.
+
+The tasks say what to extract and how an answer is read; the template lays out each prompt
+(with its worked examples); the model answers (:mod:`cohere_medner.models`). The Extractor
+renders one request per task (or one for all, ``mode="combined"``), asks the model, and
+parses the answers into an :class:`~cohere_medner.extraction.Extraction` per document.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Final, Literal, TextIO
 
 import attrs
 
 from cohere_medner.errors import ConfigurationError, EmptyTextError, MedNerError
 from cohere_medner.extraction import Extraction, as_document
-from cohere_medner.grounding.baseline import MODEL as BASELINE
-from cohere_medner.grounding.baseline import LexiconBaseline
 from cohere_medner.grounding.lexicon import Lexicon
-from cohere_medner.models.batches import _submit as batch
-from cohere_medner.models.batches._job import BatchJob
-from cohere_medner.models.batches._output import BatchResult
-from cohere_medner.models.cache import ResponseCache, open_response_cache
-from cohere_medner.models.client import CohereClient, Endpoint, Usage, run_sync
+from cohere_medner.models import batches
+from cohere_medner.models.base import Metered, Model, Preparing, Request
+from cohere_medner.models.client import Usage, run_sync
+from cohere_medner.models.cohere_api import CohereChat
+from cohere_medner.models.lexicon import LexiconModel
 from cohere_medner.models.nearest import KNearest, check_disjoint
+from cohere_medner.models.registry import get_model
 from cohere_medner.prompts.answers import build_extraction
 from cohere_medner.prompts.tasks import AnyTask, CombinedTask, Task, get_tasks
 from cohere_medner.prompts.templates import ExampleChooser, Template, get_template
@@ -29,57 +35,42 @@ from cohere_medner.types import Completion, Document
 
 Mode = Literal["per-task", "combined"]
 MODES: tuple[Mode, ...] = ("per-task", "combined")
+PLANNED_AT_ONCE: Final = 1000
+"""Documents of a batch plan whose worked examples are got ready together."""
 
 
 class Extractor:
-    """Extract diseases, chemicals and CID relations from abstracts with a Cohere model.
+    """Extract diseases, chemicals and CID relations from abstracts with a model.
 
-    ``mode="per-task"`` sends one request per task (the tutorial's three prompts, what
-    its fine-tuned models expect); ``"combined"`` asks for all lists in one request, a
-    third of the requests. ``endpoint="generate"`` uses the legacy v1 generate API
-    with prompt strings, for the tutorial's generative fine-tuned models. Answers are
-    cached on disk (``cache=False`` to switch off, or a path or a
-    :class:`~cohere_medner.models.cache.ResponseCache`): re-running costs nothing, and an
-    interrupted run resumes where it stopped.
+    ``model`` is a :class:`~cohere_medner.models.base.Model`, or a name that
+    :func:`~cohere_medner.models.registry.get_model` builds with ``model_settings``: a
+    Cohere model or fine-tuned model id (:class:`~cohere_medner.models.cohere_api.CohereChat`,
+    taking client settings such as ``requests_per_minute``, ``cache``, ``temperature``), or
+    ``"lexicon"``, the offline baseline (:class:`~cohere_medner.models.lexicon.LexiconModel`,
+    taking ``lexicon=``): no key, no network.
 
-    ``examples`` shows worked examples in every prompt: a
+    ``mode="per-task"`` sends one request per task (the tutorial's three prompts, what its
+    fine-tuned models expect); ``"combined"`` asks for all lists in one request, a third of
+    the requests. ``examples`` shows worked examples in every prompt: a
     :class:`~cohere_medner.models.nearest.KNearest` (the most similar training abstracts, by
-    Cohere Embed) or a :class:`~cohere_medner.prompts.templates.FewShot` (a seeded random draw); the
-    documents extracted must not be among them.
-
-    ``model="lexicon"`` is the offline baseline (:class:`~cohere_medner.grounding.baseline.
-    LexiconBaseline`): dictionary matching with ``lexicon`` (a
-    :class:`~cohere_medner.grounding.lexicon.Lexicon` or a baseline; by default one built from the
-    bundled sample's train and validation splits), no key, no network.
+    Cohere Embed) or a :class:`~cohere_medner.prompts.templates.FewShot` (a seeded random
+    draw); the documents extracted must not be among them.
     """
 
     def __init__(
         self,
-        model: str,
+        model: str | Model,
         tasks: str | Sequence[str] | Sequence[Task] = ("diseases", "chemicals", "relations"),
         *,
         mode: Mode = "per-task",
         template: str | Template = "seed",
-        endpoint: Endpoint = "chat",
-        client: CohereClient | None = None,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        requests_per_minute: float | None = None,
-        max_concurrency: int = 8,
-        retry_budget: float = 300.0,
-        timeout: float = 120.0,
-        cache: ResponseCache | str | Path | bool = True,
-        temperature: float = 0.0,
-        max_tokens: int = 600,
-        progress: bool = True,
-        lexicon: Lexicon | LexiconBaseline | None = None,
         examples: ExampleChooser | None = None,
+        progress: bool = True,
+        **model_settings: Any,
     ) -> None:
         if mode not in MODES:
             raise ConfigurationError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-        if endpoint not in ("chat", "generate"):
-            raise ConfigurationError(f"unknown endpoint {endpoint!r}; expected chat or generate")
-        self.model = model
+        self.model = _model(model, model_settings)
         self.tasks = _single_tasks(tasks)
         self.mode = mode
         self.units: tuple[AnyTask, ...] = (
@@ -88,34 +79,11 @@ class Extractor:
         self.template = get_template(template)
         if examples is not None:
             self.template = attrs.evolve(self.template, few_shot=examples)
-        self.endpoint: Endpoint = endpoint
-        self.baseline: LexiconBaseline | None = None
-        self.client: CohereClient | None = None
-        self.cache: ResponseCache | None = None
-        if model == BASELINE:
-            self.baseline = (
-                lexicon
-                if isinstance(lexicon, LexiconBaseline)
-                else LexiconBaseline(lexicon)
-                if lexicon is not None
-                else LexiconBaseline.from_data()
-            )
-        else:
-            self.client = client or CohereClient(
-                api_key,
-                base_url=base_url,
-                requests_per_minute=requests_per_minute,
-                max_concurrency=max_concurrency,
-                retry_budget=retry_budget,
-                timeout=timeout,
-            )
-            self.cache = open_response_cache(cache)
-        self.parameters: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
         self.progress = progress
 
     def __repr__(self) -> str:
         names = ",".join(t.name for t in self.tasks)
-        return f"Extractor(model={self.model!r}, tasks={names!r}, mode={self.mode!r})"
+        return f"Extractor(model={self.model.name!r}, tasks={names!r}, mode={self.mode!r})"
 
     # One document -------------------------------------------------------------------------
 
@@ -126,7 +94,7 @@ class Extractor:
     async def aextract(self, item: str | Document) -> Extraction:
         """:meth:`extract`, in a running event loop."""
         document = as_document(item)
-        await self._prepare_examples([document])
+        await self._prepare([document])
         extraction, error = await self._extract(document)
         if error is not None:
             raise error
@@ -148,15 +116,8 @@ class Extractor:
         self, documents: Iterable[str | Document], *, progress: bool | None = None
     ) -> list[Extraction]:
         """:meth:`extract_many`, in a running event loop."""
-        # Each item once: a document, or the failed extraction of one without text.
-        entries: list[Document | Extraction] = []
-        for item in documents:
-            try:
-                entries.append(as_document(item))
-            except EmptyTextError as error:
-                pmid = item.pmid if isinstance(item, Document) else ""
-                entries.append(Extraction(pmid, error=str(error)))
-        await self._prepare_examples([e for e in entries if isinstance(e, Document)])
+        entries = _entries(documents)
+        await self._prepare([e for e in entries if isinstance(e, Document)])
         bar = (
             _Progress(len(entries), sys.stderr)
             if (self.progress if progress is None else progress)
@@ -177,112 +138,131 @@ class Extractor:
 
     # Batches ------------------------------------------------------------------------------
 
-    def submit_batch(self, documents: Iterable[str | Document], **options: Any) -> BatchJob:
+    def plan(self, documents: Iterable[str | Document] = ()) -> batches.RequestPlan:
+        """What a Cohere batch of ``documents`` sends, and how its answers are read back.
+
+        The requests are built as the plan is read, :data:`PLANNED_AT_ONCE` documents at a
+        time: documents in the examples' pool are refused before anything is uploaded, and
+        nearest-neighbour queries are embedded in few calls. Batches run v2 chat requests,
+        so the model must be a :class:`~cohere_medner.models.cohere_api.CohereChat`.
+        """
+        model = self.model
+        if not isinstance(model, CohereChat):
+            raise ConfigurationError(
+                f"batches run Cohere v2 chat requests, and model {model.name!r} is a "
+                f"{type(model).__name__}: batch with a CohereChat model"
+            )
+        requests = self._planned(model, documents)
+        return batches.RequestPlan(
+            model.name, model.client.base_url, self.mode, self.tasks, self.units, requests
+        )
+
+    def submit_batch(self, documents: Iterable[str | Document], **options: Any) -> batches.BatchJob:
         """Send the requests for ``documents`` as one Cohere batch; returns its saved handle.
 
         For corpora far beyond the rate limit: see :mod:`cohere_medner.models.batches` for the
         options (``name``, ``handle`` ...).
         """
-        return batch.submit(self, documents, **options)
+        return batches.submit(self.plan(documents), **options)
 
-    def collect_batch(self, target: str | Path | BatchJob, **options: Any) -> BatchResult:
+    def collect_batch(
+        self, target: str | Path | batches.BatchJob, **options: Any
+    ) -> batches.BatchResult:
         """Wait for a batch (by handle, handle file or id) and read its answers, in order."""
-        return batch.collect(target, extractor=self, **options)
+        return batches.collect(target, plan=self.plan(), **options)
+
+    # What it spent, what it knows ---------------------------------------------------------
 
     @property
     def usage(self) -> dict[str, int]:
-        """Requests, retries, 429s and billed tokens spent by this extractor's client."""
-        return (self.client.usage if self.client else Usage()).as_dict()
+        """Requests, retries, 429s and billed tokens spent by the model (zeros if it counts none)."""
+        return (self.model.usage if isinstance(self.model, Metered) else Usage()).as_dict()
 
     @property
     def lexicon(self) -> Lexicon | None:
         """The offline baseline's lexicon (``model="lexicon"``), else None."""
-        return self.baseline.lexicon if self.baseline else None
+        return self.model.lexicon if isinstance(self.model, LexiconModel) else None
 
     # Internals ----------------------------------------------------------------------------
 
-    def request(self, unit: AnyTask, document: Document) -> dict[str, Any]:
-        """Everything that determines the answer to one request: the cache key."""
-        client = self._client()
-        if self.endpoint == "chat":
-            body: dict[str, Any] = {"messages": self.template.messages(unit, document)}
-        else:
-            body = {"prompt": self.template.prompt(unit, document)}
-        return {
-            "server": client.server,
-            "endpoint": self.endpoint,
-            "model": self.model,
-            "parameters": self.parameters,
-            **body,
-        }
-
-    def prepare_examples(self, documents: Iterable[Document]) -> None:
-        """Get worked examples ready for ``documents`` before building their requests.
-
-        Refuses (:class:`~cohere_medner.errors.ExampleLeakError`) documents that are in the
-        examples' pool, and embeds the queries of nearest-neighbour examples in a few
-        calls rather than one per document. ``extract_many`` does this by itself.
-        """
-        run_sync(self._prepare_examples(list(documents)))
-
-    async def _prepare_examples(self, documents: list[Document]) -> None:
-        """Refuse examples drawn from the documents to extract; embed their queries at once."""
+    async def _prepare(self, documents: list[Document]) -> None:
+        """Refuse documents the examples or the model were drawn from; embed queries at once."""
         chooser = self.template.few_shot
         if isinstance(chooser, KNearest):
             await chooser.prepare(documents)
         elif chooser is not None:
             check_disjoint(chooser.pool, documents)
+        if isinstance(self.model, Preparing):
+            await self.model.prepare(documents)
 
-    def _client(self) -> CohereClient:
-        if self.client is None:
-            raise ConfigurationError(f"the {self.model!r} model sends no requests")
-        return self.client
-
-    async def _answer(self, request: dict[str, Any]) -> tuple[Completion, bool]:
-        if self.cache is not None:
-            found = self.cache.get(request)
-            if found is not None:
-                return found, True
-        client = self._client()
-        if self.endpoint == "chat":
-            completion = await client.chat(self.model, request["messages"], **self.parameters)
-        else:
-            completion = await client.generate(self.model, request["prompt"], **self.parameters)
-        if self.cache is not None:
-            self.cache.put(request, completion)
-        return completion, False
+    def _requests(self, document: Document) -> list[Request]:
+        return [Request.render(unit, document, self.template) for unit in self.units]
 
     async def _extract(self, document: Document) -> tuple[Extraction, MedNerError | None]:
         """The document's extraction, and the first error that failed one of its requests."""
-        if self.baseline is not None:
-            return self._from_baseline(self.baseline, document), None
+        requests = self._requests(document)
+        results = await asyncio.gather(
+            *(self.model.complete(request) for request in requests), return_exceptions=True
+        )
         first_error: MedNerError | None = None
         answers: dict[str, Completion | str] = {}
-        cached: set[str] = set()
-        results = await asyncio.gather(
-            *(self._answer(self.request(unit, document)) for unit in self.units),
-            return_exceptions=True,
-        )
         for unit, result in zip(self.units, results, strict=True):
             if isinstance(result, BaseException):
                 if not isinstance(result, MedNerError):
                     raise result
                 first_error = first_error or result
                 answers[unit.name] = str(result)
-                continue
-            answers[unit.name], from_cache = result
-            if from_cache:
-                cached.add(unit.name)
-        extraction = build_extraction(document.pmid, self.units, answers, cached)
-        return extraction, first_error
+            else:
+                answers[unit.name] = result
+        return _built(document.pmid, self.units, answers), first_error
 
-    def _from_baseline(self, baseline: LexiconBaseline, document: Document) -> Extraction:
-        """The baseline's extraction, holding only the tasks asked for."""
-        found = baseline.extract(document)
-        kinds = {t.entity_type for t in self.tasks if t.entity_type is not None}
-        relations = found.relations if any(t.relation_type for t in self.tasks) else ()
-        entities = {k: v for k, v in found.entities.items() if k in kinds}
-        return attrs.evolve(found, entities=entities, relations=relations)
+    def _planned(
+        self, model: CohereChat, documents: Iterable[str | Document]
+    ) -> Iterator[batches.PlannedDocument]:
+        """Each document's chat request bodies, or why it is not sent, in input order."""
+        items = iter(documents)
+        while chunk := _entries(itertools.islice(items, PLANNED_AT_ONCE)):
+            run_sync(self._prepare([e for e in chunk if isinstance(e, Document)]))
+            for entry in chunk:
+                if isinstance(entry, Extraction):
+                    yield batches.PlannedDocument(entry.document, refused=entry.error)
+                    continue
+                bodies = {r.unit.name: model.body(r) for r in self._requests(entry)}
+                yield batches.PlannedDocument(entry.pmid, bodies)
+
+
+def _model(model: str | Model, settings: Mapping[str, Any]) -> Model:
+    if isinstance(model, str):
+        return get_model(model, **settings)
+    if settings:
+        raise ConfigurationError(
+            f"model settings ({', '.join(settings)}) build a model from its name; "
+            f"give them to {type(model).__name__}(...) instead"
+        )
+    return model
+
+
+def _entries(items: Iterable[str | Document]) -> list[Document | Extraction]:
+    """Each item once: a document, or the failed extraction of one without text."""
+    entries: list[Document | Extraction] = []
+    for item in items:
+        try:
+            entries.append(as_document(item))
+        except EmptyTextError as error:
+            pmid = item.pmid if isinstance(item, Document) else ""
+            entries.append(Extraction(pmid, error=str(error)))
+    return entries
+
+
+def _built(
+    pmid: str, units: Sequence[AnyTask], answers: Mapping[str, Completion | str]
+) -> Extraction:
+    """The extraction of one document's answers, counting those sent, cached, or offline."""
+    origins = {name: a.origin for name, a in answers.items() if isinstance(a, Completion)}
+    cached = {name for name, origin in origins.items() if origin == "cache"}
+    extraction = build_extraction(pmid, units, answers, cached)
+    offline = sum(origin == "offline" for origin in origins.values())
+    return attrs.evolve(extraction, requests=extraction.requests - offline)
 
 
 def _single_tasks(tasks: str | Sequence[str] | Sequence[Task]) -> tuple[Task, ...]:
@@ -292,7 +272,7 @@ def _single_tasks(tasks: str | Sequence[str] | Sequence[Task]) -> tuple[Task, ..
         found = tuple(tasks)  # type: ignore[arg-type]
     single: list[Task] = []
     for task in found:
-        single.extend(task.tasks if isinstance(task, CombinedTask) else (task,))
+        single.extend(task.tasks)
     if not single:
         raise ConfigurationError("an Extractor needs at least one task")
     return tuple(single)

@@ -6,7 +6,7 @@ end exclusive, so that ``doc.text[m.start:m.end] == m.text`` for every mention.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal, TypeAlias
 
 import attrs
 
@@ -169,11 +169,20 @@ class Rejected:
     reason: str
 
 
+Origin: TypeAlias = Literal["request", "cache", "offline"]
+"""Where an answer came from (:attr:`Completion.origin`)."""
+
+
 @attrs.frozen
 class Completion:
-    """One answer: the model's text and what it was billed."""
+    """One answer: the model's text, what it was billed, and where it came from.
+
+    ``origin`` says who answered: a ``"request"`` to the model, the response ``"cache"``, or
+    an ``"offline"`` model that sends nothing (the lexicon baseline).
+    """
 
     text: str
     input_tokens: int = 0
     output_tokens: int = 0
     finish_reason: str | None = None
+    origin: Origin = "request"

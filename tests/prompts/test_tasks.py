@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from cohere_medner.corpus import load_sample
 from cohere_medner.errors import MedNerError, TaskError, UnknownTaskError
 from cohere_medner.parsing.lists import is_listable_item
 from cohere_medner.parsing.relations import is_listable_triple
@@ -389,3 +390,15 @@ def test_seed_prompts_and_gold_match_the_tutorial_code_on_bc5cdr_json(bc5cdr_dir
                     what, item["passages"][1]["text"]
                 )
                 assert task.gold(document) == "- " + "\n- ".join(listed)
+
+
+def test_an_answer_formatted_from_the_gold_lists_is_the_gold_completion() -> None:
+    """format_answer lays lists out as gold_target does: what LexiconModel answers with."""
+    for document in load_sample().to_list():
+        entities = {
+            DISEASE: DISEASES.gold_target(document).items,
+            CHEMICAL: CHEMICALS.gold_target(document).items,
+        }
+        triples = RELATIONS.gold_target(document).triples
+        for unit in (DISEASES, CHEMICALS, RELATIONS, COMBINED):
+            assert unit.format_answer(entities, triples) == unit.gold(document)

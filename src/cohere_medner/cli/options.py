@@ -17,8 +17,11 @@ from cohere_medner.extractor import MODES, Extractor
 from cohere_medner.grounding.baseline import MODEL as BASELINE
 from cohere_medner.grounding.baseline import LexiconBaseline
 from cohere_medner.grounding.lexicon import Lexicon
+from cohere_medner.models.base import Model
 from cohere_medner.models.client import CohereClient
+from cohere_medner.models.cohere_api import CohereChat, CohereGenerate
 from cohere_medner.models.nearest import KNearest
+from cohere_medner.models.registry import get_model
 from cohere_medner.prompts.templates import ExampleChooser, FewShot, Template, get_template
 from cohere_medner.types import Document
 
@@ -143,16 +146,9 @@ def lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon 
 
 def extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extractor:
     """The :class:`Extractor` the options of :func:`add_model` describe."""
-    baseline = (
-        LexiconBaseline(lexicon, allow_seen=args.allow_seen)
-        if args.model == BASELINE and lexicon is not None
-        else None
-    )
-    client = None
+    model = _model(args, lexicon)
     examples: ExampleChooser | None = None
-    if args.model != BASELINE:
-        client = CohereClient(requests_per_minute=args.rpm, max_concurrency=args.concurrency)
-    if args.examples and args.model != BASELINE:
+    if args.examples and isinstance(model, CohereChat | CohereGenerate):
         source = args.examples_data if args.examples_data is not None else args.data
         pool = load_corpus(source, "train").to_list()
         examples = (
@@ -161,25 +157,36 @@ def extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extra
                 args.examples,
                 embed_model=args.embed_model,
                 rerank_model=args.rerank_model,
-                client=client,
+                client=model.client,
                 cache=not args.no_cache,
             )
             if args.nearest
             else FewShot(pool, k=args.examples, seed=args.seed)
         )
     return Extractor(
-        args.model,
+        model,
         args.tasks,
         mode=args.mode,
         template=template(args),
-        endpoint=args.endpoint,
-        client=client,
+        examples=examples,
+        progress=not args.no_progress,
+    )
+
+
+def _model(args: argparse.Namespace, lexicon: Lexicon | None) -> Model:
+    """The offline baseline (on ``lexicon``), or the Cohere model --model names on --endpoint."""
+    if args.model == BASELINE:
+        baseline = (
+            LexiconBaseline(lexicon, allow_seen=args.allow_seen) if lexicon is not None else None
+        )
+        return get_model(BASELINE, lexicon=baseline)
+    cohere_model = CohereGenerate if args.endpoint == "generate" else CohereChat
+    return cohere_model(
+        args.model,
+        client=CohereClient(requests_per_minute=args.rpm, max_concurrency=args.concurrency),
         cache=False if args.no_cache else (args.cache or True),
         temperature=args.temperature,
         max_tokens=args.max_tokens,
-        progress=not args.no_progress,
-        lexicon=baseline,
-        examples=examples,
     )
 
 

@@ -116,6 +116,12 @@ class AnyTask(Renderable, Protocol):
         """The gold completion for ``document`` under ``template``, with what it lists."""
         ...
 
+    def format_answer(
+        self, entities: Mapping[str, Sequence[str]], relations: Sequence[Triple]
+    ) -> str:
+        """The answer listing these names and triples, laid out as this task's gold is."""
+        ...
+
     def parse(self, text: str) -> ParsedAnswer:
         """A model's answer (or a gold completion) read back; no text makes it raise."""
         ...
@@ -189,6 +195,14 @@ class Task:
             items = _unique(m.text for m in shown if m.type == self.entity_type)
             return GoldTarget(format_list(items), items=items)
         return _relation_target(document, shown, self.relation_type or CID)
+
+    def format_answer(
+        self, entities: Mapping[str, Sequence[str]], relations: Sequence[Triple]
+    ) -> str:
+        """This task's list of ``entities`` of its type, or of ``relations``."""
+        if self.entity_type is not None:
+            return format_list(entities.get(self.entity_type, ()))
+        return format_relations(relations)
 
     def parse(self, text: str) -> ParsedAnswer:
         """Read a model's answer (or a gold completion): a list of names, or of triples."""
@@ -327,12 +341,21 @@ class CombinedTask:
         """The combined completion, with every section's items, triples and unnamed relations."""
         targets = [t.gold_target(document, template) for t in self.tasks]
         return GoldTarget(
-            "\n\n".join(
-                f"{t.cue}\n{g.completion}" for t, g in zip(self.tasks, targets, strict=True)
-            ),
+            self._sections(g.completion for g in targets),
             items=tuple(i for g in targets for i in g.items),
             triples=tuple(t for g in targets for t in g.triples),
             unnamed=tuple(r for g in targets for r in g.unnamed),
+        )
+
+    def format_answer(
+        self, entities: Mapping[str, Sequence[str]], relations: Sequence[Triple]
+    ) -> str:
+        """Every section's list under its cue, as the combined gold completion lays them out."""
+        return self._sections(t.format_answer(entities, relations) for t in self.tasks)
+
+    def _sections(self, lists: Iterable[str]) -> str:
+        return "\n\n".join(
+            f"{t.cue}\n{answer}" for t, answer in zip(self.tasks, lists, strict=True)
         )
 
     @property
@@ -363,15 +386,13 @@ class CombinedTask:
 
 COMBINED: Final = CombinedTask((DISEASES, CHEMICALS, RELATIONS))
 
-# The built-ins keep their classes in the types below (not AnyTask), as callers that still
-# tell a Task from a CombinedTask with isinstance (extractor.py, models/batches/) rely on.
-TASKS: Final[Mapping[str, Task | CombinedTask]] = {
+TASKS: Final[Mapping[str, AnyTask]] = {
     t.name: t for t in (DISEASES, CHEMICALS, RELATIONS, COMBINED)
 }
 """The built-in tasks by name: ``diseases``, ``chemicals``, ``relations`` and ``combined``."""
 
 
-def get_task(name: str) -> Task | CombinedTask:
+def get_task(name: str) -> AnyTask:
     """The built-in task called ``name``; an :class:`UnknownTaskError` names the choices."""
     try:
         return TASKS[name.strip()]
@@ -379,7 +400,7 @@ def get_task(name: str) -> Task | CombinedTask:
         raise UnknownTaskError(unknown_name("task", name, TASKS)) from None
 
 
-def get_tasks(names: str | Sequence[str]) -> tuple[Task | CombinedTask, ...]:
+def get_tasks(names: str | Sequence[str]) -> tuple[AnyTask, ...]:
     """Tasks from a comma-separated string (``"diseases,chemicals"``) or a list of names."""
     parts = names.split(",") if isinstance(names, str) else list(names)
     chosen = [p.strip() for p in parts if p.strip()]

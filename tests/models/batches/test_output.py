@@ -117,7 +117,7 @@ def extractor(server: FakeCohere) -> Extractor:
 
 @pytest.fixture
 def job(extractor: Extractor) -> BatchJob:
-    return batch.submit(extractor, DOCUMENTS, api_key=KEY, sleep=lambda s: None)
+    return batch.submit(extractor.plan(DOCUMENTS), api_key=KEY, sleep=lambda s: None)
 
 
 def collect(job: BatchJob, slept: list[float], **options: Any) -> batch.BatchResult:

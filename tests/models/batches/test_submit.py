@@ -30,6 +30,7 @@ from cohere_medner.models.batches._errors import (
 from cohere_medner.models.batches._output import BatchFailedError, BatchTimeoutError
 from cohere_medner.models.batches._submit import BatchJob, BatchState
 from cohere_medner.models.client import CohereClient
+from cohere_medner.models.cohere_api import CohereGenerate
 from cohere_medner.models.nearest import KNearest
 from cohere_medner.prompts.tasks import Task
 from cohere_medner.prompts.templates import ExampleChooser, FewShot
@@ -74,7 +75,7 @@ def extractor(server: FakeCohere, **options: Any) -> Extractor:
 
 
 def submit(ex: Extractor, documents: list[Any] = DOCUMENTS, **options: Any) -> BatchJob:
-    return batch.submit(ex, documents, api_key=KEY, sleep=lambda s: None, **options)
+    return batch.submit(ex.plan(documents), api_key=KEY, sleep=lambda s: None, **options)
 
 
 # The happy path ---------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def test_the_input_holds_one_chat_request_per_document_and_unit(server: FakeCohe
         task = next(u for u in ex.units if u.name == unit)
         body = json.loads(line["body"])
         assert body == {
-            "messages": ex.request(task, DOCUMENTS[position])["messages"],
+            "messages": ex.template.messages(task, DOCUMENTS[position]),
             "temperature": 0.0,
             "max_tokens": 600,
         }
@@ -160,7 +161,7 @@ def test_failed_lines_are_reported_by_document_and_unit_and_the_rest_kept() -> N
     probe = Extractor(MODEL, api_key=KEY, cache=False)
     sizes = {
         (position, unit.name): count_tokens(
-            "\n\n".join(m["content"] for m in probe.request(unit, document)["messages"])
+            "\n\n".join(m["content"] for m in probe.template.messages(unit, document))
         )
         for position, document in enumerate(documents)
         for unit in probe.units
@@ -234,7 +235,7 @@ def test_a_cancelled_batch_is_a_failed_batch(server: FakeCohere) -> None:
 def test_an_unknown_batch_id_is_named_as_unknown(server: FakeCohere, tmp_path: Path) -> None:
     ex = extractor(server)
     with pytest.raises(UnknownBatchError, match=r"Cohere knows no batch with id 'no-such-batch'"):
-        batch.collect("no-such-batch", extractor=ex, **FAST)
+        batch.collect("no-such-batch", plan=ex.plan(), **FAST)
     with pytest.raises(UnknownBatchError, match="404"):
         batch.status("no-such-batch", api_key=KEY, server=server.url)
     stale = attrs.evolve(submit(ex, DOCUMENTS[:1]), batch_id="from-another-account")
@@ -250,7 +251,7 @@ def test_a_known_batch_without_its_handle_asks_for_the_handle(
     for path in handles.iterdir():
         path.unlink()
     with pytest.raises(BatchHandleError, match="its handle is not in") as raised:
-        batch.collect(job.batch_id, extractor=ex, **FAST)
+        batch.collect(job.batch_id, plan=ex.plan(), **FAST)
     assert not isinstance(raised.value, UnknownBatchError)
 
 
@@ -258,7 +259,7 @@ def test_collecting_with_other_tasks_is_refused(server: FakeCohere) -> None:
     job = submit(extractor(server), DOCUMENTS[:1])
     other = extractor(server, tasks="diseases")
     with pytest.raises(BatchHandleError, match="collect with the same tasks and mode"):
-        batch.collect(job, extractor=other, **FAST)
+        batch.collect(job, plan=other.plan(), **FAST)
 
 
 def test_a_batch_still_running_at_the_deadline_times_out_and_runs_on() -> None:
@@ -307,8 +308,11 @@ def test_an_input_too_large_for_one_dataset_is_refused_before_uploading(
 
 
 def test_only_chat_extractors_batch(server: FakeCohere) -> None:
+    generate = CohereGenerate(MODEL, api_key=KEY, base_url=server.url, cache=False)
     with pytest.raises(ConfigurationError, match="v2 chat"):
-        submit(extractor(server, endpoint="generate"), DOCUMENTS[:1])
+        submit(Extractor(generate, progress=False), DOCUMENTS[:1])
+    with pytest.raises(ConfigurationError, match="v2 chat"):
+        submit(Extractor("lexicon", progress=False), DOCUMENTS[:1])
 
 
 def test_task_names_that_would_give_clashing_line_ids_are_refused(server: FakeCohere) -> None:
@@ -348,8 +352,9 @@ def test_documents_in_the_examples_pool_are_refused_before_anything_is_sent(
 def test_a_refused_batch_leaves_no_input_dataset_behind(server: FakeCohere) -> None:
     with pytest.raises(ModelNotFoundError):
         batch.submit(
-            Extractor("no-such-model", api_key=KEY, base_url=server.url, cache=False),
-            DOCUMENTS[:1],
+            Extractor("no-such-model", api_key=KEY, base_url=server.url, cache=False).plan(
+                DOCUMENTS[:1]
+            ),
             api_key=KEY,
         )
     assert server.endpoint_counts["datasets.delete"] == 1
@@ -369,7 +374,7 @@ def test_a_batch_created_behind_a_timeout_is_found_not_created_twice(
     server.inject(Fault.SLOW, delay=0.3, endpoint="batches.create")
     impatient = cohere.ClientV2(api_key=KEY, base_url=server.url, timeout=0.1)
     job = batch.submit(
-        extractor(server), DOCUMENTS[:1], sdk=impatient, sleep=lambda s: time.sleep(0.6)
+        extractor(server).plan(DOCUMENTS[:1]), sdk=impatient, sleep=lambda s: time.sleep(0.6)
     )
     listed = cohere.ClientV2(api_key=KEY, base_url=server.url).batches.list().batches or []
     assert [b.id for b in listed] == [job.batch_id]

@@ -1,8 +1,9 @@
 """Cohere batches: corpora far beyond the rate limit, submitted once and collected later.
 
-:func:`submit` sends one request per document and task as a batch and saves a handle
-(:class:`BatchJob`); :func:`collect`, from this process or any later one, waits and reads the
-answers back into :class:`~cohere_medner.extraction.Extraction` objects, in input order.
+:func:`submit` sends a :class:`RequestPlan` (``Extractor.plan(documents)``: one request per
+document and task) as a batch and saves a handle (:class:`BatchJob`); :func:`collect`, from
+this process or any later one, waits and reads the answers back into
+:class:`~cohere_medner.extraction.Extraction` objects, in input order.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from cohere_medner.models.batches._submit import (
     BatchResult,
     BatchState,
     FailedRequest,
+    PlannedDocument,
+    RequestPlan,
     cancel,
     collect,
     custom_id,
@@ -52,6 +55,8 @@ __all__ = [
     "BatchTimeoutError",
     "BatchTooLargeError",
     "FailedRequest",
+    "PlannedDocument",
+    "RequestPlan",
     "UnknownBatchError",
     "cancel",
     "collect",

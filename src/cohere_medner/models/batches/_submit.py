@@ -17,18 +17,18 @@ import json
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final
+from typing import IO
 
 import attrs
 import cohere
 import httpx
+from cohere.batches import Batch as SdkBatch
 from cohere.core import ApiError
 
 from cohere_medner._files import PathLike
-from cohere_medner.errors import ConfigurationError, EmptyTextError, MedNerError, UnknownTaskError
-from cohere_medner.extraction import as_document
+from cohere_medner.errors import ConfigurationError, MedNerError, UnknownTaskError
 from cohere_medner.models.batches._api import (
     TRANSIENT_POLLS,
     Sleep,
@@ -66,13 +66,10 @@ from cohere_medner.models.batches._output import (
     assemble,
     read_output,
 )
+from cohere_medner.models.batches._plan import PlannedDocument, RequestPlan
 from cohere_medner.models.polling import Polling
 from cohere_medner.models.retrying import is_retryable
 from cohere_medner.prompts.tasks import AnyTask, CombinedTask, get_tasks
-from cohere_medner.types import Document
-
-if TYPE_CHECKING:  # the Extractor calls this module; it is only named here
-    from cohere_medner.extractor import Extractor
 
 __all__ = [
     "CUSTOM_ID_MAX",
@@ -82,6 +79,8 @@ __all__ = [
     "BatchResult",
     "BatchState",
     "FailedRequest",
+    "PlannedDocument",
+    "RequestPlan",
     "cancel",
     "collect",
     "custom_id",
@@ -96,13 +95,9 @@ __all__ = [
 
 # Submitting ---------------------------------------------------------------------------------
 
-PREPARED_AT_ONCE: Final = 1000
-"""Documents whose worked examples are got ready together (one embed call per 96 queries)."""
-
 
 def submit(
-    extractor: Extractor,
-    documents: Iterable[str | Document],
+    plan: RequestPlan,
     *,
     name: str | None = None,
     handle: PathLike | None = None,
@@ -112,86 +107,78 @@ def submit(
     poll_interval: float = 2.0,
     sleep: Sleep = time.sleep,
 ) -> BatchJob:
-    """Send ``extractor``'s requests for ``documents`` as one batch; returns its saved handle.
+    """Send ``plan``'s requests as one batch; returns its saved handle.
 
     The handle goes to :func:`default_handle_dir` under the batch id (so ``collect(batch_id)``
-    works from any later process) and, if given, to ``handle`` too. A document without text
-    is not sent; :func:`collect` returns it with ``error`` set, as ``extract_many`` does.
+    works from any later process) and, if given, to ``handle`` too. A document the plan
+    refused (no text) is not sent; :func:`collect` returns it with ``error`` set, as
+    ``extract_many`` does. Nothing is uploaded unless every line was written.
     """
-    if extractor.client is None:
-        raise ConfigurationError(f"{extractor.model!r} runs offline: there is nothing to batch")
-    if extractor.endpoint != "chat":
-        raise ConfigurationError("batches run v2 chat requests: use endpoint='chat'")
-    server = extractor.client.base_url
-    units = extractor.units
-    ids: list[str] = []
-    refused: dict[int, str] = {}
     with tempfile.TemporaryFile() as lines:
-        pending: list[tuple[int, Document]] = []
-
-        def write_pending() -> None:
-            # Examples first: a document in the examples' pool is refused before anything
-            # is sent, and nearest-neighbour queries are embedded a chunk at a time.
-            extractor.prepare_examples(document for _, document in pending)
-            for index, document in pending:
-                _write_lines(lines, extractor, units, index, document)
-                if lines.tell() > max_bytes:
-                    raise BatchTooLargeError(
-                        f"the batch input passed {max_bytes:,} bytes at document {index + 1} "
-                        f"(Cohere takes at most {DATASET_MAX_BYTES:,} bytes per dataset): "
-                        f"submit at most {max(index, 1):,} documents per batch"
-                    )
-            pending.clear()
-
-        for index, item in enumerate(documents):
-            try:
-                document = as_document(item)
-            except EmptyTextError as error:
-                ids.append(item.pmid if isinstance(item, Document) else "")
-                refused[index] = str(error)
-                continue
-            ids.append(document.pmid)
-            pending.append((index, document))
-            if len(pending) == PREPARED_AT_ONCE:
-                write_pending()
-        write_pending()
-        if len(refused) == len(ids):
-            raise BatchInputError("no document has text to extract from: nothing to submit")
-        name = name or f"cohere-medner-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-        job = BatchJob(
-            "",
-            "",
-            name,
-            extractor.model,
-            server,
-            extractor.mode,
-            tuple(t.name for t in extractor.tasks),
-            tuple(u.name for u in units),
-            tuple(ids),
-            refused,
-        )
-        if len(job.custom_ids()) != (len(ids) - len(refused)) * len(units):
-            raise ConfigurationError(f"task names {job.units} give clashing batch line ids")
+        ids, refused = _write_input(lines, plan, max_bytes)
+        job = _new_job(plan, name, ids, refused)
         co = sdk_client(sdk, api_key, job.server)
-        dataset_id = upload(co, name, lines, sleep)
-    try:
-        polling = Polling(poll_interval, 60.0, sleep=sleep)
-        await_validation(co, dataset_id, polling)
-        created = create(co, name, dataset_id, job.model, sleep)
-    except BaseException:
-        forget_dataset(co, dataset_id)
-        raise
+        dataset_id = upload(co, job.name, lines, sleep)
+    created = _create_when_valid(co, job, dataset_id, poll_interval, sleep)
     return _saved(attrs.evolve(job, batch_id=created.id or "", input_dataset_id=dataset_id), handle)
 
 
-def _write_lines(
-    out: IO[bytes], extractor: Extractor, units: Sequence[AnyTask], index: int, document: Document
-) -> None:
-    for unit in units:
-        request = extractor.request(unit, document)
-        body = {"messages": request["messages"], **request["parameters"]}
-        line = {"custom_id": custom_id(index, unit.name, document.pmid), "body": body}
-        out.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
+def _write_input(
+    out: IO[bytes], plan: RequestPlan, max_bytes: int
+) -> tuple[list[str], dict[int, str]]:
+    """Write one batch line per planned request; the document ids, and the positions refused."""
+    ids: list[str] = []
+    refused: dict[int, str] = {}
+    for index, planned in enumerate(plan.documents):
+        ids.append(planned.pmid)
+        if planned.refused is not None:
+            refused[index] = planned.refused
+            continue
+        for unit, body in planned.bodies.items():
+            line = {"custom_id": custom_id(index, unit, planned.pmid), "body": body}
+            out.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
+        if out.tell() > max_bytes:
+            raise BatchTooLargeError(
+                f"the batch input passed {max_bytes:,} bytes at document {index + 1} "
+                f"(Cohere takes at most {DATASET_MAX_BYTES:,} bytes per dataset): "
+                f"submit at most {max(index, 1):,} documents per batch"
+            )
+    if len(refused) == len(ids):
+        raise BatchInputError("no document has text to extract from: nothing to submit")
+    return ids, refused
+
+
+def _new_job(
+    plan: RequestPlan, name: str | None, ids: Sequence[str], refused: dict[int, str]
+) -> BatchJob:
+    """The handle of a batch not yet created; refuses task names whose line ids would clash."""
+    job = BatchJob(
+        "",
+        "",
+        name or f"cohere-medner-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}",
+        plan.model,
+        plan.server,
+        plan.mode,
+        tuple(t.name for t in plan.tasks),
+        tuple(u.name for u in plan.units),
+        tuple(ids),
+        refused,
+    )
+    if len(job.custom_ids()) != (len(ids) - len(refused)) * len(plan.units):
+        raise ConfigurationError(f"task names {job.units} give clashing batch line ids")
+    return job
+
+
+def _create_when_valid(
+    co: cohere.ClientV2, job: BatchJob, dataset_id: str, poll_interval: float, sleep: Sleep
+) -> SdkBatch:
+    """Create the batch once Cohere has validated its input; else delete the input and raise."""
+    try:
+        await_validation(co, dataset_id, Polling(poll_interval, 60.0, sleep=sleep))
+        return create(co, job.name, dataset_id, job.model, sleep)
+    except BaseException:
+        forget_dataset(co, dataset_id)
+        raise
 
 
 def _saved(job: BatchJob, handle: PathLike | None) -> BatchJob:
@@ -361,7 +348,7 @@ def delete_datasets(
 def collect(
     target: BatchJob | str | PathLike,
     *,
-    extractor: Extractor | None = None,
+    plan: RequestPlan | None = None,
     sdk: cohere.ClientV2 | None = None,
     api_key: str | None = None,
     timeout: float | None = None,
@@ -374,7 +361,7 @@ def collect(
     """Wait for a batch, then read its answers into one Extraction per document, in order.
 
     ``target`` is a :class:`BatchJob`, its handle file, or its batch id. The answers are
-    parsed by the ``extractor``'s units, or by the tasks the handle names. A request the
+    parsed by the ``plan``'s units (``Extractor.plan()``), or by the tasks the handle names. A request the
     batch failed or never answered sets its document's ``error`` (naming the unit and why);
     a batch that FAILED or was CANCELED raises :class:`BatchFailedError` carrying what
     could be kept. See :func:`wait` for the polling arguments.
@@ -384,9 +371,9 @@ def collect(
     except BatchHandleError:
         batch_id = _bare_id(target)
         if batch_id is not None:
-            _raise_if_unknown(batch_id, sdk, api_key, extractor)
+            _raise_if_unknown(batch_id, sdk, api_key, plan)
         raise
-    units = _units(job, extractor)
+    units = _units(job, plan)
     co = sdk_client(sdk, api_key, job.server)
     state = wait(
         job,
@@ -417,10 +404,10 @@ def collect(
 
 
 def _raise_if_unknown(
-    batch_id: str, sdk: cohere.ClientV2 | None, api_key: str | None, extractor: Extractor | None
+    batch_id: str, sdk: cohere.ClientV2 | None, api_key: str | None, plan: RequestPlan | None
 ) -> None:
     """Say whether a batch id without a handle is unknown to Cohere, or only to us."""
-    server = extractor.client.base_url if extractor is not None and extractor.client else None
+    server = plan.server if plan is not None else None
     try:
         state = retrieve(sdk_client(sdk, api_key, server), batch_id)
     except UnknownBatchError:
@@ -436,18 +423,18 @@ def _raise_if_unknown(
     )
 
 
-def _units(job: BatchJob, extractor: Extractor | None) -> tuple[AnyTask, ...]:
-    if extractor is not None:
-        units = extractor.units
+def _units(job: BatchJob, plan: RequestPlan | None) -> tuple[AnyTask, ...]:
+    if plan is not None:
+        units = plan.units
     else:
         try:
             tasks = get_tasks(list(job.tasks))
         except UnknownTaskError as error:
             raise BatchHandleError(
                 f"batch {job.batch_id} used tasks {', '.join(job.tasks)}: {error}; "
-                "pass the Extractor that submitted it (extractor=...)"
+                "collect it with the Extractor that submitted it (extractor.collect_batch)"
             ) from None
-        single = tuple(t for t in tasks if not isinstance(t, CombinedTask))
+        single = tuple(s for t in tasks for s in t.tasks)
         units = (CombinedTask(single),) if job.mode == "combined" else tasks
     names = tuple(u.name for u in units)
     if names != job.units:

@@ -1,0 +1,79 @@
+"""Cohere's models: one request per prompt, answers cached under the key they always had."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cohere_medner.corpus import load_sample
+from cohere_medner.models.base import Metered, Model, Request
+from cohere_medner.models.cache import ResponseCache
+from cohere_medner.models.client import CohereClient
+from cohere_medner.models.cohere_api import CohereChat, CohereGenerate
+from cohere_medner.prompts.tasks import DISEASES
+from cohere_medner.prompts.templates import SEED
+from cohere_medner.testing import FakeCohere
+from cohere_medner.testing.oracle import oracle
+
+MODEL = "command-r-08-2024"
+DOCUMENT = load_sample("test")[0]
+REQUEST = Request.render(DISEASES, DOCUMENT, SEED)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeCohere]:
+    with FakeCohere(responder=oracle([DOCUMENT])) as fake:
+        yield fake
+
+
+@pytest.mark.parametrize("kind", [CohereChat, CohereGenerate])
+def test_an_answer_is_asked_once_then_read_from_the_cache(
+    server: FakeCohere, tmp_path: Path, kind: type[CohereChat | CohereGenerate]
+) -> None:
+    model: Model = kind(MODEL, api_key="k", base_url=server.url, cache=tmp_path / "c.sqlite3")
+    first = asyncio.run(model.complete(REQUEST))
+    again = asyncio.run(model.complete(REQUEST))
+    assert first.text == again.text == DISEASES.gold(DOCUMENT)
+    assert (first.origin, again.origin) == ("request", "cache")
+    assert [r.endpoint for r in server.requests] == [kind.endpoint]
+    assert isinstance(model, Metered) and model.usage.requests == 1
+
+
+def test_the_cache_key_is_the_one_earlier_versions_wrote(server: FakeCohere) -> None:
+    # Answers cached before models were a layer of their own are still found.
+    chat = CohereChat(MODEL, api_key="k", base_url=server.url, cache=False, temperature=0.5)
+    generate = CohereGenerate(MODEL, api_key="k", base_url=server.url, cache=False)
+    common = {"server": server.url, "model": MODEL}
+    assert chat.key(REQUEST) == {
+        **common,
+        "endpoint": "chat",
+        "parameters": {"temperature": 0.5, "max_tokens": 600},
+        "messages": SEED.messages(DISEASES, DOCUMENT),
+    }
+    assert generate.key(REQUEST) == {
+        **common,
+        "endpoint": "generate",
+        "parameters": {"temperature": 0.0, "max_tokens": 600},
+        "prompt": SEED.prompt(DISEASES, DOCUMENT),
+    }
+
+
+def test_a_batch_line_body_is_the_chat_request_without_the_model(server: FakeCohere) -> None:
+    chat = CohereChat(MODEL, api_key="k", base_url=server.url, cache=False, max_tokens=100)
+    assert chat.body(REQUEST) == {
+        "messages": SEED.messages(DISEASES, DOCUMENT),
+        "temperature": 0.0,
+        "max_tokens": 100,
+    }
+
+
+def test_a_shared_client_and_cache_are_used_as_given(server: FakeCohere, tmp_path: Path) -> None:
+    client = CohereClient("k", base_url=server.url)
+    cache = ResponseCache(tmp_path / "shared.sqlite3")
+    chat = CohereChat(MODEL, client=client, cache=cache)
+    asyncio.run(chat.complete(REQUEST))
+    assert chat.client is client and chat.usage is client.usage and len(cache) == 1
+    assert repr(chat).startswith(f"CohereChat({MODEL!r}, client=CohereClient(")
