@@ -24,7 +24,6 @@ PUBLIC = {
     "Relation",
     "Score",
     # corpora in and out
-    "DocumentStream",
     "load_bc5cdr",
     "load_corpus",
     "load_sample",
@@ -45,12 +44,14 @@ PUBLIC = {
     "get_tasks",
     "get_template",
     # models and the extractor
-    "CohereClient",
+    "Model",
+    "Request",
+    "CohereChat",
+    "CohereGenerate",
+    "LexiconModel",
     "Extractor",
     # grounding, scoring, evaluation, reports
     "Lexicon",
-    "Prediction",
-    "predict",
     "score",
     "EvaluationRun",
     "evaluate",

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, TextIO
+from typing import Any, Final, TextIO
 
 import attrs
 
@@ -29,12 +29,10 @@ from cohere_medner.models.lexicon import LexiconModel
 from cohere_medner.models.nearest import KNearest, check_disjoint
 from cohere_medner.models.registry import get_model
 from cohere_medner.prompts.answers import build_extraction
-from cohere_medner.prompts.tasks import AnyTask, CombinedTask, Task, get_tasks
+from cohere_medner.prompts.tasks import MODES, AnyTask, CombinedTask, Mode, Task, get_tasks
 from cohere_medner.prompts.templates import ExampleChooser, Template, get_template
 from cohere_medner.types import Completion, Document
 
-Mode = Literal["per-task", "combined"]
-MODES: tuple[Mode, ...] = ("per-task", "combined")
 PLANNED_AT_ONCE: Final = 1000
 """Documents of a batch plan whose worked examples are got ready together."""
 

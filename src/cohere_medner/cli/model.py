@@ -10,20 +10,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cohere_medner.cli import options
+from cohere_medner.cli.options import BASELINE
 from cohere_medner.corpus import write_pubtator
 from cohere_medner.errors import ConfigurationError
-from cohere_medner.evaluation import evaluate
 from cohere_medner.extraction import Extraction, as_document, write_extractions
-from cohere_medner.extractor import Extractor
-from cohere_medner.grounding.baseline import MODEL as BASELINE
-from cohere_medner.grounding.prediction import predictions
-from cohere_medner.models.batches import _submit as batch
-from cohere_medner.models.batches._output import BatchFailedError, BatchResult
-from cohere_medner.report import load_run, save_run, write_report
 from cohere_medner.types import Document
 
+# The commands import the extractor, batches, grounding and reports when they run (see
+# options.py): building this module's parsers must stay cheap for every other command.
 if TYPE_CHECKING:
     from cohere_medner.cli.options import Commands
+    from cohere_medner.extractor import Extractor
+    from cohere_medner.models.batches import BatchResult
 
 _RETRY_ADVICE = "run the same command again to retry them (answers already received are cached)"
 _OUTPUTS = {".jsonl": "jsonl", ".json": "jsonl", ".pubtator": "pubtator", ".txt": "pubtator"}
@@ -81,6 +79,8 @@ def _extract(args: argparse.Namespace) -> int:
     if output == "jsonl":
         write_extractions(extractions, args.output)
     else:
+        from cohere_medner.grounding import predictions
+
         write_pubtator(predictions(extractions, documents, lexicon), args.output)
     return _report_failures(extractions)
 
@@ -126,8 +126,10 @@ def _collect(args: argparse.Namespace) -> int:
     """Collect the batch --collect names, submitted earlier by this or another process."""
     if _OUTPUTS.get(args.output.suffix.lower()) != "jsonl":
         raise ConfigurationError("write collected batch extractions to a .jsonl file")
+    from cohere_medner.models import batches
+
     return _write_batch(
-        lambda: batch.collect(
+        lambda: batches.collect(
             args.collect, on_status=options.print_status, poll_interval=args.poll_interval
         ),
         args.output,
@@ -135,6 +137,8 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _write_batch(collect: Callable[[], BatchResult], output: Path) -> int:
+    from cohere_medner.models.batches import BatchFailedError
+
     try:
         result = collect()
     except BatchFailedError as error:
@@ -164,6 +168,9 @@ def add_evaluate(commands: Commands) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from cohere_medner.evaluation import evaluate
+    from cohere_medner.report import save_run, write_report
+
     documents = options.documents(args)
     lexicon = options.lexicon(args, documents)
     run = evaluate(options.extractor(args, lexicon), documents, lexicon, allow_seen=args.allow_seen)
@@ -183,6 +190,8 @@ def add_compare(commands: Commands) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from cohere_medner.report import load_run, write_report
+
     files = write_report([load_run(path) for path in args.runs], args.output)
     for path in files:
         print(path)

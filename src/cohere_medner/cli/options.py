@@ -13,20 +13,22 @@ import attrs
 
 from cohere_medner.corpus import load_corpus
 from cohere_medner.errors import CorpusError, DataLeakError
-from cohere_medner.extractor import MODES, Extractor
-from cohere_medner.grounding.baseline import MODEL as BASELINE
-from cohere_medner.grounding.baseline import LexiconBaseline
-from cohere_medner.grounding.lexicon import Lexicon
-from cohere_medner.models.base import Model
-from cohere_medner.models.client import CohereClient
-from cohere_medner.models.cohere_api import CohereChat, CohereGenerate
-from cohere_medner.models.nearest import KNearest
-from cohere_medner.models.registry import get_model
+from cohere_medner.prompts.tasks import MODES
 from cohere_medner.prompts.templates import ExampleChooser, FewShot, Template, get_template
 from cohere_medner.types import Document
 
+# What builds models, lexicons and extractors is imported when a command builds one:
+# every command's parser is built on every run, and `cohere-medner score` must not pay for
+# loading the SDK (or the lexicon) it never uses.
+BASELINE = "lexicon"
+"""--model's name for the offline baseline (the registry's name for LexiconModel)."""
+
 if TYPE_CHECKING:
     from typing import TypeAlias
+
+    from cohere_medner.extractor import Extractor
+    from cohere_medner.grounding.lexicon import Lexicon
+    from cohere_medner.models.base import Model
 
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
     """What ``add_subparsers`` returns: each command module adds its commands to it."""
@@ -126,6 +128,8 @@ def lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon 
     None where those splits cannot be had (a single-split file): then predictions get no
     identifiers. A lexicon built on the documents being extracted is refused.
     """
+    from cohere_medner.grounding.lexicon import Lexicon
+
     source = args.lexicon_data if args.lexicon_data is not None else args.data
     try:
         found = Lexicon.from_data(source)
@@ -146,6 +150,9 @@ def lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon 
 
 def extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extractor:
     """The :class:`Extractor` the options of :func:`add_model` describe."""
+    from cohere_medner.extractor import Extractor
+    from cohere_medner.models import CohereChat, CohereGenerate, KNearest
+
     model = _model(args, lexicon)
     examples: ExampleChooser | None = None
     if args.examples and isinstance(model, CohereChat | CohereGenerate):
@@ -175,6 +182,9 @@ def extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extra
 
 def _model(args: argparse.Namespace, lexicon: Lexicon | None) -> Model:
     """The offline baseline (on ``lexicon``), or the Cohere model --model names on --endpoint."""
+    from cohere_medner.grounding.baseline import LexiconBaseline
+    from cohere_medner.models import CohereChat, CohereClient, CohereGenerate, get_model
+
     if args.model == BASELINE:
         baseline = (
             LexiconBaseline(lexicon, allow_seen=args.allow_seen) if lexicon is not None else None

@@ -1,8 +1,58 @@
 """What answers a prompt, and everything that talks to Cohere to get the answer.
 
-The :class:`~.base.Model` protocol (a request in, a :class:`~cohere_medner.types.Completion`
-out) with its implementations: Cohere's models (:mod:`.cohere_api`), the offline baseline
-(:mod:`.lexicon`), and names to models (:mod:`.registry`). Under them the retrying,
-rate-limited client, the answer cache, embeddings and nearest-neighbour examples, and the
-folders ``batches/`` and ``finetuning/``. Only this folder imports the ``cohere`` SDK.
+The :class:`Model` protocol (a :class:`Request` in, a :class:`~cohere_medner.types.Completion`
+out) with its implementations: Cohere's models (:class:`CohereChat`, :class:`CohereGenerate`),
+the offline baseline (:class:`LexiconModel`), and names to models (:func:`get_model`). Under
+them the retrying, rate-limited client, the answer cache, embeddings and nearest-neighbour
+examples, and the folders ``batches/`` and ``finetuning/``. Only this folder imports the
+``cohere`` SDK; the names below load their module on first use, so that
+``cohere_medner.models.polling``, say, can be imported without it.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "cohere_medner.models.base": ("Model", "Request"),
+    "cohere_medner.models.cohere_api": ("CohereChat", "CohereGenerate"),
+    "cohere_medner.models.lexicon": ("LexiconModel",),
+    "cohere_medner.models.registry": ("MODELS", "get_model"),
+    "cohere_medner.models.client": ("CohereClient", "Usage"),
+    "cohere_medner.models.cache": ("ResponseCache",),
+    "cohere_medner.models.nearest": ("KNearest",),
+    "cohere_medner.models.polling": ("Polling",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first use (PEP 562)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cohere_medner.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
+    from cohere_medner.models.base import Model as Model
+    from cohere_medner.models.base import Request as Request
+    from cohere_medner.models.cache import ResponseCache as ResponseCache
+    from cohere_medner.models.client import CohereClient as CohereClient
+    from cohere_medner.models.client import Usage as Usage
+    from cohere_medner.models.cohere_api import CohereChat as CohereChat
+    from cohere_medner.models.cohere_api import CohereGenerate as CohereGenerate
+    from cohere_medner.models.lexicon import LexiconModel as LexiconModel
+    from cohere_medner.models.nearest import KNearest as KNearest
+    from cohere_medner.models.polling import Polling as Polling
+    from cohere_medner.models.registry import MODELS as MODELS
+    from cohere_medner.models.registry import get_model as get_model

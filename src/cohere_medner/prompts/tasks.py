@@ -41,12 +41,14 @@ __all__ = [
     "COMBINED",
     "DISEASES",
     "EMPTY_COMPLETION",
+    "MODES",
     "RELATIONS",
     "SEED_PREAMBLE",
     "TASKS",
     "AnyTask",
     "CombinedTask",
     "GoldTarget",
+    "Mode",
     "ParsedAnswer",
     "Task",
     "get_task",
@@ -385,6 +387,10 @@ class CombinedTask:
 
 
 COMBINED: Final = CombinedTask((DISEASES, CHEMICALS, RELATIONS))
+
+Mode = Literal["per-task", "combined"]
+"""How tasks are asked: one request per task (the tutorial's), or all in one (:data:`COMBINED`)."""
+MODES: Final[tuple[Mode, ...]] = ("per-task", "combined")
 
 TASKS: Final[Mapping[str, AnyTask]] = {
     t.name: t for t in (DISEASES, CHEMICALS, RELATIONS, COMBINED)
