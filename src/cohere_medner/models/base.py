@@ -2,7 +2,7 @@
 
 A model is anything with a ``name`` and an async ``complete(request)`` that returns a
 :class:`~cohere_medner.types.Completion`: the Cohere models of :mod:`.cohere_api`, the
-offline baseline of :mod:`.lexicon`, or an object of your own (another deployment, a stub
+offline baseline of :mod:`cohere_medner.models.lexicon`, or an object of your own (another deployment, a stub
 in a test). The :class:`~cohere_medner.extractor.Extractor` renders each request, asks the
 model, and parses the answer's text with the request's task, whoever wrote it.
 
