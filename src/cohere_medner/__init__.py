@@ -29,8 +29,9 @@ the SDK.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cohere_medner._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -78,23 +79,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "cohere_medner.evaluation": ("evaluate",),
     "cohere_medner.extractor": ("Extractor",),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted([*_MODULE_OF, "__version__"])
-
-
-def __getattr__(name: str) -> Any:
-    """Load a public name's module on first use (PEP 562)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cohere_medner' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
+__all__ += ["__version__"]
 
 
 if TYPE_CHECKING:  # `X as X`: re-exported for type checkers

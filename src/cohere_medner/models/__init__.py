@@ -11,8 +11,9 @@ examples, and the folders ``batches/`` and ``finetuning/``. Only this folder imp
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cohere_medner._lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "cohere_medner.models.base": ("Model", "Request"),
@@ -24,23 +25,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "cohere_medner.models.nearest": ("KNearest",),
     "cohere_medner.models.polling": ("Polling",),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    """Load a public name's module on first use (PEP 562)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cohere_medner.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 
 if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
