@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -45,3 +46,17 @@ def test_python_dash_m_runs_the_command(
         runpy.run_module("cohere_medner.cli", run_name="__main__")
     assert exited.value.code == 0
     assert json.loads(capsys.readouterr().out)["documents"] == 10
+
+
+def test_a_command_builds_only_its_own_parser() -> None:
+    """`cohere-medner score` imports the corpus commands, not the model or fine-tuning ones."""
+    code = (
+        "import sys; from cohere_medner.cli import build_parser; "
+        "parser = build_parser('score'); "
+        "parser.parse_args(['score', '--gold', 'g', '--pred', 'p', '--level', 'relation']); "
+        "print(sorted(m for m in sys.modules if m.startswith('cohere_medner.cli.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "['cohere_medner.cli.corpus', 'cohere_medner.cli.options']"

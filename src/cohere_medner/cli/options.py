@@ -11,11 +11,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from cohere_medner.corpus import load_corpus
 from cohere_medner.errors import CorpusError, DataLeakError
-from cohere_medner.prompts.tasks import MODES
-from cohere_medner.prompts.templates import ExampleChooser, FewShot, Template, get_template
-from cohere_medner.types import Document
 
 # What builds models, lexicons and extractors is imported when a command builds one:
 # every command's parser is built on every run, and `cohere-medner score` must not pay for
@@ -29,6 +25,8 @@ if TYPE_CHECKING:
     from cohere_medner.extractor import Extractor
     from cohere_medner.grounding.lexicon import Lexicon
     from cohere_medner.models.base import Model
+    from cohere_medner.prompts.templates import ExampleChooser, Template
+    from cohere_medner.types import Document
 
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
     """What ``add_subparsers`` returns: each command module adds its commands to it."""
@@ -49,6 +47,8 @@ def add_data(parser: argparse.ArgumentParser, split_help: str = "") -> None:
 
 def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
     """The options of :func:`extractor`: model, tasks, prompts, requests, examples, lexicon."""
+    from cohere_medner.prompts.tasks import MODES
+
     parser.add_argument(
         "--model",
         required=required,
@@ -116,6 +116,8 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
 
 def documents(args: argparse.Namespace) -> list[Document]:
     """The documents of --data and --split, the first --limit of them."""
+    from cohere_medner.corpus import load_corpus
+
     found = load_corpus(args.data, args.split)
     if args.limit is not None:
         return list(itertools.islice(found, args.limit))
@@ -150,8 +152,10 @@ def lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon 
 
 def extractor(args: argparse.Namespace, lexicon: Lexicon | None = None) -> Extractor:
     """The :class:`Extractor` the options of :func:`add_model` describe."""
+    from cohere_medner.corpus import load_corpus
     from cohere_medner.extractor import Extractor
     from cohere_medner.models import CohereChat, CohereGenerate, KNearest
+    from cohere_medner.prompts.templates import FewShot
 
     model = _model(args, lexicon)
     examples: ExampleChooser | None = None
@@ -202,6 +206,8 @@ def _model(args: argparse.Namespace, lexicon: Lexicon | None) -> Model:
 
 def template(args: argparse.Namespace) -> Template:
     """The template --template names, with the title shown under --include-title."""
+    from cohere_medner.prompts.templates import get_template
+
     named = get_template(args.template)
     return attrs.evolve(named, include_title=True) if args.include_title else named
 
