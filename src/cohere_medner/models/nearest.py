@@ -120,17 +120,8 @@ class KNearest:
         self.pool = tuple(pool)
         _check_pool(self.pool, k)
         self.k = k
-        if rerank_candidates is None:
-            rerank_candidates = max(4 * k, 20)
-        if rerank_candidates < k:
-            raise ExampleError(
-                f"rerank_candidates ({rerank_candidates}) must be at least k ({k}): "
-                "rerank re-orders the nearest candidates and the best k are taken"
-            )
-        self.rerank_candidates = rerank_candidates
-        if token_budget is not None and token_budget < 1:
-            raise ExampleError(f"token_budget must be positive or None, got {token_budget}")
-        self.token_budget = token_budget
+        self.rerank_candidates = _rerank_candidates(k, rerank_candidates)
+        self.token_budget = _token_budget(token_budget)
         self.client = client or CohereClient(
             api_key,
             base_url=base_url,
@@ -254,3 +245,21 @@ def _check_pool(pool: Sequence[Document], k: int) -> None:
     empty = [d.pmid for d in pool if not retrieval_text(d).strip()]
     if empty:
         raise ExampleError(f"pool documents without text cannot be examples: {', '.join(empty)}")
+
+
+def _rerank_candidates(k: int, requested: int | None) -> int:
+    """How many nearest documents rerank re-orders: ``requested``, else ``max(4k, 20)``."""
+    candidates = max(4 * k, 20) if requested is None else requested
+    if candidates < k:
+        raise ExampleError(
+            f"rerank_candidates ({candidates}) must be at least k ({k}): "
+            "rerank re-orders the nearest candidates and the best k are taken"
+        )
+    return candidates
+
+
+def _token_budget(requested: int | None) -> int | None:
+    """``requested``, refused (:class:`ExampleError`) unless positive or ``None``."""
+    if requested is not None and requested < 1:
+        raise ExampleError(f"token_budget must be positive or None, got {requested}")
+    return requested

@@ -68,7 +68,26 @@ def f1_chart(runs: Sequence[EvaluationRun]) -> str:
     plot_top = 30 + legend_height + 12
     base = plot_top + _PLOT_HEIGHT
     height = base + _LABELS_HEIGHT
-    out = [
+    out = [*_opening(width, height), *legend, *_grid(width, base)]
+    previous_level = None
+    for position, column in enumerate(cols):
+        x0 = _LEFT + position * group
+        if previous_level is not None and column.level != previous_level:
+            out.append(
+                f'<line x1="{_number(x0)}" x2="{_number(x0)}" y1="{_number(plot_top)}" '
+                f'y2="{_number(height - 4)}" stroke="#bbbbbb" stroke-dasharray="3 3"/>'
+            )
+        previous_level = column.level
+        out.append(_column_labels(column, x0 + group / 2, base))
+        first = x0 + (group - (len(runs) * (bar + 2) - 2)) / 2
+        out += _bars(runs, column, first, bar, base)
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _opening(width: float, height: float) -> list[str]:
+    """The SVG element, its title, a white background and the heading."""
+    return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_number(width)}" '
         f'height="{_number(height)}" viewBox="0 0 {_number(width)} {_number(height)}" '
         'role="img" aria-labelledby="f1-chart-title" '
@@ -77,53 +96,57 @@ def f1_chart(runs: Sequence[EvaluationRun]) -> str:
         '<title id="f1-chart-title">F1 by run, task and level</title>',
         f'<rect width="{_number(width)}" height="{_number(height)}" fill="#ffffff"/>',
         '<text x="12" y="20" font-size="14" font-weight="600">F1 by run, task and level</text>',
-        *legend,
     ]
+
+
+def _grid(width: float, base: float) -> list[str]:
+    """The F1 axis: a line and a label at every 0.2, the zero line darker."""
+    lines = []
     for tick in range(6):
         value = tick / 5
         y = base - value * _PLOT_HEIGHT
-        out.append(
+        lines.append(
             f'<line x1="{_LEFT}" x2="{_number(width - _RIGHT)}" y1="{_number(y)}" '
             f'y2="{_number(y)}" stroke="{"#888888" if tick == 0 else "#e4e4e4"}"/>'
             f'<text x="{_LEFT - 6}" y="{_number(y + 4)}" text-anchor="end" '
             f'fill="#555555">{value:.1f}</text>'
         )
-    previous_level = None
-    for position, column in enumerate(cols):
-        x0 = _LEFT + position * group
-        middle = x0 + group / 2
-        if previous_level is not None and column.level != previous_level:
+    return lines
+
+
+def _column_labels(column: Column, middle: float, base: float) -> str:
+    """The column's key over its level, centred under its group of bars."""
+    return (
+        f'<text x="{_number(middle)}" y="{_number(base + 16)}" text-anchor="middle">'
+        f"{escape(column.key)}</text>"
+        f'<text x="{_number(middle)}" y="{_number(base + 31)}" text-anchor="middle" '
+        f'fill="#666666">{escape(column.level)}</text>'
+    )
+
+
+def _bars(
+    runs: Sequence[EvaluationRun], column: Column, first: float, bar: float, base: float
+) -> list[str]:
+    """One bar per run from ``first`` on, with its value; ``—`` for a run not scored there."""
+    out = []
+    for index, run in enumerate(runs):
+        x = first + index * (bar + 2)
+        score = score_of(run, column)
+        if score is None:
             out.append(
-                f'<line x1="{_number(x0)}" x2="{_number(x0)}" y1="{_number(plot_top)}" '
-                f'y2="{_number(height - 4)}" stroke="#bbbbbb" stroke-dasharray="3 3"/>'
+                f'<text x="{_number(x + bar / 2)}" y="{_number(base - 4)}" '
+                f'text-anchor="middle" fill="#999999">—</text>'
             )
-        previous_level = column.level
+            continue
+        h = score.f1 * _PLOT_HEIGHT
+        tip = f"{run.label}: {column.label} F1 {score.f1:.4f}"
         out.append(
-            f'<text x="{_number(middle)}" y="{_number(base + 16)}" text-anchor="middle">'
-            f"{escape(column.key)}</text>"
-            f'<text x="{_number(middle)}" y="{_number(base + 31)}" text-anchor="middle" '
-            f'fill="#666666">{escape(column.level)}</text>'
+            f'<rect x="{_number(x)}" y="{_number(base - h)}" width="{_number(bar)}" '
+            f'height="{_number(h)}" fill="{PALETTE[index % len(PALETTE)]}">'
+            f"<title>{escape(tip)}</title></rect>"
         )
-        first = x0 + (group - (len(runs) * (bar + 2) - 2)) / 2
-        for index, run in enumerate(runs):
-            x = first + index * (bar + 2)
-            score = score_of(run, column)
-            if score is None:
-                out.append(
-                    f'<text x="{_number(x + bar / 2)}" y="{_number(base - 4)}" '
-                    f'text-anchor="middle" fill="#999999">—</text>'
-                )
-                continue
-            h = score.f1 * _PLOT_HEIGHT
-            tip = f"{run.label}: {column.label} F1 {score.f1:.4f}"
-            out.append(
-                f'<rect x="{_number(x)}" y="{_number(base - h)}" width="{_number(bar)}" '
-                f'height="{_number(h)}" fill="{PALETTE[index % len(PALETTE)]}">'
-                f"<title>{escape(tip)}</title></rect>"
-            )
-            out.append(_value_label(x + bar / 2, base - h, score.f1, rotated=bar < 20))
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+        out.append(_value_label(x + bar / 2, base - h, score.f1, rotated=bar < 20))
+    return out
 
 
 def _value_label(x: float, top: float, value: float, rotated: bool) -> str:

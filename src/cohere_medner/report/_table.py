@@ -141,7 +141,25 @@ def markdown_report(runs: Sequence[EvaluationRun], chart: str | None = None) -> 
         "",
         "## Summary: F1, and what each run cost",
         "",
+        *_summary_table(runs, cols),
     ]
+    if chart:
+        lines += ["", f"![F1 by run, task and level]({chart})"]
+    for level, title in LEVEL_TITLES.items():
+        level_cols = [c for c in cols if c.level == level]
+        if level_cols:
+            lines += ["", f"## {title}", "", *_level_table(runs, level, level_cols)]
+    failed = [(run.label, pmid, error) for run in runs for pmid, error in run.failed]
+    if failed:
+        lines += ["", "## Failed documents (left out of every score)", ""]
+        lines += [
+            f"- {_cell(label)}: {_cell(pmid)}: {_cell(error)}" for label, pmid, error in failed
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _summary_table(runs: Sequence[EvaluationRun], cols: Sequence[Column]) -> list[str]:
+    """A row per run: its model and documents, its F1 in every column, and its cost."""
     header = ["run", "model", "documents", *(_cell(c.label) for c in cols)]
     header += ["tokens in", "tokens out", "requests", "seconds"]
     f1s = [_best_marked([_f1(score_of(run, c)) for run in runs]) for c in cols]
@@ -160,36 +178,31 @@ def markdown_report(runs: Sequence[EvaluationRun], chart: str | None = None) -> 
                 f"{spent['seconds']:.1f}",
             ]
         )
-    lines += _table(header, rows, numeric_from=2)
-    if chart:
-        lines += ["", f"![F1 by run, task and level]({chart})"]
-    for level, title in LEVEL_TITLES.items():
-        level_cols = [c for c in cols if c.level == level]
-        if not level_cols:
-            continue
-        lines += ["", f"## {title}", ""]
-        header = ["run"]
-        figures: list[list[str]] = []
-        for column in level_cols:
-            header += [f"{_cell(column.key)} {name}" for name in ("P", "R", "F1")]
-            scores = [score_of(run, column) for run in runs]
-            figures += [
-                [MISSING if s is None else _fraction(s.precision) for s in scores],
-                [MISSING if s is None else _fraction(s.recall) for s in scores],
-                _best_marked([_f1(s) for s in scores]),
-            ]
-            if level == LIST:
-                header.append(f"{_cell(column.key)} macro F1")
-                figures.append(_best_marked([_macro_f1(run, column) for run in runs]))
-        rows = [[_cell(run.label), *(f[i] for f in figures)] for i, run in enumerate(runs)]
-        lines += _table(header, rows, numeric_from=1)
-    failed = [(run.label, pmid, error) for run in runs for pmid, error in run.failed]
-    if failed:
-        lines += ["", "## Failed documents (left out of every score)", ""]
-        lines += [
-            f"- {_cell(label)}: {_cell(pmid)}: {_cell(error)}" for label, pmid, error in failed
+    return _table(header, rows, numeric_from=2)
+
+
+def _level_table(
+    runs: Sequence[EvaluationRun], level: str, level_cols: Sequence[Column]
+) -> list[str]:
+    """A row per run: precision, recall and F1 in each of the level's columns.
+
+    At the list level, each column also has the macro-averaged F1 over documents.
+    """
+    header = ["run"]
+    figures: list[list[str]] = []
+    for column in level_cols:
+        header += [f"{_cell(column.key)} {name}" for name in ("P", "R", "F1")]
+        scores = [score_of(run, column) for run in runs]
+        figures += [
+            [MISSING if s is None else _fraction(s.precision) for s in scores],
+            [MISSING if s is None else _fraction(s.recall) for s in scores],
+            _best_marked([_f1(s) for s in scores]),
         ]
-    return "\n".join(lines) + "\n"
+        if level == LIST:
+            header.append(f"{_cell(column.key)} macro F1")
+            figures.append(_best_marked([_macro_f1(run, column) for run in runs]))
+    rows = [[_cell(run.label), *(f[i] for f in figures)] for i, run in enumerate(runs)]
+    return _table(header, rows, numeric_from=1)
 
 
 def _f1(score: Score | None) -> float | None:

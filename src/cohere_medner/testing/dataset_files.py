@@ -25,6 +25,7 @@ have) and ``optional_fields``; a kept field that is not a string is kept as its 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
@@ -65,6 +66,11 @@ PREAMBLE_TOKEN_LIMIT: Final = 2048
 AUTO_SPLIT_WARNING: Final = "dataset has 0 valid eval rows. dataset will be auto-split"
 
 _KEPT: Final = ["null", "string"]
+
+# Why a chat conversation is dropped, in the words of Cohere's "not enough valid examples".
+_BAD: Final = "incorrectly encoded"
+_DUPLICATED: Final = "duplicated"
+_TOO_LONG: Final = "too many tokens"
 
 _MESSAGE: Final = {
     "type": "record",
@@ -235,44 +241,37 @@ def _conversation(line: object) -> list[tuple[str, str]] | None:
 def _check_chat(
     lines: Sequence[tuple[int, object]], with_eval: bool, evaluation: bool, options: Options
 ) -> Checked:
+    """Refuse, drop or keep each conversation as Cohere does, then count the kept ones."""
     which = "eval" if evaluation else "train"
     errors: list[str] = []
     warnings: list[str] = []
     records: list[Mapping[str, Any]] = []
     seen: set[str] = set()
-    bad = duplicated = too_long = 0
+    dropped: Counter[str] = Counter()
     long_turns: list[str] = []
     for index, (number, line) in enumerate(lines):
         conversation = _conversation(line)
         if conversation is None or not isinstance(line, dict):
-            bad += 1
+            dropped[_BAD] += 1
             continue
         kept = _kept(line, number, options)
         if isinstance(kept, str):
             errors.append(kept)
             continue
-        roles = [role for role, _ in conversation]
-        extra = next((role for role in roles if role not in CHAT_ROLES), None)
-        if extra is not None:
-            errors.append(f"extra speaker in example: {extra} (line : {number})")
-            continue
-        missing = [role for role in ("Chatbot", "User") if role not in roles]
-        if missing:
-            errors.append(f"missing {missing[0]} in example")
-            continue
-        if roles[0] == "System" and count_tokens(conversation[0][1]) > PREAMBLE_TOKEN_LIMIT:
-            errors.append(f"{which} preambles are too long: {conversation[0][1][:80]!r}")
+        problem = _conversation_problem(conversation, number, which)
+        if problem is not None:
+            errors.append(problem)
             continue
         key = json.dumps(conversation)
         if key in seen:
-            duplicated += 1
+            dropped[_DUPLICATED] += 1
             continue
         seen.add(key)
         over = _turns_over_limit(conversation)
         if over:
             long_turns.append(f"{index}:{over}")
-            if over == roles.count("Chatbot"):
-                too_long += 1
+            if over == [role for role, _ in conversation].count("Chatbot"):
+                dropped[_TOO_LONG] += 1
                 continue
         records.append({**kept, "messages": [{"role": r, "content": c} for r, c in conversation]})
     if long_turns:
@@ -282,16 +281,43 @@ def _check_chat(
         )
     minimum = MIN_EVAL_EXAMPLES if evaluation else MIN_TRAIN_EXAMPLES
     if not errors and len(records) < minimum:
-        noun = "example" if minimum == 1 else "examples"
-        reason = "" if with_eval else " since no eval data was provided"
-        errors.append(
-            f"not enough valid examples: found only {len(records)} valid {which} examples of "
-            f"{len(lines)} received ({bad} incorrectly encoded, {duplicated} duplicated, "
-            f"{too_long} too many tokens); at least {minimum} valid {noun} required{reason}"
-        )
+        errors.append(_too_few(which, len(records), len(lines), dropped, minimum, with_eval))
     if evaluation:
         errors = [f"invalid eval file: {error}" for error in errors]
     return Checked(tuple(records), tuple(errors), tuple(warnings))
+
+
+def _conversation_problem(
+    conversation: Sequence[tuple[str, str]], number: int, which: str
+) -> str | None:
+    """Why Cohere refuses the file for this conversation; ``None`` if it does not.
+
+    A speaker beyond the three, a missing User or Chatbot, or a System preamble over its
+    token limit each fail the whole file.
+    """
+    roles = [role for role, _ in conversation]
+    extra = next((role for role in roles if role not in CHAT_ROLES), None)
+    if extra is not None:
+        return f"extra speaker in example: {extra} (line : {number})"
+    missing = [role for role in ("Chatbot", "User") if role not in roles]
+    if missing:
+        return f"missing {missing[0]} in example"
+    if roles[0] == "System" and count_tokens(conversation[0][1]) > PREAMBLE_TOKEN_LIMIT:
+        return f"{which} preambles are too long: {conversation[0][1][:80]!r}"
+    return None
+
+
+def _too_few(
+    which: str, found: int, received: int, dropped: Counter[str], minimum: int, with_eval: bool
+) -> str:
+    """The error for fewer valid conversations than ``minimum``, and why the others went."""
+    noun = "example" if minimum == 1 else "examples"
+    reason = "" if with_eval else " since no eval data was provided"
+    why = ", ".join(f"{dropped[cause]} {cause}" for cause in (_BAD, _DUPLICATED, _TOO_LONG))
+    return (
+        f"not enough valid examples: found only {found} valid {which} examples of "
+        f"{received} received ({why}); at least {minimum} valid {noun} required{reason}"
+    )
 
 
 def _turns_over_limit(conversation: Sequence[tuple[str, str]]) -> int:

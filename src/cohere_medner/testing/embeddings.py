@@ -106,43 +106,16 @@ def embed_prompt(body: Mapping[str, Any]) -> str:
 
 
 def handle_embed(request: FakeRequest, view: ServerView) -> Reply:
+    """Embed the request's texts, refusing what the API refuses with the API's message."""
     body = request.body
     model = check_model(body.get("model"), view.embed_models)
     spec = EMBED_MODEL_SPECS.get(model, _OTHER_MODEL)
-    input_type = body.get("input_type")
-    if input_type is None:
-        raise HTTPError(400, INPUT_TYPE_REQUIRED, Outcome.INVALID_REQUEST)
-    if input_type not in INPUT_TYPES:
-        raise invalid(f"input_type must be one of {', '.join(INPUT_TYPES)}.")
-    if body.get("images"):
-        raise invalid("FakeCohere does not embed images; send texts.")
-    texts = _texts(body)
-    if texts is None:
-        raise invalid("texts must be a list of strings (or inputs a list of text inputs).")
-    if not texts:
-        raise invalid("one of texts, images or inputs must be provided.")
-    if len(texts) > MAX_TEXTS:
-        raise HTTPError(400, too_many_texts(len(texts)), Outcome.INVALID_REQUEST)
-    kinds = body.get("embedding_types") or ["float"]
-    if not isinstance(kinds, list) or any(kind not in EMBEDDING_TYPES for kind in kinds):
-        raise invalid(f"embedding_types must be a list of {', '.join(EMBEDDING_TYPES)}.")
+    _check_input_type(body.get("input_type"))
+    texts = _checked_texts(body)
+    kinds = _embedding_types(body.get("embedding_types"))
     dimension = _dimension(body.get("output_dimension"), model, spec)
     limit = _token_limit(body.get("max_tokens"), spec)
-    truncate = body.get("truncate") or "END"
-    if truncate not in TRUNCATE_MODES:
-        raise invalid("truncate must be one of NONE, START or END.")
-
-    seen: list[str] = []
-    for index, text in enumerate(texts):
-        tokens = count_tokens(text)
-        if tokens > limit and truncate == "NONE":
-            raise HTTPError(
-                400,
-                f"invalid request: text at index {index} has {tokens} tokens, more than the "
-                f"limit of {limit}; shorten it or set truncate to START or END",
-                Outcome.TOO_MANY_TOKENS,
-            )
-        seen.append(_keep_end(text, limit) if truncate == "START" else truncate_tokens(text, limit))
+    seen = _truncated(texts, limit, body.get("truncate") or "END")
     vectors = [embed_vector(text, dimension) for text in seen]
     embeddings = {
         kind: [encode(vector, kind) for vector in vectors] for kind in dict.fromkeys(kinds)
@@ -160,6 +133,54 @@ def handle_embed(request: FakeRequest, view: ServerView) -> Reply:
             "response_type": "embeddings_by_type",
         },
     )
+
+
+def _check_input_type(input_type: object) -> None:
+    """Refuse a missing or unknown ``input_type`` (it does not change the fake's vectors)."""
+    if input_type is None:
+        raise HTTPError(400, INPUT_TYPE_REQUIRED, Outcome.INVALID_REQUEST)
+    if input_type not in INPUT_TYPES:
+        raise invalid(f"input_type must be one of {', '.join(INPUT_TYPES)}.")
+
+
+def _checked_texts(body: Mapping[str, Any]) -> list[str]:
+    """The texts to embed: at least one, at most :data:`MAX_TEXTS`, and no images."""
+    if body.get("images"):
+        raise invalid("FakeCohere does not embed images; send texts.")
+    texts = _texts(body)
+    if texts is None:
+        raise invalid("texts must be a list of strings (or inputs a list of text inputs).")
+    if not texts:
+        raise invalid("one of texts, images or inputs must be provided.")
+    if len(texts) > MAX_TEXTS:
+        raise HTTPError(400, too_many_texts(len(texts)), Outcome.INVALID_REQUEST)
+    return texts
+
+
+def _embedding_types(requested: object) -> list[str]:
+    """The encodings asked for (``float`` by default); refuses one the API does not offer."""
+    kinds = requested or ["float"]
+    if not isinstance(kinds, list) or any(kind not in EMBEDDING_TYPES for kind in kinds):
+        raise invalid(f"embedding_types must be a list of {', '.join(EMBEDDING_TYPES)}.")
+    return kinds
+
+
+def _truncated(texts: Sequence[str], limit: int, truncate: object) -> list[str]:
+    """What is embedded of each text: cut to ``limit`` tokens, or refused with ``NONE``."""
+    if truncate not in TRUNCATE_MODES:
+        raise invalid("truncate must be one of NONE, START or END.")
+    seen: list[str] = []
+    for index, text in enumerate(texts):
+        tokens = count_tokens(text)
+        if tokens > limit and truncate == "NONE":
+            raise HTTPError(
+                400,
+                f"invalid request: text at index {index} has {tokens} tokens, more than the "
+                f"limit of {limit}; shorten it or set truncate to START or END",
+                Outcome.TOO_MANY_TOKENS,
+            )
+        seen.append(_keep_end(text, limit) if truncate == "START" else truncate_tokens(text, limit))
+    return seen
 
 
 def _texts(body: Mapping[str, Any]) -> list[str] | None:

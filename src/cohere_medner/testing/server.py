@@ -84,6 +84,42 @@ def _latency_range(latency: float | tuple[float, float]) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def _rate_limiter(rate_limit: int | None, rate_window: float) -> SlidingWindow | None:
+    """``rate_limit`` requests per ``rate_window`` seconds for each key and endpoint, if any."""
+    if rate_limit is not None and rate_limit < 1:
+        raise FakeCohereConfigError(f"rate_limit must be >= 1 or None, got {rate_limit}")
+    if rate_window <= 0:
+        raise FakeCohereConfigError(f"rate_window must be > 0 seconds, got {rate_window}")
+    return None if rate_limit is None else SlidingWindow(rate_limit, rate_window)
+
+
+def _fault_plan(
+    rate: float,
+    kinds: Iterable[Fault],
+    seed: int,
+    max_consecutive: int,
+    retry_after: float,
+    slow_delay: float,
+) -> FaultPlan:
+    """The seeded random faults; refuses a rate outside [0, 1] or without kinds, and negatives."""
+    faults = tuple(Fault(kind) for kind in kinds)
+    if not 0.0 <= rate <= 1.0:
+        raise FakeCohereConfigError(f"fault_rate must be within [0, 1], got {rate}")
+    if rate > 0 and not faults:
+        raise FakeCohereConfigError("fault_rate > 0 needs at least one of fault_kinds")
+    if max_consecutive < 0 or retry_after < 0 or slow_delay < 0:
+        raise FakeCohereConfigError(
+            "max_consecutive_faults, retry_after and slow_delay must be >= 0"
+        )
+    return FaultPlan(rate, faults, seed, max_consecutive, retry_after, slow_delay)
+
+
+def _check_finetuning(value: str) -> None:
+    """Refuse a ``finetuning`` setting other than ``"available"`` or ``"retired"``."""
+    if value not in ("available", "retired"):
+        raise FakeCohereConfigError(f'finetuning must be "available" or "retired", got {value!r}')
+
+
 class FakeCohere:
     """A Cohere API on ``http://127.0.0.1:PORT`` for the real SDK, over real HTTP.
 
@@ -136,10 +172,7 @@ class FakeCohere:
         self._responder = responder
         self._embed_models = frozenset(embed_models)
         self._rerank_models = frozenset(rerank_models)
-        if finetuning not in ("available", "retired"):
-            raise FakeCohereConfigError(
-                f'finetuning must be "available" or "retired", got {finetuning!r}'
-            )
+        _check_finetuning(finetuning)
         self._datasets = DatasetStore(check_pace("validation_delay", validation_delay))
         self._finetunes = FinetuneStore(
             self._datasets,
@@ -157,25 +190,10 @@ class FakeCohere:
         if max_input_tokens < 1:
             raise FakeCohereConfigError(f"max_input_tokens must be >= 1, got {max_input_tokens}")
         self._max_input_tokens = max_input_tokens
-        if rate_limit is not None and rate_limit < 1:
-            raise FakeCohereConfigError(f"rate_limit must be >= 1 or None, got {rate_limit}")
-        if rate_window <= 0:
-            raise FakeCohereConfigError(f"rate_window must be > 0 seconds, got {rate_window}")
-        self._limiter = None if rate_limit is None else SlidingWindow(rate_limit, rate_window)
+        self._limiter = _rate_limiter(rate_limit, rate_window)
         self._latency = _latency_range(latency)
-        kinds = tuple(Fault(kind) for kind in fault_kinds)
-        if not 0.0 <= fault_rate <= 1.0:
-            raise FakeCohereConfigError(f"fault_rate must be within [0, 1], got {fault_rate}")
-        if fault_rate > 0 and not kinds:
-            raise FakeCohereConfigError("fault_rate > 0 needs at least one of fault_kinds")
-        if max_consecutive_faults < 0 or retry_after < 0 or slow_delay < 0:
-            raise FakeCohereConfigError(
-                "max_consecutive_faults, retry_after and slow_delay must be >= 0"
-            )
-        self._retry_after = retry_after
-        self._slow_delay = slow_delay
-        self._plan = FaultPlan(
-            fault_rate, kinds, seed, max_consecutive_faults, retry_after, slow_delay
+        self._plan = _fault_plan(
+            fault_rate, fault_kinds, seed, max_consecutive_faults, retry_after, slow_delay
         )
         self._queue = FaultQueue()
         self._rng = random.Random(seed)
@@ -243,10 +261,7 @@ class FakeCohere:
 
     @finetuning.setter
     def finetuning(self, value: Finetuning) -> None:
-        if value not in ("available", "retired"):
-            raise FakeCohereConfigError(
-                f'finetuning must be "available" or "retired", got {value!r}'
-            )
+        _check_finetuning(value)
         self._finetunes.retired = value == "retired"
 
     def finetune_failure_reason(self, finetuned_model_id: str) -> str | None:
@@ -331,8 +346,8 @@ class FakeCohere:
             raise FakeCohereConfigError(f"count must be >= 1, got {count}")
         fault = PlannedFault(
             Fault(kind),
-            self._retry_after if retry_after is None else retry_after,
-            self._slow_delay if delay is None else delay,
+            self._plan.retry_after if retry_after is None else retry_after,
+            self._plan.delay if delay is None else delay,
         )
         with self._lock:
             self._queue.push(fault, count, endpoint)

@@ -17,9 +17,9 @@ import json
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import attrs
 import cohere
@@ -366,13 +366,7 @@ def collect(
     a batch that FAILED or was CANCELED raises :class:`BatchFailedError` carrying what
     could be kept. See :func:`wait` for the polling arguments.
     """
-    try:
-        job = load_job(target)
-    except BatchHandleError:
-        batch_id = _bare_id(target)
-        if batch_id is not None:
-            _raise_if_unknown(batch_id, sdk, api_key, plan)
-        raise
+    job = _job_to_collect(target, sdk, api_key, plan)
     units = _units(job, plan)
     co = sdk_client(sdk, api_key, job.server)
     state = wait(
@@ -391,11 +385,37 @@ def collect(
     )
     if state.status == COMPLETED:
         return assemble(job, state, units, records, f"no answer in the output of {state.batch_id}")
+    raise _failure(job, state, units, records)
+
+
+def _job_to_collect(
+    target: BatchJob | str | PathLike,
+    sdk: cohere.ClientV2 | None,
+    api_key: str | None,
+    plan: RequestPlan | None,
+) -> BatchJob:
+    """The handle of the batch to collect; for a bare batch id without one, why it is missing."""
+    try:
+        return load_job(target)
+    except BatchHandleError:
+        batch_id = _bare_id(target)
+        if batch_id is not None:
+            _raise_if_unknown(batch_id, sdk, api_key, plan)
+        raise
+
+
+def _failure(
+    job: BatchJob,
+    state: BatchState,
+    units: Sequence[AnyTask],
+    records: Iterable[Mapping[str, Any]],
+) -> BatchFailedError:
+    """The error of a batch that FAILED or was CANCELED, carrying the answers it kept."""
     ended = f"batch {state.batch_id} ended {state.status}" + (
         f" ({state.reason})" if state.reason else ""
     )
     kept = assemble(job, state, units, records, f"{ended} before answering")
-    raise BatchFailedError(
+    return BatchFailedError(
         f"{ended}; {sum(e.ok for e in kept.extractions)} of {len(kept.extractions)} documents "
         f"were answered in full; resubmit runs input dataset {job.input_dataset_id} again",
         state,

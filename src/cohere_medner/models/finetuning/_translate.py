@@ -61,47 +61,74 @@ def translate(
     remembered: bool,
     idempotent: bool,
 ) -> MedNerError:
+    """The library's error for a fine-tuning call that failed for good, the most specific first.
+
+    ``kind`` and ``id`` name what the call was about, ``base_model`` what a create asked to
+    fine-tune, and ``kept`` (a sentence for the message) what stays done; ``remembered``
+    tells that the id is from an earlier run, and ``idempotent`` that repeating the call is
+    safe.
+    """
     status = error.status_code if isinstance(error, ApiError) else None
     message = server_message(error) if isinstance(error, ApiError) else ""
     # A retired feature may be named in the message, or the base model alone ("... deprecated").
     if status == 410 or (is_retirement(status, message) and _FINETUNING.search(message)):
         return FinetuningRetiredError(message, status, kept=kept)
-    if base_model is not None and status in (400, 403, 404, 422):
-        lowered = message.lower()
-        if "base model" in lowered or base_model.lower() in lowered:
-            return BaseModelRefusedError(
-                f"Cohere will not fine-tune base model {base_model!r} for this account "
-                f"({status}: {message}). Choose another base model (--base-model; the default "
-                f"is {DEFAULT_BASE_MODEL}). {kept}".strip(),
-                base_model=base_model,
-                server_message=message,
-                status=status,
-            )
+    refused = _base_model_refusal(status, message, base_model, kept)
+    if refused is not None:
+        return refused
     if is_retirement(status, message):
         return FinetuningRetiredError(message, status, kept=kept)
     final = final_error(error)
     if not idempotent and (final.status is None or final.status >= 500 or final.status < 300):
-        # A lost or unreadable answer: the create may have been carried out all the same.
-        return CohereApiError(
-            f"{final.message}; a create is not retried, as it may have taken effect: "
-            "look for it (cohere-medner finetune list, or the dashboard's datasets) before "
-            "running the same command again",
-            final.status,
-        )
+        return _lost_create(final)
     if status == 404 and kind is not None and id is not None:
-        where = (
-            " It was remembered from an earlier run; pass force=True (--force) to start anew."
-            if remembered
-            else ""
-        )
-        listing = (
-            " List them with list_finetunes() (cohere-medner finetune list)."
-            if kind == "fine-tune"
-            else ""
-        )
-        return UnknownFinetuneError(
-            f"Cohere knows no {kind} with id {id!r} ({message}).{where}{listing}",
-            kind=kind,
-            id=id,
-        )
+        return _unknown_id(kind, id, message, remembered)
     return final
+
+
+def _base_model_refusal(
+    status: int | None, message: str, base_model: str | None, kept: str
+) -> BaseModelRefusedError | None:
+    """The error for a refusal that names the base model (or says "base model"), if it is one."""
+    if base_model is None or status not in (400, 403, 404, 422):
+        return None
+    lowered = message.lower()
+    if "base model" not in lowered and base_model.lower() not in lowered:
+        return None
+    return BaseModelRefusedError(
+        f"Cohere will not fine-tune base model {base_model!r} for this account "
+        f"({status}: {message}). Choose another base model (--base-model; the default "
+        f"is {DEFAULT_BASE_MODEL}). {kept}".strip(),
+        base_model=base_model,
+        server_message=message,
+        status=status,
+    )
+
+
+def _lost_create(final: CohereApiError) -> CohereApiError:
+    """A create whose answer was lost or unreadable: it may have been carried out all the same."""
+    return CohereApiError(
+        f"{final.message}; a create is not retried, as it may have taken effect: "
+        "look for it (cohere-medner finetune list, or the dashboard's datasets) before "
+        "running the same command again",
+        final.status,
+    )
+
+
+def _unknown_id(kind: Kind, id: str, message: str, remembered: bool) -> UnknownFinetuneError:
+    """A 404 for an id: where the id came from, and where to find the ones Cohere knows."""
+    where = (
+        " It was remembered from an earlier run; pass force=True (--force) to start anew."
+        if remembered
+        else ""
+    )
+    listing = (
+        " List them with list_finetunes() (cohere-medner finetune list)."
+        if kind == "fine-tune"
+        else ""
+    )
+    return UnknownFinetuneError(
+        f"Cohere knows no {kind} with id {id!r} ({message}).{where}{listing}",
+        kind=kind,
+        id=id,
+    )
