@@ -8,15 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cohere_medner.cli import options
-from cohere_medner.corpus import (
-    FORMATS,
-    corpus_stats,
-    load_corpus,
-    load_splits,
-    read_file,
-    write_bigbio,
-    write_corpus,
-)
+from cohere_medner.corpus.bc5cdr import load_corpus, load_splits, read_file
+from cohere_medner.corpus.detect import FORMATS
 from cohere_medner.scoring import official as scoring
 from cohere_medner.types import ENTITY_TYPES
 
@@ -32,6 +25,8 @@ def add_stats(commands: Commands) -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from cohere_medner.corpus.stats import corpus_stats
+
     stats = corpus_stats(load_corpus(args.data, args.split))
     print(json.dumps(stats.as_dict()) if args.json else stats.summary())
     return 0
@@ -46,6 +41,9 @@ def add_convert(commands: Commands) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from cohere_medner.corpus.bigbio_writer import write_bigbio
+    from cohere_medner.corpus.write import write_corpus
+
     if args.to == "json" and args.split is None:
         # The tutorial's JSON labels every document with its split: write them all.
         write_bigbio(load_splits(args.data), args.output)

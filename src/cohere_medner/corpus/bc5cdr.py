@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Final
 
 from cohere_medner._files import PathLike
-from cohere_medner.corpus.bigbio import read_bigbio
-from cohere_medner.corpus.bioc import read_bioc
 from cohere_medner.corpus.detect import FORMATS, Format, detect_format
 from cohere_medner.corpus.pubtator import read_pubtator
 from cohere_medner.corpus.splits import SPLITS, normalize_split
@@ -56,12 +54,20 @@ def read_file(
     (``CDR_TestSet.PubTator.txt``), ``split`` must agree with it; otherwise ``split`` is
     the caller's label for the whole file.
     """
+    # Each reader is imported when its format is read: scoring PubTator files (the
+    # evaluator's format) need not load the XML and JSON readers.
     format = format or detect_format(path)
     if format == "json":
+        from cohere_medner.corpus.bigbio import read_bigbio
+
         return read_bigbio(path, normalize_split(split) if split else None)
     if split is not None:
         _check_official_name(Path(path), normalize_split(split))
-    return read_pubtator(path) if format == "pubtator" else read_bioc(path)
+    if format == "pubtator":
+        return read_pubtator(path)
+    from cohere_medner.corpus.bioc import read_bioc
+
+    return read_bioc(path)
 
 
 def _check_official_name(path: Path, split: str) -> None:

@@ -2,38 +2,35 @@
 
 from __future__ import annotations
 
-from cohere_medner.grounding.baseline import (
-    LexiconBaseline,
-)
-from cohere_medner.grounding.ground import (
-    RULES,
-    GroundedName,
-    Grounding,
-    Match,
-    ground,
-    ground_extraction,
-)
-from cohere_medner.grounding.lexicon import (
-    Lexicon,
-    LexiconEntry,
-)
-from cohere_medner.grounding.prediction import (
-    Prediction,
-    predict,
-    predictions,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "RULES",
-    "GroundedName",
-    "Grounding",
-    "Lexicon",
-    "LexiconBaseline",
-    "LexiconEntry",
-    "Match",
-    "Prediction",
-    "ground",
-    "ground_extraction",
-    "predict",
-    "predictions",
-]
+from cohere_medner._lazy import lazy_exports
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "cohere_medner.grounding.baseline": ("LexiconBaseline",),
+    "cohere_medner.grounding.ground": (
+        "GroundedName",
+        "Grounding",
+        "Match",
+        "RULES",
+        "ground",
+        "ground_extraction",
+    ),
+    "cohere_medner.grounding.lexicon": ("Lexicon", "LexiconEntry"),
+    "cohere_medner.grounding.prediction": ("Prediction", "predict", "predictions"),
+}
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
+
+if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
+    from cohere_medner.grounding.baseline import LexiconBaseline as LexiconBaseline
+    from cohere_medner.grounding.ground import RULES as RULES
+    from cohere_medner.grounding.ground import GroundedName as GroundedName
+    from cohere_medner.grounding.ground import Grounding as Grounding
+    from cohere_medner.grounding.ground import Match as Match
+    from cohere_medner.grounding.ground import ground as ground
+    from cohere_medner.grounding.ground import ground_extraction as ground_extraction
+    from cohere_medner.grounding.lexicon import Lexicon as Lexicon
+    from cohere_medner.grounding.lexicon import LexiconEntry as LexiconEntry
+    from cohere_medner.grounding.prediction import Prediction as Prediction
+    from cohere_medner.grounding.prediction import predict as predict
+    from cohere_medner.grounding.prediction import predictions as predictions

@@ -1,6 +1,6 @@
 """Model text -> items, relation triples and headed sections, keeping what could not be read.
 
-The gold format is the tutorial's: ``"- " + "\\n- ".join(items)``, relations written as
+The gold format is the tutorial's: ``"- " + "\n- ".join(items)``, relations written as
 ``- Chemical <chemical> influences disease <disease>``. Models write more than that: other
 list markers, a preamble, markdown, trailing periods, "None", other verbs and arrows. The
 parsers accept all of these; a line they cannot read goes to ``rejected`` with the reason,
@@ -23,36 +23,37 @@ function reads text into what it found and what it could not read (``.rejected``
 
 from __future__ import annotations
 
-from cohere_medner.parsing.lines import KEPT_ABBREVIATIONS, Rejected
-from cohere_medner.parsing.lists import (
-    ParsedItems,
-    format_list,
-    is_listable_item,
-    parse_list,
-)
-from cohere_medner.parsing.relations import (
-    INFLUENCES,
-    ParsedRelations,
-    Triple,
-    format_relations,
-    is_listable_triple,
-    parse_relations,
-)
-from cohere_medner.parsing.sections import Sections, parse_sections
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "INFLUENCES",
-    "KEPT_ABBREVIATIONS",
-    "ParsedItems",
-    "ParsedRelations",
-    "Rejected",
-    "Sections",
-    "Triple",
-    "format_list",
-    "format_relations",
-    "is_listable_item",
-    "is_listable_triple",
-    "parse_list",
-    "parse_relations",
-    "parse_sections",
-]
+from cohere_medner._lazy import lazy_exports
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "cohere_medner.parsing.lines": ("KEPT_ABBREVIATIONS", "Rejected"),
+    "cohere_medner.parsing.lists": ("ParsedItems", "format_list", "is_listable_item", "parse_list"),
+    "cohere_medner.parsing.relations": (
+        "INFLUENCES",
+        "ParsedRelations",
+        "Triple",
+        "format_relations",
+        "is_listable_triple",
+        "parse_relations",
+    ),
+    "cohere_medner.parsing.sections": ("Sections", "parse_sections"),
+}
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
+
+if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
+    from cohere_medner.parsing.lines import KEPT_ABBREVIATIONS as KEPT_ABBREVIATIONS
+    from cohere_medner.parsing.lines import Rejected as Rejected
+    from cohere_medner.parsing.lists import ParsedItems as ParsedItems
+    from cohere_medner.parsing.lists import format_list as format_list
+    from cohere_medner.parsing.lists import is_listable_item as is_listable_item
+    from cohere_medner.parsing.lists import parse_list as parse_list
+    from cohere_medner.parsing.relations import INFLUENCES as INFLUENCES
+    from cohere_medner.parsing.relations import ParsedRelations as ParsedRelations
+    from cohere_medner.parsing.relations import Triple as Triple
+    from cohere_medner.parsing.relations import format_relations as format_relations
+    from cohere_medner.parsing.relations import is_listable_triple as is_listable_triple
+    from cohere_medner.parsing.relations import parse_relations as parse_relations
+    from cohere_medner.parsing.sections import Sections as Sections
+    from cohere_medner.parsing.sections import parse_sections as parse_sections

@@ -7,55 +7,57 @@ elsewhere) and read back by :func:`load_run`, the same run either way.
 
 from __future__ import annotations
 
-from cohere_medner.report._chart import f1_chart
-from cohere_medner.report._errors import (
-    EmptyReportError,
-    SavedRunError,
-    SavedRunNotFoundError,
-)
-from cohere_medner.report._html import html_report, marked_text
-from cohere_medner.report._runs import (
-    EXTRACTIONS_FILE,
-    RUN_FILE,
-    DocumentView,
-    EvaluationRun,
-    Mark,
-    load_run,
-    save_run,
-)
-from cohere_medner.report._scoring import score_run
-from cohere_medner.report._table import markdown_report
-from cohere_medner.report._write import (
-    CHART_FILE,
-    HTML_FILE,
-    JSON_FILE,
-    MARKDOWN_FILE,
-    ReportFiles,
-    report_json,
-    write_report,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "CHART_FILE",
-    "EXTRACTIONS_FILE",
-    "HTML_FILE",
-    "JSON_FILE",
-    "MARKDOWN_FILE",
-    "RUN_FILE",
-    "DocumentView",
-    "EmptyReportError",
-    "EvaluationRun",
-    "Mark",
-    "ReportFiles",
-    "SavedRunError",
-    "SavedRunNotFoundError",
-    "f1_chart",
-    "html_report",
-    "load_run",
-    "markdown_report",
-    "marked_text",
-    "report_json",
-    "save_run",
-    "score_run",
-    "write_report",
-]
+from cohere_medner._lazy import lazy_exports
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "cohere_medner.report._chart": ("f1_chart",),
+    "cohere_medner.report._errors": ("EmptyReportError", "SavedRunError", "SavedRunNotFoundError"),
+    "cohere_medner.report._html": ("html_report", "marked_text"),
+    "cohere_medner.report._runs": (
+        "DocumentView",
+        "EXTRACTIONS_FILE",
+        "EvaluationRun",
+        "Mark",
+        "RUN_FILE",
+        "load_run",
+        "save_run",
+    ),
+    "cohere_medner.report._scoring": ("score_run",),
+    "cohere_medner.report._table": ("markdown_report",),
+    "cohere_medner.report._write": (
+        "CHART_FILE",
+        "HTML_FILE",
+        "JSON_FILE",
+        "MARKDOWN_FILE",
+        "ReportFiles",
+        "report_json",
+        "write_report",
+    ),
+}
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
+
+if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
+    from cohere_medner.report._chart import f1_chart as f1_chart
+    from cohere_medner.report._errors import EmptyReportError as EmptyReportError
+    from cohere_medner.report._errors import SavedRunError as SavedRunError
+    from cohere_medner.report._errors import SavedRunNotFoundError as SavedRunNotFoundError
+    from cohere_medner.report._html import html_report as html_report
+    from cohere_medner.report._html import marked_text as marked_text
+    from cohere_medner.report._runs import EXTRACTIONS_FILE as EXTRACTIONS_FILE
+    from cohere_medner.report._runs import RUN_FILE as RUN_FILE
+    from cohere_medner.report._runs import DocumentView as DocumentView
+    from cohere_medner.report._runs import EvaluationRun as EvaluationRun
+    from cohere_medner.report._runs import Mark as Mark
+    from cohere_medner.report._runs import load_run as load_run
+    from cohere_medner.report._runs import save_run as save_run
+    from cohere_medner.report._scoring import score_run as score_run
+    from cohere_medner.report._table import markdown_report as markdown_report
+    from cohere_medner.report._write import CHART_FILE as CHART_FILE
+    from cohere_medner.report._write import HTML_FILE as HTML_FILE
+    from cohere_medner.report._write import JSON_FILE as JSON_FILE
+    from cohere_medner.report._write import MARKDOWN_FILE as MARKDOWN_FILE
+    from cohere_medner.report._write import ReportFiles as ReportFiles
+    from cohere_medner.report._write import report_json as report_json
+    from cohere_medner.report._write import write_report as write_report
