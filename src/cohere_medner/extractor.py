@@ -26,7 +26,7 @@ from cohere_medner.models.base import Metered, Model, Preparing, Request
 from cohere_medner.models.client import Usage, run_sync
 from cohere_medner.models.cohere_api import CohereChat
 from cohere_medner.models.lexicon import LexiconModel
-from cohere_medner.models.nearest import KNearest, check_disjoint
+from cohere_medner.models.nearest import check_disjoint
 from cohere_medner.models.registry import get_model
 from cohere_medner.prompts.answers import build_extraction
 from cohere_medner.prompts.tasks import MODES, AnyTask, CombinedTask, Mode, Task, get_tasks
@@ -186,7 +186,7 @@ class Extractor:
     async def _prepare(self, documents: list[Document]) -> None:
         """Refuse documents the examples or the model were drawn from; embed queries at once."""
         chooser = self.template.few_shot
-        if isinstance(chooser, KNearest):
+        if isinstance(chooser, Preparing):  # nearest examples: refused and embedded at once
             await chooser.prepare(documents)
         elif chooser is not None:
             check_disjoint(chooser.pool, documents)

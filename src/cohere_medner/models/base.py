@@ -81,7 +81,11 @@ class Metered(Protocol):
 
 @runtime_checkable
 class Preparing(Protocol):
-    """A model that sees all documents before any of their requests (to refuse some at once)."""
+    """A model (or example chooser) that sees all documents before any of their requests.
+
+    It may refuse some at once (documents a lexicon or an example pool was built from), and
+    get ready for the rest together (embedding nearest-neighbour queries in few calls).
+    """
 
     async def prepare(self, documents: Sequence[Document]) -> None:
         """Get ready to answer for ``documents``; raise to refuse them before anything is sent."""
