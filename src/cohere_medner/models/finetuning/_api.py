@@ -2,7 +2,7 @@
 
 A read is retried on 429, 5xx and dropped connections within the retry budget; a create only
 on 429, so that nothing is uploaded or created twice; what still fails becomes the library's
-error (:mod:`.finetune_errors`). Waiting polls with growing pauses, reports every change of
+error (:mod:`._translate`). Waiting polls with growing pauses, reports every change of
 status and gives up at its deadline, cancelling nothing. Internal: the public API is
 :mod:`cohere_medner.models.finetuning`.
 """

@@ -8,7 +8,7 @@ if asked, polls with backoff until the model is ready, or has failed
 (:class:`~cohere_medner.models.finetuning.FinetuneFailedError`), within a time limit. A ready model
 answers chat as ``<id>-ft`` (:attr:`FinetuneResult.chat_model`, docs.cohere.com, "Starting the
 Chat Fine-Tuning Run"): pass that to ``Extractor(model=...)``. Dataset and job ids are
-remembered after each step (:mod:`.finetune_state`), so a repeated create after an
+remembered after each step (:mod:`._state`), so a repeated create after an
 interruption resumes instead of uploading or creating twice, and :func:`finetune_status`
 resumes waiting by id.
 
@@ -19,8 +19,8 @@ refuses one as retired (410, or a message saying deprecated, retired or no longe
 still serve (docs/fine-tuning.md).
 
 This module puts the steps together; each lives in a module of its own, internal to the
-library: the upload and its validation in ``finetune_dataset``, the job in ``finetune_job``,
-and the retrying, paging and polling they share in ``finetune_api``.
+library: the upload and its validation in ``_dataset``, the job in ``_job``, and the
+retrying, paging and polling they share in ``_api``.
 """
 
 from __future__ import annotations
