@@ -191,7 +191,7 @@ class LexiconError(MedNerError):
 
 
 class LexiconFormatError(LexiconError, ValueError):
-    """A file is not a lexicon that :meth:`Lexicon.save` wrote, or it is damaged."""
+    """A file is not a lexicon :meth:`Lexicon.save` wrote, nor the CTD vocabulary it is read as."""
 
 
 class UnpairedExtractionError(MedNerError, ValueError):

@@ -8,6 +8,7 @@ from cohere_medner._lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "cohere_medner.grounding.baseline": ("LexiconBaseline",),
+    "cohere_medner.grounding.ctd": ("CtdRecord", "read_ctd_chemicals", "read_ctd_diseases"),
     "cohere_medner.grounding.ground": (
         "GroundedName",
         "Grounding",
@@ -23,6 +24,9 @@ __all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
     from cohere_medner.grounding.baseline import LexiconBaseline as LexiconBaseline
+    from cohere_medner.grounding.ctd import CtdRecord as CtdRecord
+    from cohere_medner.grounding.ctd import read_ctd_chemicals as read_ctd_chemicals
+    from cohere_medner.grounding.ctd import read_ctd_diseases as read_ctd_diseases
     from cohere_medner.grounding.ground import RULES as RULES
     from cohere_medner.grounding.ground import GroundedName as GroundedName
     from cohere_medner.grounding.ground import Grounding as Grounding
