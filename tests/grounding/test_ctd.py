@@ -86,50 +86,32 @@ def ctd_text(records: Sequence[CtdRecord]) -> str:
     return "".join(lines)
 
 
-DISEASES = header(DISEASE_FIELDS) + "".join(
-    (
-        row(
-            DISEASE_FIELDS,
-            DiseaseName="Hypotension",
-            DiseaseID="MESH:D007022",
-            Definition="Abnormally low BLOOD PRESSURE ...",
-            ParentIDs="MESH:D014652",
-            TreeNumbers="C14.907.514",
-            Synonyms="Blood Pressure, Low|Hypotension, Vascular|Low Blood Pressure",
-            SlimMappings="Cardiovascular disease",
-        ),
-        row(
-            DISEASE_FIELDS,
-            DiseaseName="Seizures",
-            DiseaseID="MESH:D012640",
-            AltDiseaseIDs="DO:DOID:1826|MESH:D004827",
-            Synonyms="Seizure|Convulsive Seizures",
-        ),
-        row(DISEASE_FIELDS, DiseaseName="Proteinuria", DiseaseID="MESH:D011507"),
-        "# a comment between records\n",
-        row(
-            DISEASE_FIELDS,
-            DiseaseName="SEIZURES, BENIGN FAMILIAL INFANTILE, 1",
-            DiseaseID="OMIM:601764",
-            ParentIDs="MESH:D012640",
-            Synonyms="BFIS1",
-        ),
-    )
-)
-CHEMICALS = header(CHEMICAL_FIELDS) + "".join(
-    (
-        row(
-            CHEMICAL_FIELDS,
-            ChemicalName="Tacrolimus",
-            ChemicalID="MESH:D016559",
-            CasRN="104987-11-3",
-            Synonyms="FK 506|FK-506|FK506|Prograf",
-            DrugBankIDs="DB00864",
-        ),
-        row(CHEMICAL_FIELDS, ChemicalName="Cisplatin", ChemicalID="MESH:D002945"),
-        row(CHEMICAL_FIELDS, ChemicalName="gabapentin", ChemicalID="C040029", Synonyms="Neurontin"),
-    )
-)
+def tsv(*rows: tuple[str, ...] | str) -> str:
+    """Records given field by field in the header's order; a string is a line as it stands."""
+    return "".join(line if isinstance(line, str) else "\t".join(line) + "\n" for line in rows)
+
+
+# DiseaseName, DiseaseID, AltDiseaseIDs, Definition, ParentIDs, TreeNumbers, ParentTreeNumbers,
+# Synonyms, SlimMappings
+DISEASES = header(DISEASE_FIELDS) + tsv(
+    ("Hypotension", "MESH:D007022", "", "Abnormally low BLOOD PRESSURE ...", "MESH:D014652",
+     "C14.907.514", "C14", "Blood Pressure, Low|Hypotension, Vascular|Low Blood Pressure",
+     "Cardiovascular disease"),
+    ("Seizures", "MESH:D012640", "DO:DOID:1826|MESH:D004827", "", "", "", "",
+     "Seizure|Convulsive Seizures", ""),
+    ("Proteinuria", "MESH:D011507", "", "", "", "", "", "", ""),
+    "# a comment between records\n",
+    ("SEIZURES, BENIGN FAMILIAL INFANTILE, 1", "OMIM:601764", "", "", "MESH:D012640", "", "",
+     "BFIS1", ""),
+)  # fmt: skip
+# ChemicalName, ChemicalID, CasRN, Definition, ParentIDs, TreeNumbers, ParentTreeNumbers,
+# Synonyms, DrugBankIDs
+CHEMICALS = header(CHEMICAL_FIELDS) + tsv(
+    ("Tacrolimus", "MESH:D016559", "104987-11-3", "", "", "", "", "FK 506|FK-506|FK506|Prograf",
+     "DB00864"),
+    ("Cisplatin", "MESH:D002945", "", "", "", "", "", "", ""),
+    ("gabapentin", "C040029", "", "", "", "", "", "Neurontin", ""),
+)  # fmt: skip
 
 
 # Reading ---------------------------------------------------------------------------------------
