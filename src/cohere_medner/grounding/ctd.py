@@ -118,14 +118,25 @@ class _Columns:
     synonyms: int
     alt_ids: int | None
 
+    @property
+    def needed(self) -> int:
+        """Fields a record must have to reach every one it is made of."""
+        return 1 + max(
+            i for i in (self.name, self.id, self.synonyms, self.alt_ids) if i is not None
+        )
+
     def record(self, line: str, number: int) -> CtdRecord:
-        """The record on line ``number``, or a LexiconFormatError naming what is wrong."""
+        """The record on line ``number``, or a LexiconFormatError naming what is wrong.
+
+        A record may leave out empty fields after the last one it is made of (a writer that
+        strips trailing tabs); one with more fields than the header names is damaged.
+        """
         values = line.split("\t")
-        if len(values) != len(self.fields):
+        if not self.needed <= len(values) <= len(self.fields):
             raise LexiconFormatError(
                 f"{self.source}, line {number}: expected {len(self.fields)} tab-separated "
                 f"fields as the header on line {self.line} names ({', '.join(self.fields)}), "
-                f"got {len(values)}: {line[:60]!r}"
+                f"at least the first {self.needed}; got {len(values)}: {line[:60]!r}"
             )
         concept = mesh_id(values[self.id].strip())
         if not concept:
