@@ -14,7 +14,7 @@ declarations and external entities, so a file can neither expand entities withou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Final, NoReturn
 from xml.parsers import expat
 
@@ -67,6 +67,36 @@ def parse_bioc(stream: IO[bytes], source: str) -> Iterator[Document]:
     yield from reader.done
 
 
+def entity_free_parser(fail: Callable[[str], NoReturn]) -> expat.XMLParserType:
+    """An expat parser that calls ``fail`` at any entity beyond XML's five predefined ones.
+
+    Entity declarations, external entities and undefined entities are refused, so a file
+    can neither expand entities without bound ("billion laughs") nor pull in local files or
+    remote DTDs; a ``<!DOCTYPE ... SYSTEM ...>`` line alone is read, never fetched. ``fail``
+    gets the message and raises, naming the file and the parser's current line. Character
+    data comes in chunks of up to 64 KiB.
+    """
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.buffer_size = _CHUNK
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def declaration(name: str, *rest: object) -> NoReturn:
+        fail(f"entity declarations are not allowed (found <!ENTITY {name}>)")
+
+    def external(context: str | None, *rest: object) -> NoReturn:
+        fail(f"external entities are not allowed ({context})")
+
+    def skipped(name: str, is_parameter: bool) -> NoReturn:
+        fail(f"undefined entity &{name};")
+
+    parser.EntityDeclHandler = declaration
+    parser.UnparsedEntityDeclHandler = declaration
+    parser.ExternalEntityRefHandler = external
+    parser.SkippedEntityHandler = skipped
+    return parser
+
+
 class _Reader:
     """The expat handlers: they gather raw strings per element, checks wait for </document>."""
 
@@ -80,35 +110,14 @@ class _Reader:
         self._infon_key = ""
         # Character data is gathered only inside the elements whose text we keep.
         self._chars: list[str] | None = None
-        parser = expat.ParserCreate()
-        parser.buffer_text = True
-        parser.buffer_size = _CHUNK
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser = entity_free_parser(self._fail)
         parser.StartElementHandler = self._start_root
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._characters
-        parser.EntityDeclHandler = self._entity_declaration
-        parser.UnparsedEntityDeclHandler = self._unparsed_entity_declaration
-        parser.ExternalEntityRefHandler = self._external_entity
-        parser.SkippedEntityHandler = self._skipped_entity
         self.parser = parser
 
     def _fail(self, message: str) -> NoReturn:
         raise CorpusFormatError(self.source, self.parser.CurrentLineNumber, message)
-
-    # Security: BioC never needs entities beyond the five predefined ones.
-
-    def _entity_declaration(self, name: str, is_parameter: bool, *rest: object) -> NoReturn:
-        self._fail(f"entity declarations are not allowed (found <!ENTITY {name}>)")
-
-    def _unparsed_entity_declaration(self, name: str, *rest: object) -> NoReturn:
-        self._fail(f"entity declarations are not allowed (found <!ENTITY {name}>)")
-
-    def _external_entity(self, context: str | None, *rest: object) -> NoReturn:
-        self._fail(f"external entities are not allowed ({context})")
-
-    def _skipped_entity(self, name: str, is_parameter: bool) -> NoReturn:
-        self._fail(f"undefined entity &{name};")
 
     # Elements.
 
