@@ -18,6 +18,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ground_extraction",
     ),
     "cohere_medner.grounding.lexicon": ("Lexicon", "LexiconEntry"),
+    "cohere_medner.grounding.mesh": (
+        "MeshDescriptor",
+        "MeshSupplementaryRecord",
+        "read_mesh_descriptors",
+        "read_mesh_supplementary",
+    ),
     "cohere_medner.grounding.prediction": ("Prediction", "predict", "predictions"),
 }
 __all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
@@ -35,6 +41,10 @@ if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
     from cohere_medner.grounding.ground import ground_extraction as ground_extraction
     from cohere_medner.grounding.lexicon import Lexicon as Lexicon
     from cohere_medner.grounding.lexicon import LexiconEntry as LexiconEntry
+    from cohere_medner.grounding.mesh import MeshDescriptor as MeshDescriptor
+    from cohere_medner.grounding.mesh import MeshSupplementaryRecord as MeshSupplementaryRecord
+    from cohere_medner.grounding.mesh import read_mesh_descriptors as read_mesh_descriptors
+    from cohere_medner.grounding.mesh import read_mesh_supplementary as read_mesh_supplementary
     from cohere_medner.grounding.prediction import Prediction as Prediction
     from cohere_medner.grounding.prediction import predict as predict
     from cohere_medner.grounding.prediction import predictions as predictions

@@ -1,0 +1,336 @@
+from __future__ import annotations
+
+import gzip
+from collections.abc import Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cohere_medner.corpus import load_sample
+from cohere_medner.errors import LexiconFormatError
+from cohere_medner.grounding import (
+    MeshDescriptor,
+    MeshSupplementaryRecord,
+    read_mesh_descriptors,
+    read_mesh_supplementary,
+)
+
+# Records as NLM writes them: a DOCTYPE naming the DTD (never fetched), records indented ------
+
+DESC_HEAD = (
+    '<?xml version="1.0"?>\n'
+    '<!DOCTYPE DescriptorRecordSet SYSTEM "https://www.nlm.nih.gov/databases/dtd/'
+    'nlmdescriptorrecordset_20240101.dtd">\n'
+    '<DescriptorRecordSet LanguageCode = "eng">\n'
+)
+SUPP_HEAD = (
+    '<?xml version="1.0"?>\n'
+    '<!DOCTYPE SupplementalRecordSet SYSTEM "https://www.nlm.nih.gov/databases/dtd/'
+    'nlmsupplementalrecordset_20240101.dtd">\n'
+    '<SupplementalRecordSet LanguageCode = "eng">\n'
+)
+
+
+def write(path: Path, text: str) -> Path:
+    if path.name.endswith(".gz"):
+        with gzip.open(path, "wt", encoding="utf-8") as stream:
+            stream.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def term(text: str, *, permuted: bool = False, preferred: bool = False) -> str:
+    flags = f'ConceptPreferredTermYN="{"Y" if preferred else "N"}" ' + (
+        f'IsPermutedTermYN="{"Y" if permuted else "N"}" LexicalTag="NON" '
+        f'RecordPreferredTermYN="{"Y" if preferred else "N"}"'
+    )
+    return (
+        f"    <Term {flags}>\n     <TermUI>T000001</TermUI>\n"
+        f"     <String>{escape(text)}</String>\n    </Term>\n"
+    )
+
+
+def concept(*terms: str, preferred: bool = False) -> str:
+    return (
+        f'  <Concept PreferredConceptYN="{"Y" if preferred else "N"}">\n'
+        "   <ConceptUI>M0000001</ConceptUI>\n"
+        "   <ConceptName><String>a concept</String></ConceptName>\n"
+        f"   <TermList>\n{''.join(terms)}   </TermList>\n  </Concept>\n"
+    )
+
+
+def referred(ui: str, name: str = "a heading") -> str:
+    return (
+        "<DescriptorReferredTo>"
+        f"<DescriptorUI>{escape(ui)}</DescriptorUI>"
+        f"<DescriptorName><String>{escape(name)}</String></DescriptorName>"
+        "</DescriptorReferredTo>"
+    )
+
+
+def actions(*uis: str) -> str:
+    if not uis:
+        return ""
+    items = "".join(f"<PharmacologicalAction>{referred(ui)}</PharmacologicalAction>" for ui in uis)
+    return f" <PharmacologicalActionList>{items}</PharmacologicalActionList>\n"
+
+
+def descriptor_xml(record: MeshDescriptor) -> str:
+    """The test side's writer: one descriptor, its name first among its first concept's terms."""
+    trees = "".join(f"<TreeNumber>{escape(t)}</TreeNumber>" for t in record.tree_numbers)
+    tree_list = f" <TreeNumberList>{trees}</TreeNumberList>\n" if trees else ""
+    terms = [term(record.name, preferred=True), *map(term, record.terms)]
+    return (
+        f'<DescriptorRecord DescriptorClass = "1">\n <DescriptorUI>{escape(record.id)}'
+        f"</DescriptorUI>\n <DescriptorName>\n  <String>{escape(record.name)}</String>\n"
+        " </DescriptorName>\n <DateCreated><Year>1999</Year></DateCreated>\n"
+        # A see-related descriptor refers to another's UI and name: not this record's.
+        f" <SeeRelatedList><SeeRelatedDescriptor>{referred('D000001', 'Calcimycin')}"
+        "</SeeRelatedDescriptor></SeeRelatedList>\n"
+        f"{actions(*record.pharmacological_actions)}{tree_list}"
+        f" <ConceptList>\n{concept(*terms, preferred=True)} </ConceptList>\n"
+        "</DescriptorRecord>\n"
+    )
+
+
+def supplementary_xml(record: MeshSupplementaryRecord, star: bool = True) -> str:
+    """The test side's writer: one supplementary record, each heading starred if ``star``."""
+    headings = "".join(
+        f"<HeadingMappedTo>{referred(('*' if star else '') + ui)}</HeadingMappedTo>"
+        for ui in record.mapped_to
+    )
+    mapped = f" <HeadingMappedToList>{headings}</HeadingMappedToList>\n" if headings else ""
+    terms = [term(record.name, preferred=True), *map(term, record.terms)]
+    return (
+        f'<SupplementalRecord SCRClass = "1">\n <SupplementalRecordUI>{escape(record.id)}'
+        "</SupplementalRecordUI>\n <SupplementalRecordName>\n"
+        f"  <String>{escape(record.name)}</String>\n </SupplementalRecordName>\n"
+        f" <Note>a note</Note>\n{mapped}{actions(*record.pharmacological_actions)}"
+        f" <ConceptList>\n{concept(*terms, preferred=True)} </ConceptList>\n"
+        "</SupplementalRecord>\n"
+    )
+
+
+def descriptors_file(*records: str) -> str:
+    return DESC_HEAD + "".join(records) + "</DescriptorRecordSet>\n"
+
+
+def supplementary_file(*records: str) -> str:
+    return SUPP_HEAD + "".join(records) + "</SupplementalRecordSet>\n"
+
+
+HYPOTENSION = MeshDescriptor(
+    "D007022",
+    "Hypotension",
+    ("Blood Pressure, Low", "Low Blood Pressure", "Hypotension, Vascular"),
+    ("C14.907.514",),
+)
+CLONIDINE = MeshDescriptor(
+    "D003000",
+    "Clonidine",
+    ("Catapres", "Clonidine Hydrochloride"),
+    ("D02.078.370.141.450",),
+    ("D000316", "D014665"),
+)
+LIDOCAINE = MeshDescriptor("D008012", "Lidocaine", ("Xylocaine",), (), ("D000779",))
+
+# Hypotension's names as the 2024 file has them: two concepts, permuted terms flagged.
+HYPOTENSION_XML = (
+    '<DescriptorRecord DescriptorClass = "1">\n <DescriptorUI>D007022</DescriptorUI>\n'
+    " <DescriptorName>\n  <String>Hypotension</String>\n </DescriptorName>\n"
+    " <TreeNumberList>\n  <TreeNumber>C14.907.514</TreeNumber>\n </TreeNumberList>\n"
+    " <ConceptList>\n"
+    + concept(
+        term("Hypotension", preferred=True),
+        term("Blood Pressure, Low"),
+        term("Low Blood Pressure"),
+        term("Pressure, Low Blood", permuted=True),
+        preferred=True,
+    )
+    + concept(term("Hypotension, Vascular"), term("Vascular Hypotension", permuted=True))
+    + " </ConceptList>\n</DescriptorRecord>\n"
+)
+# Before 2015 permuted terms were listed inside the term they rotate.
+LIDOCAINE_XML = descriptor_xml(LIDOCAINE).replace(
+    "<String>Xylocaine</String>\n",
+    "<String>Xylocaine</String>\n     <PermutedTermList><PermutedTerm><String>Xylocaine, Brand"
+    "</String></PermutedTerm></PermutedTermList>\n",
+)
+DESCRIPTORS = descriptors_file(HYPOTENSION_XML, descriptor_xml(CLONIDINE), LIDOCAINE_XML)
+
+PIRARUBICIN = MeshSupplementaryRecord(
+    "C027260",
+    "pirarubicin",
+    ("4'-O-tetrahydropyranyladriamycin", "THP"),
+    ("D004317",),
+    ("D000903",),
+)
+SUPPLEMENTARY = supplementary_file(
+    supplementary_xml(PIRARUBICIN),
+    # Mapped twice to the same descriptor (with two qualifiers), without the star: once.
+    supplementary_xml(
+        MeshSupplementaryRecord("C010013", "adriamycinol", mapped_to=("D004317",) * 2),
+        star=False,
+    ),
+)
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["desc2024.xml", "desc2024.xml.gz"])
+def test_descriptors_read_with_entry_terms_of_every_concept_permuted_ones_left_out(
+    tmp_path: Path, name: str
+) -> None:
+    assert list(read_mesh_descriptors(write(tmp_path / name, DESCRIPTORS))) == [
+        HYPOTENSION,
+        CLONIDINE,
+        LIDOCAINE,
+    ]
+
+
+@pytest.mark.parametrize("name", ["supp2024.xml", "supp2024.xml.gz"])
+def test_supplementary_records_read_with_their_headings_without_the_star(
+    tmp_path: Path, name: str
+) -> None:
+    assert list(read_mesh_supplementary(write(tmp_path / name, SUPPLEMENTARY))) == [
+        PIRARUBICIN,
+        MeshSupplementaryRecord("C010013", "adriamycinol", mapped_to=("D004317",)),
+    ]
+
+
+def test_the_identifiers_here_are_those_the_bundled_sample_annotates(tmp_path: Path) -> None:
+    annotated = {identifier for doc in load_sample() for m in doc.mentions for identifier in m.ids}
+    descriptors = read_mesh_descriptors(write(tmp_path / "desc.xml", DESCRIPTORS))
+    assert {record.id for record in descriptors} <= annotated
+    supplementary = read_mesh_supplementary(write(tmp_path / "supp.xml", SUPPLEMENTARY))
+    assert {i for record in supplementary for i in (record.id, *record.mapped_to)} <= annotated
+
+
+def test_reading_streams_so_a_bad_record_is_met_only_when_reached(tmp_path: Path) -> None:
+    padding = "<!-- " + "x" * 70_000 + " -->\n"  # more than one chunk between the records
+    text = descriptors_file(
+        descriptor_xml(CLONIDINE), padding, "<DescriptorRecord>\n</DescriptorRecord>\n"
+    )
+    records = read_mesh_descriptors(write(tmp_path / "desc.xml", text))
+    assert next(records) == CLONIDINE
+    line = text[: text.index("<DescriptorRecord>")].count("\n") + 1
+    with pytest.raises(LexiconFormatError, match=rf"line {line}: <DescriptorRecord> without"):
+        next(records)
+
+
+def test_an_empty_file_of_records_reads_as_none(tmp_path: Path) -> None:
+    assert list(read_mesh_supplementary(write(tmp_path / "s.xml", supplementary_file()))) == []
+
+
+# Refusing what is not a MeSH file of the kind asked --------------------------------------------
+
+
+def refused(path: Path, read: object = read_mesh_descriptors) -> str:
+    assert callable(read)
+    with pytest.raises(LexiconFormatError) as error:
+        list(read(path))
+    assert str(path) in str(error.value)
+    return str(error.value)
+
+
+def test_the_other_mesh_file_is_named_with_its_reader(tmp_path: Path) -> None:
+    supp = write(tmp_path / "supp2024.xml", SUPPLEMENTARY)
+    message = refused(supp)
+    assert "line 3: the root element is <SupplementalRecordSet>" in message
+    assert "expected <DescriptorRecordSet>, MeSH descriptors (descYYYY.xml)" in message
+    assert "read it with read_mesh_supplementary" in message
+    desc = write(tmp_path / "desc2024.xml", DESCRIPTORS)
+    assert "read it with read_mesh_descriptors" in refused(desc, read_mesh_supplementary)
+    qualifiers = write(tmp_path / "qual.xml", "<QualifierRecordSet></QualifierRecordSet>")
+    assert "line 1: the root element is <QualifierRecordSet>" in refused(qualifiers)
+    assert "looks like" not in refused(write(tmp_path / "x.xml", "<a/>"))
+
+
+def test_a_record_without_its_ui_or_name_is_refused_with_the_line_it_starts_on(
+    tmp_path: Path,
+) -> None:
+    no_ui = descriptor_xml(LIDOCAINE).replace("<DescriptorUI>D008012</DescriptorUI>", "")
+    message = refused(write(tmp_path / "d.xml", descriptors_file(HYPOTENSION_XML, no_ui)))
+    first = 4 + HYPOTENSION_XML.count("\n")
+    assert f"line {first}: <DescriptorRecord> without its <DescriptorUI>" in message
+    no_name = supplementary_xml(PIRARUBICIN).replace("<String>pirarubicin</String>", "<String/>", 1)
+    assert (
+        "line 4: <SupplementalRecord> C027260 without its <SupplementalRecordName><String>"
+        in refused(write(tmp_path / "s.xml", supplementary_file(no_name)), read_mesh_supplementary)
+    )
+
+
+def test_malformed_xml_and_stray_elements_are_refused_with_their_lines(tmp_path: Path) -> None:
+    cut = DESCRIPTORS[: DESCRIPTORS.index("<DescriptorRecord", 200)] + "<Descr"
+    message = refused(write(tmp_path / "cut.xml.gz", cut))
+    assert "not well-formed XML" in message and "expected MeSH descriptors" in message
+    assert f"line {cut.count(chr(10)) + 1}:" in message
+    stray = descriptors_file(descriptor_xml(LIDOCAINE), "<QualifierRecord/>\n")
+    assert "line 29: <QualifierRecord> in <DescriptorRecordSet>; expected <DescriptorRecord>" in (
+        refused(write(tmp_path / "stray.xml", stray))
+    )
+    assert "no element found" in refused(write(tmp_path / "empty.xml", ""))
+
+
+def test_entities_are_refused_as_the_corpus_reader_refuses_them(tmp_path: Path) -> None:
+    laughs = (
+        '<?xml version="1.0"?>\n<!DOCTYPE DescriptorRecordSet [\n <!ENTITY lol "lol">\n]>\n'
+        "<DescriptorRecordSet>&lol;</DescriptorRecordSet>\n"
+    )
+    message = refused(write(tmp_path / "laughs.xml", laughs))
+    assert "line 3: entity declarations are not allowed" in message
+    undefined = descriptors_file("&undefined;")
+    assert "undefined entity" in refused(write(tmp_path / "u.xml", undefined))
+
+
+# Properties -------------------------------------------------------------------------------------
+
+# Text XML can hold, as NLM writes it: no control characters, no surrounding blanks.
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Cn", "Zl", "Zp")), min_size=1, max_size=12
+).filter(lambda text: text == text.strip() and text.strip() != "")
+_UI = st.from_regex(r"[CD][0-9]{6}", fullmatch=True)
+_UIS = st.lists(_UI, max_size=3, unique=True).map(tuple)
+
+
+@st.composite
+def _named(draw: st.DrawFn) -> tuple[str, tuple[str, ...]]:
+    name = draw(_TEXT)
+    terms = draw(st.lists(_TEXT.filter(lambda t: t != name), max_size=4, unique=True))
+    return name, tuple(terms)
+
+
+@st.composite
+def descriptors(draw: st.DrawFn) -> MeshDescriptor:
+    name, terms = draw(_named())
+    trees = draw(st.lists(st.from_regex(r"[A-Z][0-9]{2}(\.[0-9]{3})*", fullmatch=True)))
+    return MeshDescriptor(draw(_UI), name, terms, tuple(trees[:3]), draw(_UIS))
+
+
+@st.composite
+def supplementary(draw: st.DrawFn) -> MeshSupplementaryRecord:
+    name, terms = draw(_named())
+    return MeshSupplementaryRecord(draw(_UI), name, terms, draw(_UIS), draw(_UIS))
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50)
+@given(st.lists(descriptors(), max_size=4))
+def test_descriptors_written_as_nlm_writes_them_read_back_equal(
+    tmp_path: Path, written: list[MeshDescriptor]
+) -> None:
+    path = write(tmp_path / "desc.xml.gz", descriptors_file(*map(descriptor_xml, written)))
+    assert list(read_mesh_descriptors(path)) == written
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50)
+@given(st.lists(supplementary(), max_size=4), st.booleans())
+def test_supplementary_records_written_as_nlm_writes_them_read_back_equal(
+    tmp_path: Path, written: Sequence[MeshSupplementaryRecord], star: bool
+) -> None:
+    text = supplementary_file(*(supplementary_xml(record, star) for record in written))
+    assert list(read_mesh_supplementary(write(tmp_path / "supp.xml", text))) == list(written)
