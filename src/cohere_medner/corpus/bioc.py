@@ -14,11 +14,12 @@ declarations and external entities, so a file can neither expand entities withou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import IO, Final, NoReturn
+from collections.abc import Iterator
+from typing import IO, NoReturn
 from xml.parsers import expat
 
 from cohere_medner._files import PathLike, open_binary
+from cohere_medner._xml import CHUNK, entity_free_parser
 from cohere_medner.corpus.bioc_records import (
     RawAnnotation,
     RawDocument,
@@ -29,8 +30,6 @@ from cohere_medner.corpus.bioc_records import (
 from cohere_medner.corpus.stream import DocumentStream
 from cohere_medner.errors import CorpusFormatError
 from cohere_medner.types import Document
-
-_CHUNK: Final = 1 << 16
 
 
 def read_bioc(path: PathLike) -> DocumentStream:
@@ -52,7 +51,7 @@ def parse_bioc(stream: IO[bytes], source: str) -> Iterator[Document]:
     reader = _Reader(source)
     parser = reader.parser
     try:
-        while chunk := stream.read(_CHUNK):
+        while chunk := stream.read(CHUNK):
             parser.Parse(chunk, False)
             if reader.done:
                 yield from reader.done
@@ -65,36 +64,6 @@ def parse_bioc(stream: IO[bytes], source: str) -> Iterator[Document]:
             f"not well-formed XML: {expat.ErrorString(error.code)} (column {error.offset + 1})",
         ) from None
     yield from reader.done
-
-
-def entity_free_parser(fail: Callable[[str], NoReturn]) -> expat.XMLParserType:
-    """An expat parser that calls ``fail`` at any entity beyond XML's five predefined ones.
-
-    Entity declarations, external entities and undefined entities are refused, so a file
-    can neither expand entities without bound ("billion laughs") nor pull in local files or
-    remote DTDs; a ``<!DOCTYPE ... SYSTEM ...>`` line alone is read, never fetched. ``fail``
-    gets the message and raises, naming the file and the parser's current line. Character
-    data comes in chunks of up to 64 KiB.
-    """
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.buffer_size = _CHUNK
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def declaration(name: str, *rest: object) -> NoReturn:
-        fail(f"entity declarations are not allowed (found <!ENTITY {name}>)")
-
-    def external(context: str | None, *rest: object) -> NoReturn:
-        fail(f"external entities are not allowed ({context})")
-
-    def skipped(name: str, is_parameter: bool) -> NoReturn:
-        fail(f"undefined entity &{name};")
-
-    parser.EntityDeclHandler = declaration
-    parser.UnparsedEntityDeclHandler = declaration
-    parser.ExternalEntityRefHandler = external
-    parser.SkippedEntityHandler = skipped
-    return parser
 
 
 class _Reader:

@@ -16,9 +16,8 @@ Permuted terms are left out: MeSH generates them by rotating an entry term's wor
 come from does not, and written text does not use them.
 
 The files are hundreds of MB: :func:`read_mesh_descriptors` and :func:`read_mesh_supplementary`
-stream them with the corpus' entity-refusing expat parser
-(:func:`~cohere_medner.corpus.bioc.entity_free_parser`), holding one record's elements at a
-time. (:func:`xml.etree.ElementTree.iterparse` would stream as well, but offers no way to
+stream them with the expat parser the BioC reader uses too, which refuses entities
+(``_xml.entity_free_parser``), holding one record's elements at a time. (:func:`xml.etree.ElementTree.iterparse` would stream as well, but offers no way to
 refuse entity declarations.)
 """
 
@@ -32,7 +31,7 @@ from xml.parsers import expat
 import attrs
 
 from cohere_medner._files import PathLike, open_binary
-from cohere_medner.corpus.bioc import entity_free_parser
+from cohere_medner._xml import CHUNK, entity_free_parser
 from cohere_medner.errors import LexiconFormatError
 from cohere_medner.types import mesh_id
 
@@ -43,7 +42,6 @@ __all__ = [
     "read_mesh_supplementary",
 ]
 
-_CHUNK: Final = 1 << 16
 _Record = TypeVar("_Record")
 
 
@@ -174,7 +172,7 @@ def _read(path: PathLike, kind: _Kind, build: Callable[[_Element], _Record]) -> 
     with open_binary(path) as stream:
         parser = builder.parser
         try:
-            while chunk := stream.read(_CHUNK):
+            while chunk := stream.read(CHUNK):
                 parser.Parse(chunk, False)
                 yield from map(build, builder.done)
                 builder.done.clear()
