@@ -152,3 +152,110 @@ def test_gold_answers_on_the_full_test_split(bc5cdr_dir: Path) -> None:
         assert scores["id", t].precision > 0.97 and scores["id", t].recall > 0.7
     relation = scoring.score(gold, predicted, "relation")
     assert relation.precision > 0.97 and relation.recall > 0.55
+
+
+def test_every_identifier_says_how_it_was_found() -> None:
+    lexicon = Lexicon.from_splits(
+        {
+            "train": [
+                annotated("1", "timolol", ("timolol", CHEMICAL, ("D013999",))),
+                annotated("2", "glaucoma", ("glaucoma", DISEASE, ("D005901",))),
+                annotated("3", "hyperammonemia", ("hyperammonemia", DISEASE, ("D022124",))),
+            ]
+        }
+    )
+    document = Document(
+        "7",
+        "Timolol maleate (TM) and glaucoma.",
+        "TM caused hyperammonemic coma; timolol eye drops; glaucomas.",
+    )
+    extraction = Extraction(
+        "7",
+        {CHEMICAL: ("Timolol maleate", "TM", "timolol"), DISEASE: ("glaucoma", "hyperammonemic")},
+        (("timolol maleate", "influences", "hyperammonemic"), ("TM", "influences", "coma")),
+    )
+    prediction = predict(extraction, document, lexicon)
+    rules = {(i.name, i.rule, i.ids) for i in prediction.identifications}
+    assert rules == {
+        ("Timolol maleate", "salt", ("D013999",)),
+        ("TM", "abbreviation", ("D013999",)),
+        ("timolol", "exact", ("D013999",)),
+        ("glaucoma", "exact", ("D005901",)),
+        # Every occurrence of a listed name is a mention, each identified as written.
+        ("glaucomas", "plural", ("D005901",)),
+        ("hyperammonemic", "adjective", ("D022124",)),
+    }
+    assert prediction.document.relations == (Relation("D013999", "D022124", CID),)
+    # "coma" was never listed and the lexicon does not know it: the triple is unmapped.
+    assert prediction.unmapped == (("TM", "influences", "coma"),)
+
+
+def test_a_name_the_lexicon_lacks_takes_the_identifier_of_what_it_refers_to() -> None:
+    lexicon = Lexicon.from_splits(
+        {"train": [annotated("1", "amphotericin B", ("amphotericin B", CHEMICAL, ("D000666",)))]}
+    )
+    document = Document(
+        "8",
+        "",
+        "Amphotericin B (AmB) nephrotoxicity. AmB, here spelt amphoterecin B, was given.",
+    )
+    # The long form is unknown by another spelling; its short form and misspelling refer to it.
+    extraction = Extraction(
+        "8",
+        {CHEMICAL: ("Amphotericin B", "AmB", "amphoterecin B")},
+        (("amphoterecin B", "influences", "nephrotoxicity"),),
+    )
+    prediction = predict(extraction, document, lexicon)
+    found = {i.name: (i.rule, i.form, i.ids) for i in prediction.identifications}
+    assert found["AmB"] == ("abbreviation", "Amphotericin B", ("D000666",))
+    assert found["amphoterecin B"][0] in ("fuzzy", "in-document")
+    assert {m.ids for m in prediction.document.mentions} == {("D000666",)}
+
+
+def test_in_document_resolution_refers_names_to_identified_mentions() -> None:
+    lexicon = Lexicon.from_splits(
+        {
+            "train": [
+                annotated("1", "cyclophosphamid", ("cyclophosphamid", CHEMICAL, ("D003520",))),
+                annotated("2", "cystitis", ("cystitis", DISEASE, ("D003556",))),
+            ]
+        }
+    )
+    document = Document(
+        "9", "", "Cyclophosphamide (CPA) caused cystitis; CPA-treated rats had cystitis."
+    )
+    extraction = Extraction(
+        "9",
+        {CHEMICAL: ("Cyclophosphamide",), DISEASE: ("cystitis",)},
+        (("CPA", "influences", "cystitis"), ("cyclophosphamide", "influences", "cystitis")),
+    )
+    prediction = predict(extraction, document, lexicon)
+    found = {i.name: (i.rule, i.ids) for i in prediction.identifications}
+    # Not in the lexicon as written (a misspelt entry), but one edit from it.
+    assert found["Cyclophosphamide"] == ("fuzzy", ("D003520",))
+    # "CPA" is not listed, but grounding found it as the listed name's short form; its
+    # identifier comes from the long form's.
+    assert found["CPA"] == ("abbreviation", ("D003520",))
+    assert prediction.document.relations == (Relation("D003520", "D003556", CID),)
+    assert prediction.unmapped == ()
+
+
+def test_a_long_form_the_lexicon_lacks_takes_its_identified_short_forms() -> None:
+    lexicon = Lexicon.from_splits(
+        {"train": [annotated("1", "ACEI", ("ACEI", CHEMICAL, ("D000806",)))]}
+    )
+    document = Document(
+        "10", "", "Angiotensin-converting-enzyme inhibitors (ACEI) and cough. ACEI were stopped."
+    )
+    extraction = Extraction(
+        "10", {CHEMICAL: ("Angiotensin-converting-enzyme inhibitors", "ACEI")}, ()
+    )
+    prediction = predict(extraction, document, lexicon)
+    found = {i.name: (i.rule, i.form, i.ids) for i in prediction.identifications}
+    assert found["Angiotensin-converting-enzyme inhibitors"] == (
+        "in-document",
+        "ACEI",
+        ("D000806",),
+    )
+    assert found["ACEI"] == ("exact", "acei", ("D000806",))
+    assert prediction.unidentified == ()

@@ -17,6 +17,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ground",
         "ground_extraction",
     ),
+    "cohere_medner.grounding.identify": ("IDENTIFICATION_RULES", "Identification", "Identifier"),
     "cohere_medner.grounding.lexicon": ("Lexicon", "LexiconEntry"),
     "cohere_medner.grounding.mesh": (
         "MeshDescriptor",
@@ -39,6 +40,9 @@ if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
     from cohere_medner.grounding.ground import Match as Match
     from cohere_medner.grounding.ground import ground as ground
     from cohere_medner.grounding.ground import ground_extraction as ground_extraction
+    from cohere_medner.grounding.identify import IDENTIFICATION_RULES as IDENTIFICATION_RULES
+    from cohere_medner.grounding.identify import Identification as Identification
+    from cohere_medner.grounding.identify import Identifier as Identifier
     from cohere_medner.grounding.lexicon import Lexicon as Lexicon
     from cohere_medner.grounding.lexicon import LexiconEntry as LexiconEntry
     from cohere_medner.grounding.mesh import MeshDescriptor as MeshDescriptor

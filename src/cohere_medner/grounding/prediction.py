@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 
@@ -26,7 +27,16 @@ from cohere_medner.errors import UnpairedExtractionError
 from cohere_medner.extraction import Extraction
 from cohere_medner.grounding.abbreviations import find_abbreviations
 from cohere_medner.grounding.ground import Grounding, ground, ground_extraction
-from cohere_medner.grounding.lexicon import Ids, Lexicon, LexiconEntry
+from cohere_medner.grounding.identify import (
+    Identification,
+    Identifier,
+    Nearest,
+    may_be_misspelt,
+    spelling_key,
+    variant_keys,
+)
+from cohere_medner.grounding.lexicon import Ids, Lexicon
+from cohere_medner.grounding.names import name_key
 from cohere_medner.parsing.relations import Triple
 from cohere_medner.types import CHEMICAL, CID, DISEASE, Document, Mention, Relation
 
@@ -41,7 +51,8 @@ class Prediction:
     ``groundings`` the grounding of each entity type's names (before overlaps between types
     were resolved); ``unidentified`` the mention texts no identifier was found for;
     ``ambiguous`` those whose identifier was chosen among several; ``unmapped`` the triples
-    with a side that got no identifier.
+    with a side that got no identifier; ``identifications`` how each identified name (of a
+    mention or a relation side) got its identifiers.
     """
 
     document: Document
@@ -49,18 +60,89 @@ class Prediction:
     unidentified: tuple[str, ...] = ()
     ambiguous: tuple[str, ...] = ()
     unmapped: tuple[Triple, ...] = ()
+    identifications: tuple[Identification, ...] = ()
 
 
-def _identify(
-    name: str, entity_type: str, document: Document, lexicon: Lexicon
-) -> LexiconEntry | None:
-    """The lexicon entry for ``name``; for a short form the document defines, its long form's."""
-    for abbreviation in find_abbreviations(document.text):
-        if abbreviation.short == name:
-            entry = lexicon.lookup(abbreviation.long, entity_type)
-            if entry is not None and entry.ids:
-                return entry
-    return lexicon.lookup(name, entity_type)
+@functools.lru_cache(maxsize=8)
+def _identifier(lexicon: Lexicon) -> Identifier:
+    """One :class:`Identifier` per lexicon, so its indexes are built once for all documents."""
+    return Identifier(lexicon)
+
+
+class _Resolver:
+    """Identifiers for the names listed for one document: from the lexicon, then the document."""
+
+    def __init__(self, document: Document, lexicon: Lexicon | None) -> None:
+        self.identifier = _identifier(lexicon) if lexicon is not None else None
+        self.abbreviations = find_abbreviations(document.text)
+        self.found: dict[tuple[str, str], Identification] = {}
+        self.identified: dict[tuple[str, str], Identification] = {}
+
+    def resolve(
+        self, name: str, entity_type: str, *, in_document: bool = True
+    ) -> Identification | None:
+        """The identification of ``name``: by the lexicon, else (``in_document``) the document.
+
+        Names found by the lexicon are remembered as the document's mentions, for
+        :meth:`in_document` to refer names to.
+        """
+        slot = (entity_type, name)
+        if slot in self.identified:
+            return self.identified[slot]
+        found = self.lexical(name, entity_type)
+        if found is not None:
+            self.found.setdefault(slot, found)
+        elif in_document:
+            found = self.in_document(name, entity_type)
+        if found is not None:
+            self.identified[slot] = found
+        return found
+
+    def lexical(self, name: str, entity_type: str) -> Identification | None:
+        """By the lexicon alone, or as a short form the document defines (its long form's)."""
+        if self.identifier is None:
+            return None
+        for abbreviation in self.abbreviations:
+            if abbreviation.short == name:
+                long = self.identifier.identify(abbreviation.long, entity_type)
+                if long is not None:
+                    return attrs.evolve(long, name=name, rule="abbreviation", form=long.name)
+        return self.identifier.identify(name, entity_type)
+
+    def in_document(self, name: str, entity_type: str) -> Identification | None:
+        """The identifiers of a mention of the document that ``name`` evidently refers to.
+
+        Its abbreviation (either way round), a variant of it (the lexicon's rules, a
+        misspelling), or its head: ``name`` ends with the mention's words.
+        """
+        known = {
+            spelling_key(name_key(text)): found
+            for (kind, text), found in self.found.items()
+            if kind == entity_type
+        }
+        if not known:
+            return None
+
+        def taken(source: Identification) -> Identification:
+            return Identification(name, entity_type, source.ids, "in-document", source.name)
+
+        for abbreviation in self.abbreviations:
+            for this, other in (
+                (abbreviation.short, abbreviation.long),
+                (abbreviation.long, abbreviation.short),
+            ):
+                if name_key(this) == name_key(name):
+                    source = known.get(spelling_key(name_key(other)))
+                    if source is not None:
+                        return taken(source)
+        for _, key in variant_keys(name, entity_type):
+            source = known.get(spelling_key(key))
+            if source is not None:
+                return taken(source)
+        nearest = Nearest(known).nearest(spelling_key(name_key(name)))
+        if nearest is not None and may_be_misspelt(name, frozenset()):
+            return taken(known[nearest])
+        return None
 
 
 def _without_overlaps(mentions: Sequence[Mention], lexicon: Lexicon | None) -> list[Mention]:
@@ -100,24 +182,20 @@ def predict(
     """
     groundings = ground_extraction(extraction, document, abbreviations=abbreviations)
     found = [m for grounding in groundings.values() for m in grounding.mentions]
+    kept = _without_overlaps(found, lexicon)
+    resolver = _Resolver(document, lexicon)
+    for mention in kept:
+        resolver.resolve(mention.text, mention.type, in_document=False)
     mentions: list[Mention] = []
-    unidentified: dict[str, None] = {}
-    ambiguous: dict[str, None] = {}
-    for mention in _without_overlaps(found, lexicon):
-        entry = _identify(mention.text, mention.type, document, lexicon) if lexicon else None
-        if entry is None or not entry.ids:
-            unidentified[mention.text] = None
-            mentions.append(mention)
-            continue
-        if entry.ambiguous:
-            ambiguous[mention.text] = None
-        mentions.append(attrs.evolve(mention, ids=entry.ids))
+    for mention in kept:
+        identified = resolver.resolve(mention.text, mention.type)
+        mentions.append(attrs.evolve(mention, ids=identified.ids) if identified else mention)
     relations: dict[Relation, None] = {}
     unmapped: list[Triple] = []
     for triple in extraction.relations:
         chemical, _, disease = triple
-        chemicals = _side(chemical, CHEMICAL, document, mentions, lexicon, abbreviations)
-        diseases = _side(disease, DISEASE, document, mentions, lexicon, abbreviations)
+        chemicals = _side(chemical, CHEMICAL, document, mentions, resolver, abbreviations)
+        diseases = _side(disease, DISEASE, document, mentions, resolver, abbreviations)
         if not chemicals or not diseases:
             unmapped.append(triple)
         for pair in itertools.product(chemicals, diseases):
@@ -125,7 +203,15 @@ def predict(
     predicted = Document(
         document.pmid, document.title, document.abstract, tuple(mentions), tuple(relations)
     )
-    return Prediction(predicted, groundings, tuple(unidentified), tuple(ambiguous), tuple(unmapped))
+    identifications = tuple(resolver.identified.values())
+    return Prediction(
+        predicted,
+        groundings,
+        tuple(dict.fromkeys(m.text for m in mentions if not m.ids)),
+        tuple(dict.fromkeys(i.name for i in identifications if i.ambiguous)),
+        tuple(unmapped),
+        identifications,
+    )
 
 
 def _side(
@@ -133,7 +219,7 @@ def _side(
     entity_type: str,
     document: Document,
     mentions: Sequence[Mention],
-    lexicon: Lexicon | None,
+    resolver: _Resolver,
     abbreviations: bool,
 ) -> Ids:
     """The identifiers of one side of a triple: of the mentions it grounds to, else its own."""
@@ -145,8 +231,8 @@ def _side(
     for mention in mentions:
         if mention.type == entity_type and mention.ids and (mention.start, mention.end) in spans:
             return mention.ids
-    entry = _identify(name, entity_type, document, lexicon) if lexicon else None
-    return entry.ids if entry else ()
+    identified = resolver.resolve(name, entity_type)
+    return identified.ids if identified else ()
 
 
 def predictions(
