@@ -14,11 +14,14 @@ from cohere_medner.corpus import load_sample
 from cohere_medner.evaluation import evaluate
 from cohere_medner.extraction import Extraction
 from cohere_medner.extractor import Extractor
+from cohere_medner.grounding.lexicon import Lexicon
 from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
-from cohere_medner.report import EvaluationRun
+from cohere_medner.prompts.templates import SEED
+from cohere_medner.report import EvaluationRun, score_run
 from cohere_medner.testing import FakeCohere, FakeRequest, Responder
 from cohere_medner.testing.oracle import oracle
-from cohere_medner.types import CHEMICAL, Document
+from cohere_medner.types import CHEMICAL, DISEASE, Document
+from strategies import annotated
 
 MODEL = "command-r-08-2024"
 UNGROUNDED = 'Made-up <b>syndrome</b> & "co"'
@@ -66,3 +69,22 @@ def cohere_run() -> EvaluationRun:
         documents=run.documents + 1,
         failed=(*run.failed, (FAILED_PMID, FAILED_ERROR)),
     )
+
+
+def unresolved_run() -> EvaluationRun:
+    """A run with a listed relation whose disease no lexicon rule identifies ("rash")."""
+    lexicon = Lexicon.from_splits(
+        {
+            "train": [
+                annotated("1", "timolol", ("timolol", CHEMICAL, ("D013999",))),
+                annotated("2", "asthma", ("asthma", DISEASE, ("D001249",))),
+            ]
+        }
+    )
+    gold = Document("5", "", "Timolol maleate worsened asthma and a rash.")
+    extraction = Extraction(
+        "5",
+        {CHEMICAL: ("Timolol maleate",), DISEASE: ("asthma", "rash")},
+        (("Timolol maleate", "influences", "asthma"), ("Timolol maleate", "influences", "rash")),
+    )
+    return score_run("m", [extraction], [gold], (DISEASES, CHEMICALS, RELATIONS), SEED, lexicon)

@@ -8,6 +8,7 @@ from cohere_medner.grounding.identify import (
     IDENTIFICATION_RULES,
     Identifier,
     Nearest,
+    composite_parts,
     edit_distance,
     spelling_key,
     variant_keys,
@@ -56,6 +57,10 @@ LEXICON = _lexicon(
     ("metoprolol", CHEMICAL, "D008790"),
     ("metoprolal", CHEMICAL, "D999999"),
     ("nephrotoxicity", DISEASE, "D007674"),
+    ("hepatic toxicity", DISEASE, "D056486"),
+    ("renal toxicity", DISEASE, "D007674"),
+    ("atrial fibrillation", DISEASE, "D001281"),
+    ("atrial flutter", DISEASE, "D001282"),
 )
 IDENTIFIER = Identifier(LEXICON)
 
@@ -82,6 +87,10 @@ IDENTIFIER = Identifier(LEXICON)
         ("propanolol", CHEMICAL, ("D011433",), "fuzzy"),
         ("isoniazide", CHEMICAL, ("D007538",), "fuzzy"),
         ("methothexate", CHEMICAL, ("D008727",), "fuzzy"),
+        ("hepatic and renal toxicity", DISEASE, ("D056486", "D007674"), "composite"),
+        ("atrial fibrillation and flutter", DISEASE, ("D001281", "D001282"), "composite"),
+        # The parts found give their identifiers; the others are left out.
+        ("seizures, mystery or hematoma", DISEASE, ("D012640", "D006406"), "composite"),
     ],
 )
 def test_each_rule_finds_its_case_and_says_so(
@@ -125,6 +134,33 @@ def test_the_most_literal_rule_wins() -> None:
     lexicon = _lexicon(("edema", DISEASE, "D004487"), ("oedema", DISEASE, "D000001"))
     found = Identifier(lexicon).identify("oedema", DISEASE)
     assert found is not None and (found.ids, found.rule) == (("D000001",), "exact")
+
+
+@pytest.mark.parametrize(
+    ("name", "readings"),
+    [
+        (
+            "hepatic and renal toxicity",
+            [["hepatic", "renal toxicity"], ["hepatic toxicity", "renal toxicity"]],
+        ),
+        (
+            "atrial fibrillation and flutter",
+            [["atrial fibrillation", "flutter"], ["atrial fibrillation", "atrial flutter"]],
+        ),
+        ("a, b, and c d", [["a", "b", "c d"], ["a d", "b d", "c d"]]),
+        ("tonic-clonic seizures", []),
+    ],
+)
+def test_composite_names_are_read_as_their_parts(name: str, readings: list[list[str]]) -> None:
+    assert composite_parts(name) == readings
+
+
+@given(st.lists(st.text(alphabet="abc", min_size=1, max_size=5), min_size=1, max_size=4))
+def test_every_composite_reading_has_a_part_per_conjunct(words: list[str]) -> None:
+    name = " and ".join(words)
+    for reading in composite_parts(name):
+        assert len(reading) == len(words)
+        assert all(word in part for word, part in zip(words, reading, strict=True))
 
 
 @given(st.text(alphabet="aehlmopstu'", max_size=20))

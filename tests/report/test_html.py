@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from cohere_medner.report import Mark, html_report, marked_text, write_report
 from cohere_medner.report._html import _CSS
 from cohere_medner.report._runs import STATUSES, Status
-from evaluation_runs import FAILED_ERROR, FAILED_PMID, UNGROUNDED, cohere_run, lexicon_run
+from evaluation_runs import (
+    FAILED_ERROR,
+    FAILED_PMID,
+    UNGROUNDED,
+    cohere_run,
+    lexicon_run,
+    unresolved_run,
+)
 
 MARK = re.compile(r'<mark class="([^"]*)" title="([^"]*)">(.*?)</mark>', re.S)
 
@@ -183,3 +190,10 @@ def test_the_page_renders_in_a_headless_browser(tmp_path: Path) -> None:
     for status in STATUSES:
         assert sum(status in c for c in classes) > 10
     assert re.search(r'<span id="shown">1 of 10 documents shown</span>', done.stdout)
+
+
+def test_unresolved_relations_and_identifying_rules_are_shown() -> None:
+    page = html_report([unresolved_run()])
+    assert "1 of 2 listed relations left unresolved" in page
+    assert "5: Timolol maleate \u2192 rash" in page
+    assert "Timolol maleate \u2192 timolol (salt)" in page

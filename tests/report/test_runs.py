@@ -17,7 +17,14 @@ from cohere_medner.report import (
     save_run,
 )
 from cohere_medner.types import CHEMICAL, DISEASE
-from evaluation_runs import FAILED_ERROR, FAILED_PMID, UNGROUNDED, cohere_run, lexicon_run
+from evaluation_runs import (
+    FAILED_ERROR,
+    FAILED_PMID,
+    UNGROUNDED,
+    cohere_run,
+    lexicon_run,
+    unresolved_run,
+)
 
 
 @pytest.mark.parametrize("make", [lexicon_run, cohere_run])
@@ -96,3 +103,17 @@ def test_load_run_refuses_what_is_not_a_saved_run(tmp_path: Path) -> None:
     (tmp_path / RUN_FILE).write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(SavedRunError, match="damaged saved run"):
         load_run(tmp_path)
+
+
+def test_unresolved_relations_are_counted_named_and_kept(tmp_path: Path) -> None:
+    run = unresolved_run()
+    assert run.unresolved == (("5", ("Timolol maleate", "influences", "rash")),)
+    assert run.listed_relations == 2
+    figures = run.as_json()
+    assert (figures["relations_listed"], figures["relations_unresolved"]) == (2, 1)
+    assert figures["identified_by"] == {"exact": 1, "salt": 1}
+    assert "relations: 1 of 2 listed left unresolved" in run.summary()
+    assert "identified names by rule: exact 1, salt 1" in run.summary()
+    again = load_run(save_run(run, tmp_path))
+    assert again.unresolved == run.unresolved
+    assert again.views[0].identifications == run.views[0].identifications

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from cohere_medner.report._table import markdown_report, with_unique_labels
 from cohere_medner.types import DISEASE
-from evaluation_runs import FAILED_ERROR, FAILED_PMID, cohere_run, lexicon_run
+from evaluation_runs import FAILED_ERROR, FAILED_PMID, cohere_run, lexicon_run, unresolved_run
 
 CHART_FILE = "f1.svg"
 
@@ -55,3 +55,11 @@ def test_markdown_puts_runs_side_by_side() -> None:
     # The best F1 of each column is in bold where the runs differ.
     mention = lexicon_run().official["mention"][DISEASE].f1
     assert f"{mention:.4f}" in lexicon and f"**{mention:.4f}**" not in lexicon
+
+
+def test_unresolved_relations_are_named_under_their_run() -> None:
+    text = markdown_report([unresolved_run(), lexicon_run()])
+    assert "## Relations left unresolved (a side got no identifier)" in text
+    assert "- m: 1 of 2 listed" in text
+    assert "  - 5: Timolol maleate \u2192 rash" in text
+    assert "Relations left unresolved" not in markdown_report([lexicon_run()])

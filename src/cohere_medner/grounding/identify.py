@@ -32,6 +32,12 @@ saying so):
     never at the first three characters, where other words differ (``neurotoxicity``,
     ``nephrotoxicity``; ``glycosuria``, ``glucosuria``), and never across ``hypo``/``hyper``.
 
+``composite``
+    Coordinated names (``hepatic and renal toxicity``, ``atrial fibrillation and flutter``,
+    ``Generalised and focal seizures``) are read as their parts, the shared words given to
+    each (``hepatic toxicity``, ``renal toxicity``), each part looked up by the rules above;
+    the name takes the identifiers of every part found, where the most parts are found.
+
 Two more rules need the document and live in :mod:`~cohere_medner.grounding.prediction`:
 ``abbreviation`` (a short form the document defines takes its long form's identifiers) and
 ``in-document`` (a name takes the identifiers of a mention of the same document it
@@ -56,6 +62,7 @@ __all__ = [
     "Identification",
     "Identifier",
     "Nearest",
+    "composite_parts",
     "edit_distance",
     "known_words",
     "may_be_misspelt",
@@ -71,6 +78,7 @@ IDENTIFICATION_RULES: Final = (
     "word order",
     "salt",
     "fuzzy",
+    "composite",
     "abbreviation",
     "in-document",
 )
@@ -313,6 +321,29 @@ class Nearest:
         return best[0]
 
 
+_COORDINATION: Final = re.compile(r"\s*,\s*(?:and|or)\s+|\s*,\s*|\s+(?:and|or|and/or)\s+")
+
+
+def composite_parts(name: str) -> list[list[str]]:
+    """The readings of a coordinated name as its parts, shared words given to each part.
+
+    ``A and B C`` -> ``[A, B C]``, ``[A C, B C]``; ``A B and C`` -> ``[A B, A C]``.
+    """
+    parts = [part.strip() for part in _COORDINATION.split(name.strip()) if part.strip()]
+    if len(parts) < 2:
+        return []
+    readings = [parts]
+    last = parts[-1].split()
+    if len(last) > 1 and all(len(part.split()) == 1 for part in parts[:-1]):
+        tail = " ".join(last[1:])
+        readings.append([f"{part} {tail}" for part in parts[:-1]] + [parts[-1]])
+    first = parts[0].split()
+    if len(first) > 1 and all(len(part.split()) == 1 for part in parts[1:]):
+        head = " ".join(first[:-1])
+        readings.append([parts[0]] + [f"{head} {part}" for part in parts[1:]])
+    return readings
+
+
 class _Forms:
     """The forms of one entity type that have identifiers, by spelling key, and near ones."""
 
@@ -356,7 +387,9 @@ class Identifier:
             self._known[slot] = self._identify(name, entity_type)
         return self._known[slot]
 
-    def _identify(self, name: str, entity_type: str) -> Identification | None:
+    def _identify(
+        self, name: str, entity_type: str, *, composite: bool = True
+    ) -> Identification | None:
         for rule, key in variant_keys(name, entity_type):
             entry = self._entry(key, entity_type, rule)
             if entry is not None and entry.ids:
@@ -373,7 +406,23 @@ class Identifier:
                 return Identification(
                     name, entity_type, entry.ids, "fuzzy", entry.form, entry.ambiguous
                 )
+        if composite:
+            return self._composite(name, entity_type)
         return None
+
+    def _composite(self, name: str, entity_type: str) -> Identification | None:
+        best: list[Identification] = []
+        for reading in composite_parts(name):
+            found = [self._identify(part, entity_type, composite=False) for part in reading]
+            known = [part for part in found if part is not None]
+            if len(known) > len(best):
+                best = known
+        if not best:
+            return None
+        ids = tuple(dict.fromkeys(i for part in best for i in part.ids))
+        forms = " | ".join(part.form for part in best)
+        ambiguous = any(part.ambiguous for part in best)
+        return Identification(name, entity_type, ids, "composite", forms, ambiguous)
 
     def _entry(self, key: str, entity_type: str, rule: str) -> LexiconEntry | None:
         if rule == "exact":

@@ -246,6 +246,10 @@ def _notes(view: DocumentView, identified: bool) -> str:
     if identified and view.unmapped:
         pairs = [(c, d) for c, _, d in view.unmapped]
         notes.append(f"<dt>Relations without identifiers</dt><dd>{_items(pairs)}</dd>")
+    found = [i for i in view.identifications if i.rule != "exact"]
+    if identified and found:
+        shown = "; ".join(f"{i.name} \u2192 {i.form} ({i.rule})" for i in found)
+        notes.append(f"<dt>Identified by a rule</dt><dd>{_e(shown)}</dd>")
     if not view.ungrounded:
         notes.insert(0, '<dt>Ungrounded names</dt><dd class="none">none</dd>')
     return f'<dl class="notes">{"".join(notes)}</dl>'
@@ -323,7 +327,23 @@ def _run(run: EvaluationRun, index: int, hidden: bool) -> str:
     documents = "".join(_document(run, index, v, by_pmid.get(v.pmid)) for v in run.views)
     return (
         f'<div class="run" data-run="{index}"{" hidden" if hidden else ""}>'
-        f"<h2>{_e(run.label)} <small>({_e(run.model)})</small></h2>{failed}{documents}</div>"
+        f"<h2>{_e(run.label)} <small>({_e(run.model)})</small></h2>{failed}"
+        f"{_unresolved(run)}{documents}</div>"
+    )
+
+
+def _unresolved(run: EvaluationRun) -> str:
+    """The listed relations no score counts, because a side got no identifier."""
+    if not run.unresolved:
+        return ""
+    items = "".join(
+        f"<li>{_e(pmid)}: {_e(chemical)} \u2192 {_e(disease)}</li>"
+        for pmid, (chemical, _, disease) in run.unresolved
+    )
+    return (
+        f'<details class="unresolved"><summary>{len(run.unresolved)} of '
+        f"{run.listed_relations} listed relations left unresolved (a side got no "
+        f"identifier), in no relation score</summary><ul>{items}</ul></details>"
     )
 
 

@@ -15,6 +15,7 @@ mention a false positive (``fp``), a gold mention no prediction matches a false 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -23,6 +24,7 @@ import attrs
 
 from cohere_medner._files import PathLike, atomic_write, checked_format
 from cohere_medner.extraction import Extraction, read_extractions, write_extractions
+from cohere_medner.grounding.identify import IDENTIFICATION_RULES, Identification
 from cohere_medner.grounding.prediction import Prediction
 from cohere_medner.parsing.relations import Triple
 from cohere_medner.report._errors import SavedRunError, SavedRunNotFoundError
@@ -79,7 +81,9 @@ class DocumentView:
     """One scored document as a report shows it: gold and predicted, and what went unplaced.
 
     ``ungrounded`` holds, by entity type, the names the model gave that were found nowhere in
-    the text; ``unidentified``, ``ambiguous`` and ``unmapped`` are the prediction's
+    the text; ``unidentified``, ``ambiguous``, ``unmapped`` (the listed relations left
+    unresolved: a side got no identifier) and ``identifications`` (how each identified name
+    got its identifiers) are the prediction's
     (:class:`~cohere_medner.grounding.prediction.Prediction`).
     """
 
@@ -89,6 +93,7 @@ class DocumentView:
     unidentified: tuple[str, ...] = ()
     ambiguous: tuple[str, ...] = ()
     unmapped: tuple[Triple, ...] = ()
+    identifications: tuple[Identification, ...] = ()
 
     @property
     def pmid(self) -> str:
@@ -123,6 +128,7 @@ class DocumentView:
             prediction.unidentified,
             prediction.ambiguous,
             prediction.unmapped,
+            prediction.identifications,
         )
 
 
@@ -173,6 +179,26 @@ class EvaluationRun:
         """The tasks scored as (chemical, disease) pairs: relation tasks."""
         return tuple(name for name, s in self.scores.items() if _kind(s) == "pairs")
 
+    @property
+    def unresolved(self) -> tuple[tuple[str, Triple], ...]:
+        """``(pmid, triple)``: the listed relations a side of which got no identifier.
+
+        They are in no relation score: a model's relation the lexicon cannot place.
+        """
+        return tuple((view.pmid, triple) for view in self.views for triple in view.unmapped)
+
+    @property
+    def listed_relations(self) -> int:
+        """How many relation triples the model listed in the documents scored."""
+        scored = {view.pmid for view in self.views}
+        return sum(len(e.relations) for e in self.extractions if e.document in scored)
+
+    @property
+    def identified_by(self) -> dict[str, int]:
+        """How many identified names (per document) each rule identified, most literal first."""
+        counts = Counter(i.rule for view in self.views for i in view.identifications)
+        return {rule: counts[rule] for rule in IDENTIFICATION_RULES if counts[rule]}
+
     def comparisons(self, pmid: str) -> dict[str, Comparison[Any]]:
         """One document's list-level comparison in each task that scored it."""
         return {name: s.documents[pmid] for name, s in self.scores.items() if pmid in s.documents}
@@ -191,6 +217,9 @@ class EvaluationRun:
                 for level, by_type in self.official.items()
             },
             "failed": [{"document": pmid, "error": error} for pmid, error in self.failed],
+            "relations_listed": self.listed_relations,
+            "relations_unresolved": len(self.unresolved),
+            "identified_by": self.identified_by,
             "requests": self.usage.get("requests", 0),
             "retries": self.usage.get("retries", 0),
             "input_tokens": self.usage.get("input_tokens", 0),
@@ -215,6 +244,14 @@ class EvaluationRun:
             for level, by_type in self.official.items()
             for kind, score in by_type.items()
         ]
+        if self.unresolved:
+            lines.append(
+                f"relations: {len(self.unresolved)} of {self.listed_relations} listed left "
+                "unresolved (a side got no identifier; named in the report)"
+            )
+        if self.identified_by:
+            rules = ", ".join(f"{rule} {n}" for rule, n in self.identified_by.items())
+            lines.append(f"identified names by rule: {rules}")
         lines.append(
             f"requests {figures['requests']} (retries {figures['retries']}), tokens "
             f"{figures['input_tokens']} in / {figures['output_tokens']} out"
@@ -429,6 +466,17 @@ def _view_json(view: DocumentView) -> dict[str, object]:
         "unidentified": list(view.unidentified),
         "ambiguous": list(view.ambiguous),
         "unmapped": [list(t) for t in view.unmapped],
+        "identifications": [
+            {
+                "name": i.name,
+                "type": i.entity_type,
+                "ids": list(i.ids),
+                "rule": i.rule,
+                "form": i.form,
+                "ambiguous": i.ambiguous,
+            }
+            for i in view.identifications
+        ],
     }
 
 
@@ -450,4 +498,15 @@ def _view_from(data: Mapping[str, Any]) -> DocumentView:
         tuple(str(n) for n in data.get("unidentified", ())),
         tuple(str(n) for n in data.get("ambiguous", ())),
         tuple((str(c), str(v), str(d)) for c, v, d in data.get("unmapped", ())),
+        tuple(
+            Identification(
+                str(i["name"]),
+                str(i["type"]),
+                tuple(str(n) for n in i["ids"]),
+                str(i["rule"]),
+                str(i["form"]),
+                bool(i.get("ambiguous", False)),
+            )
+            for i in data.get("identifications", ())
+        ),
     )

@@ -155,7 +155,23 @@ def markdown_report(runs: Sequence[EvaluationRun], chart: str | None = None) -> 
         lines += [
             f"- {_cell(label)}: {_cell(pmid)}: {_cell(error)}" for label, pmid, error in failed
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _unresolved(runs)) + "\n"
+
+
+def _unresolved(runs: Sequence[EvaluationRun]) -> list[str]:
+    """The listed relations no relation score counts, because a side got no identifier."""
+    if not any(run.unresolved for run in runs):
+        return []
+    lines = ["", "## Relations left unresolved (a side got no identifier)", ""]
+    for run in runs:
+        lines.append(
+            f"- {_cell(run.label)}: {len(run.unresolved)} of {run.listed_relations} listed"
+        )
+        lines += [
+            f"  - {_cell(pmid)}: {_cell(chemical)} \u2192 {_cell(disease)}"
+            for pmid, (chemical, _, disease) in run.unresolved
+        ]
+    return lines
 
 
 def _summary_table(runs: Sequence[EvaluationRun], cols: Sequence[Column]) -> list[str]:
