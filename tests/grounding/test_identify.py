@@ -206,3 +206,28 @@ def test_nearest_is_unique_and_within_the_limit(keys: list[str], data: st.DataOb
         assert found in keys and edit_distance(key, found, 1) <= 1
         others = [k for k in set(keys) if k != found]
         assert all(edit_distance(key, k, 1) > edit_distance(key, found, 1) for k in others)
+
+
+names = st.lists(
+    st.text(alphabet="bcdfgklmnprstvz", min_size=4, max_size=8), min_size=1, max_size=3
+)
+
+
+@given(names, st.data())
+def test_case_space_and_dash_variants_are_exact(words: list[str], data: st.DataObject) -> None:
+    lexicon = _lexicon((" ".join(words), DISEASE, "D000001"))
+    flips = data.draw(st.lists(st.booleans(), min_size=len(words), max_size=len(words)))
+    joints = data.draw(st.lists(st.sampled_from([" ", "-", "\u2013"]), min_size=len(words)))
+    written = "".join(
+        (word.title() if flip else word) + joint
+        for word, flip, joint in zip(words, flips, joints, strict=False)
+    ).strip(" -\u2013")
+    found = Identifier(lexicon).identify(written, DISEASE)
+    assert found is not None and (found.ids, found.rule) == (("D000001",), "exact")
+
+
+@given(names, st.sampled_from(sorted(["maleate", "hydrochloride", "sulfate", "monohydrate"])))
+def test_a_salt_of_a_known_chemical_is_the_chemical(words: list[str], salt: str) -> None:
+    lexicon = _lexicon((" ".join(words), CHEMICAL, "D000002"))
+    found = Identifier(lexicon).identify(f"{' '.join(words)} {salt}", CHEMICAL)
+    assert found is not None and (found.ids, found.rule) == (("D000002",), "salt")
