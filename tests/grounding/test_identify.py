@@ -89,8 +89,12 @@ IDENTIFIER = Identifier(LEXICON)
         ("methothexate", CHEMICAL, ("D008727",), "fuzzy"),
         ("hepatic and renal toxicity", DISEASE, ("D056486", "D007674"), "composite"),
         ("atrial fibrillation and flutter", DISEASE, ("D001281", "D001282"), "composite"),
-        # The parts found give their identifiers; the others are left out.
-        ("seizures, mystery or hematoma", DISEASE, ("D012640", "D006406"), "composite"),
+        (
+            "seizures, hematoma or angioedema",
+            DISEASE,
+            ("D012640", "D006406", "D000799"),
+            "composite",
+        ),
     ],
 )
 def test_each_rule_finds_its_case_and_says_so(
@@ -112,6 +116,8 @@ def test_each_rule_finds_its_case_and_says_so(
         ("hypoglycaemia-like", DISEASE),
         # Never at the start of the word, where other words differ.
         ("neurotoxicity", DISEASE),
+        # A coordinated name with a part no rule finds: the rest would be a guess.
+        ("seizures, mystery or hematoma", DISEASE),
         # Too short to fuzz.
         ("painn", DISEASE),
         # Two forms equally near: no guess.

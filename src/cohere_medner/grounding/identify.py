@@ -36,7 +36,8 @@ saying so):
     Coordinated names (``hepatic and renal toxicity``, ``atrial fibrillation and flutter``,
     ``Generalised and focal seizures``) are read as their parts, the shared words given to
     each (``hepatic toxicity``, ``renal toxicity``), each part looked up by the rules above;
-    the name takes the identifiers of every part found, where the most parts are found.
+    the name takes the identifiers of its parts, in the first reading whose every part is
+    found (a part left unknown would make the rest a guess at what the name means).
 
 Two more rules need the document and live in :mod:`~cohere_medner.grounding.prediction`:
 ``abbreviation`` (a short form the document defines takes its long form's identifiers) and
@@ -415,8 +416,9 @@ class Identifier:
         for reading in composite_parts(name):
             found = [self._identify(part, entity_type, composite=False) for part in reading]
             known = [part for part in found if part is not None]
-            if len(known) > len(best):
+            if len(known) == len(found):
                 best = known
+                break
         if not best:
             return None
         ids = tuple(dict.fromkeys(i for part in best for i in part.ids))
