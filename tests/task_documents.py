@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import attrs
 from hypothesis import strategies as st
 
-from cohere_medner.prompts.templates import SEED
+from cohere_medner.prompts.templates import SEED, TITLED
 from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention, Relation
 
 # The tutorial's strings, copied from its code (seeds), not from the library.
@@ -99,4 +98,4 @@ def documents(draw: st.DrawFn) -> Document:
     return Document("1", title, abstract, tuple(mentions), relations)
 
 
-TEMPLATES = st.sampled_from([SEED, attrs.evolve(SEED, include_title=True)])
+TEMPLATES = st.sampled_from([SEED, TITLED])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -27,9 +28,11 @@ from cohere_medner.models.base import Request
 from cohere_medner.models.client import Usage
 from cohere_medner.models.cohere_api import CohereGenerate
 from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
+from cohere_medner.prompts.templates import SEED, TITLED, Template
 from cohere_medner.testing import FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Completion, Document
+from task_documents import tutorial_prompt
 
 MODEL = "command-r-08-2024"
 DOCUMENTS = load_sample().to_list()
@@ -53,14 +56,20 @@ def extractor(server: FakeCohere, tmp_path: Path, **options: object) -> Extracto
     return Extractor(MODEL, **settings)  # type: ignore[arg-type]
 
 
-def assert_perfect(extractions: list, documents: list[Document]) -> None:  # type: ignore[type-arg]
+def assert_perfect(
+    extractions: list,  # type: ignore[type-arg]
+    documents: list[Document],
+    template: Template = TITLED,
+) -> None:
+    """Every extraction lists the gold of the text ``template`` shows, and nothing else."""
     assert [e.document for e in extractions] == [d.pmid for d in documents]
     for extraction, document in zip(extractions, documents, strict=True):
         assert extraction.ok, extraction.error
         for task in (DISEASES, CHEMICALS):
-            gold = task.gold_target(document).items
+            gold = task.gold_target(document, template).items
             assert extraction.entities.get(task.entity_type, ()) == gold
-        assert set(extraction.relations) == set(RELATIONS.gold_target(document).triples)
+        triples = RELATIONS.gold_target(document, template).triples
+        assert set(extraction.relations) == set(triples)
         assert not extraction.rejected
 
 
@@ -73,6 +82,32 @@ def test_oracle_answers_are_read_back_exactly(
     assert_perfect(extractions, DOCUMENTS)
     per_document = 3 if mode == "per-task" else 1
     assert len(server.requests) == per_document * len(DOCUMENTS)
+
+
+@pytest.mark.parametrize(
+    ("options", "template"), [({}, TITLED), ({"template": "seed"}, SEED)], ids=["default", "seed"]
+)
+def test_the_prompts_show_the_title_unless_the_tutorials_seed_is_asked(
+    server: FakeCohere, tmp_path: Path, options: dict[str, str], template: Template
+) -> None:
+    document = DOCUMENTS[1]  # "Lidocaine-induced cardiac asystole.": both types in its title
+    ex = extractor(server, tmp_path, **options)
+    assert ex.template is template
+    assert_perfect([ex.extract(document)], [document], template)
+    sent = sorted(json.dumps(r.body["messages"]) for r in server.requests)
+    expected = [template.messages(t, document) for t in (DISEASES, CHEMICALS, RELATIONS)]
+    assert sent == sorted(json.dumps(messages) for messages in expected)
+    shown = {document.title in r.last_user_message for r in server.requests}
+    assert shown == {template is TITLED}
+
+
+def test_seed_sends_the_tutorials_prompts_byte_for_byte(server: FakeCohere, tmp_path: Path) -> None:
+    generate = CohereGenerate(MODEL, api_key="k", base_url=server.url, cache=False, timeout=1.0)
+    ex = Extractor(generate, "diseases,chemicals", template="seed", progress=False)
+    assert_perfect([ex.extract(DOCUMENTS[1])], DOCUMENTS[1:2], SEED)
+    assert {r.body["prompt"] for r in server.requests} == {
+        tutorial_prompt(what, DOCUMENTS[1].abstract) for what in ("diseases", "chemicals")
+    }
 
 
 @pytest.mark.parametrize("mode", ["per-task", "combined"])

@@ -30,7 +30,7 @@ from cohere_medner.models.nearest import check_disjoint
 from cohere_medner.models.registry import get_model
 from cohere_medner.prompts.answers import build_extraction
 from cohere_medner.prompts.tasks import MODES, AnyTask, CombinedTask, Mode, Task, get_tasks
-from cohere_medner.prompts.templates import ExampleChooser, Template, get_template
+from cohere_medner.prompts.templates import TITLED, ExampleChooser, Template, get_template
 from cohere_medner.types import Completion, Document
 
 PLANNED_AT_ONCE: Final = 1000
@@ -49,10 +49,13 @@ class Extractor:
 
     ``mode="per-task"`` sends one request per task (the tutorial's three prompts, what its
     fine-tuned models expect); ``"combined"`` asks for all lists in one request, a third of
-    the requests. ``examples`` shows worked examples in every prompt: a
-    :class:`~cohere_medner.models.nearest.KNearest` (the most similar training abstracts, by
-    Cohere Embed) or a :class:`~cohere_medner.prompts.templates.FewShot` (a seeded random
-    draw); the documents extracted must not be among them.
+    the requests. ``template`` lays out the prompts: ``"titled"`` (the default) shows the
+    title before the abstract, since the official scores count the mentions in the title;
+    ``"seed"`` is the tutorial's prompt byte for byte, the abstract alone, which a model
+    fine-tuned on the tutorial's files expects. ``examples`` shows worked examples in every
+    prompt: a :class:`~cohere_medner.models.nearest.KNearest` (the most similar training
+    abstracts, by Cohere Embed) or a :class:`~cohere_medner.prompts.templates.FewShot` (a
+    seeded random draw); the documents extracted must not be among them.
     """
 
     def __init__(
@@ -61,7 +64,7 @@ class Extractor:
         tasks: str | Sequence[str] | Sequence[Task] = ("diseases", "chemicals", "relations"),
         *,
         mode: Mode = "per-task",
-        template: str | Template = "seed",
+        template: str | Template = TITLED,
         examples: ExampleChooser | None = None,
         progress: bool = True,
         **model_settings: Any,

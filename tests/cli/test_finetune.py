@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from cohere_medner.corpus import load_sample
+from cohere_medner.prompts.tasks import DISEASES
+from cohere_medner.prompts.templates import SEED, TITLED, Template
 from command_line import run
 
 
@@ -27,6 +30,24 @@ def test_prepare_writes_the_same_file_from_every_corpus_form(
     assert written[0] == written[1] == written[2]
     first = json.loads(written[0].splitlines()[0])
     assert [m["role"] for m in first["messages"]] == ["System", "User", "Chatbot"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "template"), [((), TITLED), (("--template", "seed"), SEED)], ids=["default", "seed"]
+)
+def test_prepare_lays_prompts_out_as_the_extractor_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flags: tuple[str, ...], template: Template
+) -> None:
+    output = tmp_path / "diseases.jsonl"
+    argv = ["prepare", "--split", "train,validation", "--output", str(output)]
+    code, out, err = run(capsys, *argv, *flags)
+    assert (code, err) == (0, ""), err
+    train = [*load_sample("train"), *load_sample("validation")]
+    assert [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()] == [
+        {"prompt": template.prompt(DISEASES, d), "completion": DISEASES.gold(d, template)}
+        for d in train
+    ]
+    assert f"--template {template.name}" in out
 
 
 def test_prepare_with_examples_and_an_evaluation_file(

@@ -7,6 +7,9 @@ import pytest
 
 from cohere_medner.corpus import load_sample
 from cohere_medner.extraction import read_extractions
+from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
+from cohere_medner.prompts.templates import SEED, TITLED, Template
+from cohere_medner.testing import FakeCohere
 from command_line import run
 
 
@@ -26,6 +29,38 @@ def test_evaluate_prints_the_documented_json(
     assert summary["tasks"]["diseases"]["f1"] == 1.0
     code, out, _ = run(capsys, *argv, "--no-progress")
     assert code == 0 and "relations" in out and "1.0000" in out
+
+
+@pytest.mark.parametrize(
+    ("flags", "template"), [((), TITLED), (("--template", "seed"), SEED)], ids=["default", "seed"]
+)
+def test_extract_and_evaluate_show_the_title_unless_seed_is_asked(
+    capsys: pytest.CaptureFixture[str],
+    fake_cohere: FakeCohere,
+    tmp_path: Path,
+    flags: tuple[str, ...],
+    template: Template,
+) -> None:
+    document = load_sample("test")[0]
+    expected = sorted(
+        json.dumps(template.messages(task, document)) for task in (DISEASES, CHEMICALS, RELATIONS)
+    )
+    common = ["--model", "command-r-08-2024", "--split", "test", "--limit", "1", "--no-progress"]
+    output = ["--output", str(tmp_path / "out.jsonl")]
+    for command in (["extract", *output], ["evaluate", "--json"]):
+        fake_cohere.reset()
+        code, out, err = run(capsys, *command, *common, *flags, "--no-cache")
+        assert (code, err) == (0, ""), err
+        assert sorted(json.dumps(r.body["messages"]) for r in fake_cohere.requests) == expected
+    # The oracle answers the gold of what the prompts show: perfect either way.
+    assert json.loads(out)["tasks"]["diseases"]["f1"] == 1.0
+
+
+def test_an_unknown_template_names_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["evaluate", "--model", "lexicon", "--split", "test", "--template", "sead"]
+    with pytest.raises(SystemExit):
+        run(capsys, *argv)
+    assert "'seed', 'titled'" in capsys.readouterr().err
 
 
 def test_extract_writes_jsonl_and_reports_failures(

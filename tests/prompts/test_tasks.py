@@ -27,7 +27,7 @@ from cohere_medner.prompts.tasks import (
     get_task,
     get_tasks,
 )
-from cohere_medner.prompts.templates import SEED, Template
+from cohere_medner.prompts.templates import SEED, TITLED, Template
 from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention, Relation
 from task_documents import (
     NALOXONE,
@@ -41,8 +41,20 @@ from task_documents import (
 
 def test_seed_gold_lists_abstract_mentions_deduplicated_by_exact_text() -> None:
     # "Naloxone" in the title does not count; "naloxone" and "Naloxone" are different texts.
-    assert CHEMICALS.gold(NALOXONE) == "- clonidine\n- naloxone\n- alpha-methyldopa\n- Naloxone"
-    assert DISEASES.gold(NALOXONE) == "- hypertensive\n- hypotensive"
+    assert CHEMICALS.gold(NALOXONE, SEED) == (
+        "- clonidine\n- naloxone\n- alpha-methyldopa\n- Naloxone"
+    )
+    assert DISEASES.gold(NALOXONE, SEED) == "- hypertensive\n- hypotensive"
+
+
+def test_gold_is_of_the_titled_template_unless_another_is_given() -> None:
+    # The default template shows the title, so the title's "Naloxone" comes first.
+    assert (
+        CHEMICALS.gold(NALOXONE)
+        == CHEMICALS.gold(NALOXONE, TITLED)
+        == ("- Naloxone\n- clonidine\n- naloxone\n- alpha-methyldopa")
+    )
+    assert DISEASES.gold_target(NALOXONE) == DISEASES.gold_target(NALOXONE, TITLED)
 
 
 def test_gold_follows_first_appearance_not_corpus_order() -> None:
@@ -73,12 +85,11 @@ def with_relations(document: Document, *pairs: tuple[str, str]) -> Document:
 
 def test_relations_name_each_side_by_its_first_mention_in_the_shown_text() -> None:
     document = with_relations(NALOXONE, ("D009270", "D006973"), ("D008750", "D007022"))
-    assert RELATIONS.gold(document) == (
+    assert RELATIONS.gold(document, SEED) == (
         "- Chemical naloxone influences disease hypertensive\n"
         "- Chemical alpha-methyldopa influences disease hypotensive"
     )
-    titled = attrs.evolve(SEED, include_title=True)
-    assert RELATIONS.gold(document, titled).startswith("- Chemical Naloxone influences")
+    assert RELATIONS.gold(document, TITLED).startswith("- Chemical Naloxone influences")
 
 
 def test_relations_with_a_side_never_mentioned_are_reported_not_hidden() -> None:
@@ -91,14 +102,14 @@ def test_relations_with_a_side_never_mentioned_are_reported_not_hidden() -> None
     document = with_relations(
         only_in_title, ("D000001", "D006973"), ("D009270", "D999999"), ("D003000", "D007022")
     )
-    target = RELATIONS.gold_target(document)
+    target = RELATIONS.gold_target(document, SEED)
     assert [(r.chemical, r.disease) for r in target.unnamed] == [
         ("D000001", "D006973"),
         ("D009270", "D999999"),
         ("D003000", "D007022"),
     ]
     assert target.completion == "- "
-    titled = RELATIONS.gold_target(document, attrs.evolve(SEED, include_title=True))
+    titled = RELATIONS.gold_target(document, TITLED)
     assert titled.triples == (("Naloxone", "influences", "antihypertensive"),)
     assert len(titled.unnamed) == 2
 
@@ -238,7 +249,7 @@ def test_get_tasks_refuses_empty_or_repeated_lists(names: str) -> None:
 
 def test_combined_gold_has_a_headed_section_per_task() -> None:
     document = with_relations(NALOXONE, ("D008750", "D007022"))
-    assert COMBINED.gold(document) == (
+    assert COMBINED.gold(document, SEED) == (
         "List of extracted diseases:\n- hypertensive\n- hypotensive\n\n"
         "List of extracted chemicals:\n- clonidine\n- naloxone\n- alpha-methyldopa\n"
         "- Naloxone\n\n"
@@ -339,7 +350,7 @@ def test_relation_gold_parses_back_for_generated_documents(document: Document) -
 def test_every_gold_answer_of_the_corpus_parses_back(bc5cdr_dir: Path) -> None:
     from cohere_medner.corpus.pubtator import read_pubtator
 
-    templates = (SEED, attrs.evolve(SEED, include_title=True))
+    templates = (SEED, TITLED)
     for name in ("Training", "Development", "Test"):
         for document in read_pubtator(bc5cdr_dir / f"CDR_{name}Set.PubTator.txt"):
             for template in templates:
@@ -389,7 +400,7 @@ def test_seed_prompts_and_gold_match_the_tutorial_code_on_bc5cdr_json(bc5cdr_dir
                 assert SEED.prompt(task, document) == tutorial_prompt(
                     what, item["passages"][1]["text"]
                 )
-                assert task.gold(document) == "- " + "\n- ".join(listed)
+                assert task.gold(document, SEED) == "- " + "\n- ".join(listed)
 
 
 def test_an_answer_formatted_from_the_gold_lists_is_the_gold_completion() -> None:

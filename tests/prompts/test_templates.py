@@ -1,4 +1,4 @@
-"""Templates: the tutorial's exact prompts, the title option, layouts, chat, few-shot."""
+"""Templates: the tutorial's exact prompts, the titled default, layouts, chat, few-shot."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from cohere_medner.errors import TemplateError
 from cohere_medner.prompts.tasks import CHEMICALS, COMBINED, DISEASES, RELATIONS, CombinedTask, Task
-from cohere_medner.prompts.templates import SEED, FewShot, Template, get_template
+from cohere_medner.prompts.templates import SEED, TITLED, FewShot, Template, get_template
 from cohere_medner.types import Document
 from task_documents import NALOXONE, TEMPLATES, documents, tutorial_prompt
 
@@ -36,14 +36,28 @@ def test_seed_prompt_shows_the_abstract_only() -> None:
     assert NALOXONE.title not in SEED.prompt(DISEASES, NALOXONE)
 
 
-def test_title_option_shows_the_title_and_counts_its_mentions() -> None:
-    titled = attrs.evolve(SEED, include_title=True)
-    prompt = titled.prompt(CHEMICALS, NALOXONE)
-    assert f"{NALOXONE.title}\n{NALOXONE.abstract}" in prompt
-    assert CHEMICALS.gold(NALOXONE, titled) == (
+# The titled template: the tutorial's words, the title before the abstract ---------------
+
+
+@pytest.mark.parametrize(
+    ("task", "what"), [(DISEASES, "diseases"), (CHEMICALS, "chemicals")], ids=["d", "c"]
+)
+def test_titled_prompt_is_the_tutorials_with_the_title_on_its_own_line(
+    task: Task, what: str
+) -> None:
+    shown = f"{NALOXONE.title}\n{NALOXONE.abstract}"
+    assert TITLED.prompt(task, NALOXONE) == tutorial_prompt(what, shown)
+    assert attrs.evolve(SEED, name="titled", include_title=True) == TITLED
+
+
+def test_titled_counts_the_mentions_of_the_title() -> None:
+    assert CHEMICALS.gold(NALOXONE, TITLED) == (
         "- Naloxone\n- clonidine\n- naloxone\n- alpha-methyldopa"
     )
-    assert DISEASES.gold(NALOXONE, titled) == "- antihypertensive\n- hypertensive\n- hypotensive"
+    assert DISEASES.gold(NALOXONE, TITLED) == "- antihypertensive\n- hypertensive\n- hypotensive"
+    assert TITLED.messages(DISEASES, NALOXONE)[-1]["content"] == (
+        f"{NALOXONE.title}\n{NALOXONE.abstract}\n\nList of extracted diseases:"
+    )
 
 
 # Layouts and names ------------------------------------------------------------------------
@@ -51,8 +65,9 @@ def test_title_option_shows_the_title_and_counts_its_mentions() -> None:
 
 def test_get_template() -> None:
     assert get_template("seed") is get_template(" seed ") is SEED
-    titled = attrs.evolve(SEED, include_title=True)
-    assert get_template(titled) is titled
+    assert get_template("titled") is TITLED
+    custom = attrs.evolve(SEED, include_title=True)
+    assert get_template(custom) is custom
     with pytest.raises(TemplateError, match=r"unknown template 'sead'.*did you mean 'seed'"):
         get_template("sead")
 
@@ -122,7 +137,7 @@ def test_few_shot_prompt_shows_worked_examples_before_the_document() -> None:
     expected = DISEASES.instruction + "\n\n"
     for example in examples:
         expected += (
-            f"{example.abstract}\n\nList of extracted diseases:\n{DISEASES.gold(example)}\n\n"
+            f"{example.abstract}\n\nList of extracted diseases:\n{DISEASES.gold(example, SEED)}\n\n"
         )
     expected += f"{target.abstract}\n\nList of extracted diseases:\n"
     assert prompt == expected
@@ -136,7 +151,7 @@ def test_few_shot_prompt_shows_worked_examples_before_the_document() -> None:
         "assistant",
         "user",
     ]
-    assert messages[2]["content"] == DISEASES.gold(examples[0])
+    assert messages[2]["content"] == DISEASES.gold(examples[0], SEED)
     assert messages[-1]["content"].startswith(target.abstract)
 
 

@@ -22,7 +22,7 @@ from cohere_medner.errors import (
     UnknownTaskError,
 )
 from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS, Task
-from cohere_medner.prompts.templates import SEED, FewShot
+from cohere_medner.prompts.templates import SEED, TITLED, FewShot, Template
 from cohere_medner.training.prepare import prepare_finetuning
 from cohere_medner.training.records import LIMITS, Limits
 from cohere_medner.types import Document
@@ -105,7 +105,12 @@ def test_records_are_the_tutorials_byte_for_byte(
     documents = list(read_bigbio(bc5cdr_json, split))
     output = tmp_path / f"{what}_instruct_all.jsonl"
     prepare_finetuning(
-        {split: documents}, task.name, "prompt-completion", output, allow_test=split == "test"
+        {split: documents},
+        task.name,
+        "prompt-completion",
+        output,
+        allow_test=split == "test",
+        template="seed",
     )
     written = output.read_text(encoding="utf-8").splitlines(keepends=True)
     assert len(written) == len(expected) == len(documents)
@@ -158,20 +163,28 @@ def test_the_same_file_comes_out_of_the_json_pubtator_and_bioc_forms(
 # Records and formats ----------------------------------------------------------------------
 
 
-def test_prompt_completion_records_use_the_template(sample: list[Document], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("asked", "template"), [({}, TITLED), ({"template": "seed"}, SEED)], ids=["default", "seed"]
+)
+def test_prompt_completion_records_use_the_template(
+    sample: list[Document], tmp_path: Path, asked: dict[str, str], template: Template
+) -> None:
     output = tmp_path / "train.jsonl"
-    report = prepare_finetuning({"train": sample}, "diseases", "prompt-completion", output)
+    report = prepare_finetuning({"train": sample}, "diseases", "prompt-completion", output, **asked)
     records = read_lines(output)
     assert [list(r) for r in records] == [["prompt", "completion"]] * len(sample)
     assert records[0] == {
-        "prompt": SEED.prompt(DISEASES, sample[0]),
-        "completion": DISEASES.gold(sample[0]),
+        "prompt": template.prompt(DISEASES, sample[0]),
+        "completion": DISEASES.gold(sample[0], template),
     }
+    assert (sample[0].title in records[0]["prompt"]) == (template is TITLED)
+    assert report.template == template.name
+    assert f"--template {template.name}" in report.summary()
     assert report.train_records == report.train_documents == 50
     assert report.tasks == ("diseases",)
     assert report.eval_output is None
     # One task keeps the corpus order, as the tutorial's code does.
-    assert [r["prompt"] for r in records] == [SEED.prompt(DISEASES, d) for d in sample]
+    assert [r["prompt"] for r in records] == [template.prompt(DISEASES, d) for d in sample]
 
 
 def test_chat_records_use_cohere_fine_tuning_roles(sample: list[Document], tmp_path: Path) -> None:
@@ -183,7 +196,8 @@ def test_chat_records_use_cohere_fine_tuning_roles(sample: list[Document], tmp_p
             {"role": "System", "content": RELATIONS.instruction},
             {
                 "role": "User",
-                "content": sample[0].abstract + "\n\nList of extracted influences:",
+                "content": f"{sample[0].title}\n{sample[0].abstract}"
+                "\n\nList of extracted influences:",
             },
             {"role": "Chatbot", "content": RELATIONS.gold(sample[0])},
         ]
@@ -395,16 +409,21 @@ def test_dataset_size_limit(sample: list[Document], tmp_path: Path) -> None:
 def test_unnamed_relations_and_duplicates_are_reported(
     sample: list[Document], tmp_path: Path
 ) -> None:
+    # Under seed a relation may name a side that only the (hidden) title mentions.
     report = prepare_finetuning(
-        {"train": sample, "again": sample[:1]}, "relations", "chat", tmp_path / "t.jsonl"
+        {"train": sample, "again": sample[:1]},
+        "relations",
+        "chat",
+        tmp_path / "t.jsonl",
+        template="seed",
     )
     for unnamed in report.unnamed_relations:
         document = next(d for d in sample if d.pmid == unnamed.pmid)
         assert any(
             (r.chemical, r.disease) == (unnamed.chemical, unnamed.disease)
-            for r in RELATIONS.gold_target(document).unnamed
+            for r in RELATIONS.gold_target(document, SEED).unnamed
         )
-    count = sum(len(RELATIONS.gold_target(d).unnamed) for d in [*sample, sample[0]])
+    count = sum(len(RELATIONS.gold_target(d, SEED).unnamed) for d in [*sample, sample[0]])
     assert len(report.unnamed_relations) == count > 0
     assert f"{count} gold relations left out of completions" in report.summary()
     assert any("the same record as line 1 (PMID 26094)" in w for w in report.warnings)

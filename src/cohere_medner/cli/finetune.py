@@ -36,8 +36,7 @@ def add_prepare(commands: Commands) -> None:
     prepare.add_argument(
         "--allow-test", action="store_true", help="allow training files from the test split"
     )
-    prepare.add_argument("--template", default="seed", help="prompt template (default: seed)")
-    prepare.add_argument("--include-title", action="store_true", help="show the title too")
+    options.add_template(prepare)
     prepare.add_argument(
         "--examples", type=int, default=0, help="worked examples per prompt (few-shot)"
     )
@@ -56,7 +55,7 @@ def _prepare(args: argparse.Namespace) -> int:
         eval_fraction=args.eval_fraction,
         seed=args.seed,
         allow_test=args.allow_test,
-        template=options.template(args),
+        template=args.template,
         examples=args.examples,
     )
     print(report.summary())

@@ -30,6 +30,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Renderable",
         "SEED",
         "TEMPLATES",
+        "TITLED",
         "Template",
         "get_template",
     ),
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
     from cohere_medner.prompts.tasks import get_tasks as get_tasks
     from cohere_medner.prompts.templates import SEED as SEED
     from cohere_medner.prompts.templates import TEMPLATES as TEMPLATES
+    from cohere_medner.prompts.templates import TITLED as TITLED
     from cohere_medner.prompts.templates import ExampleChooser as ExampleChooser
     from cohere_medner.prompts.templates import FewShot as FewShot
     from cohere_medner.prompts.templates import Message as Message

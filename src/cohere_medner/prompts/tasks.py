@@ -23,7 +23,7 @@ from cohere_medner.errors import TaskError, UnknownTaskError, unknown_name
 from cohere_medner.parsing.lists import format_list, parse_list
 from cohere_medner.parsing.relations import INFLUENCES, format_relations, parse_relations
 from cohere_medner.parsing.sections import parse_sections
-from cohere_medner.prompts.templates import SEED, Renderable, Template
+from cohere_medner.prompts.templates import TITLED, Renderable, Template
 from cohere_medner.types import (
     CHEMICAL,
     CID,
@@ -186,12 +186,12 @@ class Task:
         return (self,)
 
     def gold(self, document: Document, template: Template | None = None) -> str:
-        """The gold completion for ``document`` under ``template`` (default: ``seed``)."""
+        """The gold completion for ``document`` under ``template`` (default: ``titled``)."""
         return self.gold_target(document, template).completion
 
     def gold_target(self, document: Document, template: Template | None = None) -> GoldTarget:
         """The gold completion with the items it lists (and relations it could not name)."""
-        start, end = (template or SEED).shown_span(document)
+        start, end = (template or TITLED).shown_span(document)
         shown = _shown_mentions(document, start, end)
         if self.entity_type is not None:
             items = _unique(m.text for m in shown if m.type == self.entity_type)

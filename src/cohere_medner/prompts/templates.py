@@ -12,6 +12,12 @@ instruction, then the abstract alone (not the title), then the cue::
     The following article contains technical terms including diseases, drugs and
     chemicals. Create a list only of the diseases mentioned.\\n\\n
     <abstract>\\n\\nList of extracted diseases:\\n
+
+The ``titled`` template, the default of the Extractor, the command line and the
+fine-tuning files, is the same with the title on its own line before the abstract
+(``<title>\\n<abstract>``). The official BC5CDR evaluation counts the mentions in the
+title too: on the test split, 153 of the mentions that even a perfect lister misses under
+``seed`` are names that appear only in the title.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from cohere_medner.types import Document
 __all__ = [
     "SEED",
     "TEMPLATES",
+    "TITLED",
     "ExampleChooser",
     "FewShot",
     "Message",
@@ -226,8 +233,11 @@ class Template:
 SEED: Final = Template()
 """The tutorial's prompts, byte for byte: instruction, abstract only, cue; no examples."""
 
-TEMPLATES: Final[Mapping[str, Template]] = {SEED.name: SEED}
-"""The named templates. Options (title, few-shot) go on top: ``attrs.evolve(SEED, ...)``."""
+TITLED: Final = Template(name="titled", include_title=True)
+"""The default: the tutorial's prompts with the title on its own line before the abstract."""
+
+TEMPLATES: Final[Mapping[str, Template]] = {t.name: t for t in (SEED, TITLED)}
+"""The named templates. Options (few-shot) go on top: ``attrs.evolve(TITLED, ...)``."""
 
 
 def get_template(name: str | Template) -> Template:

@@ -3,12 +3,15 @@
 :func:`prepare_finetuning` turns documents into one record per document and task, refuses
 the test split (unless asked) and documents shared between training and evaluation, checks
 every record against the requirements Cohere's documentation states (see
-:mod:`cohere_medner.training.records`), and only then writes, atomically. With the ``seed``
-template and one task, a ``prompt-completion`` file is what the tutorial's own code writes
-for the same split, byte for byte and in the same order, for every document without
-composite mentions. For those, the tutorial's code lists the first fragment of an individual
-mention (``visual`` for "visual or auditory toxicity"); this library lists top-level mentions
-only, so the same file comes out of the JSON, PubTator and BioC forms of the corpus.
+:mod:`cohere_medner.training.records`), and only then writes, atomically. The default
+template, ``titled``, shows the title before the abstract, as the Extractor's prompts do by
+default, so that a model fine-tuned on the files is asked at inference in the layout it
+learnt. With the ``seed`` template and one task, a ``prompt-completion`` file is what the
+tutorial's own code writes for the same split, byte for byte and in the same order, for
+every document without composite mentions. For those, the tutorial's code lists the first
+fragment of an individual mention (``visual`` for "visual or auditory toxicity"); this
+library lists top-level mentions only, so the same file comes out of the JSON, PubTator and
+BioC forms of the corpus.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from cohere_medner.errors import (
     TrainingDataError,
 )
 from cohere_medner.prompts.tasks import AnyTask
-from cohere_medner.prompts.templates import SEED, FewShot, Template, get_template
+from cohere_medner.prompts.templates import TITLED, FewShot, Template, get_template
 from cohere_medner.training.records import (
     LIMITS,
     Format,
@@ -78,7 +81,9 @@ class PrepareReport:
         """A few lines for a terminal."""
         lines = [
             f"wrote {self.train_records} {self.format} records "
-            f"({self.train_documents} documents x {', '.join(self.tasks)}) to {self.output}"
+            f"({self.train_documents} documents x {', '.join(self.tasks)}) to {self.output}",
+            f"prompts laid out by the {self.template!r} template: ask the fine-tuned model "
+            f"with --template {self.template} (Extractor(..., template={self.template!r}))",
         ]
         if self.eval_output is not None:
             lines.append(
@@ -304,7 +309,7 @@ def prepare_finetuning(
     seed: int = 0,
     shuffle: bool | None = None,
     allow_test: bool = False,
-    template: Template | str = SEED,
+    template: Template | str = TITLED,
     examples: int = 0,
     count_tokens: Callable[[str], int] | None = None,
     limits: Limits = LIMITS,
@@ -318,7 +323,9 @@ def prepare_finetuning(
     either ``eval_documents`` or a seeded ``eval_fraction`` of the documents (0.1 when
     ``eval_output`` is given without either), drawn by PMID. ``examples`` shows that many
     worked examples in each prompt, drawn with ``seed`` from the training documents once the
-    evaluation documents are set apart.
+    evaluation documents are set apart. ``template`` lays out the prompts: ``"titled"`` (the
+    default, as the Extractor's), or ``"seed"`` for the tutorial's files; ask a fine-tuned
+    model with the template its files were written with.
 
     Raises :class:`ForbiddenSplitError` for a test split without ``allow_test``,
     :class:`DataLeakError` for a document on both sides, and

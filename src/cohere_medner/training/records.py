@@ -31,7 +31,7 @@ import attrs
 
 from cohere_medner.errors import TrainingDataError
 from cohere_medner.prompts.tasks import AnyTask, get_task, get_tasks
-from cohere_medner.prompts.templates import SEED, Template, get_template
+from cohere_medner.prompts.templates import TITLED, Template, get_template
 from cohere_medner.types import Document
 
 __all__ = [
@@ -118,7 +118,7 @@ def training_records(
     documents: Iterable[Document],
     tasks: str | Sequence[str | AnyTask],
     format: Format = "prompt-completion",
-    template: Template | str = SEED,
+    template: Template | str = TITLED,
 ) -> list[TrainingRecord]:
     """One record per task and document, task after task (the tutorial's files, concatenated)."""
     chosen = resolve_tasks(tasks)

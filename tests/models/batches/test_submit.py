@@ -33,7 +33,7 @@ from cohere_medner.models.client import CohereClient
 from cohere_medner.models.cohere_api import CohereGenerate
 from cohere_medner.models.nearest import KNearest
 from cohere_medner.prompts.tasks import Task
-from cohere_medner.prompts.templates import ExampleChooser, FewShot
+from cohere_medner.prompts.templates import SEED, TITLED, ExampleChooser, FewShot, Template
 from cohere_medner.testing import POLL, FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.testing.wire import count_tokens
@@ -96,8 +96,14 @@ def test_a_batch_gives_the_extractions_synchronous_extraction_gives(
     assert [e.document for e in result.extractions] == [d.pmid for d in DOCUMENTS]
 
 
-def test_the_input_holds_one_chat_request_per_document_and_unit(server: FakeCohere) -> None:
-    ex = extractor(server)
+@pytest.mark.parametrize(
+    ("options", "template"), [({}, TITLED), ({"template": "seed"}, SEED)], ids=["default", "seed"]
+)
+def test_the_input_holds_one_chat_request_per_document_and_unit(
+    server: FakeCohere, options: dict[str, str], template: Template
+) -> None:
+    ex = extractor(server, **options)
+    assert ex.template is template  # the title is shown unless the tutorial's seed is asked
     job = submit(ex, DOCUMENTS[:4])
     lines = server.datasets.records(job.input_dataset_id)
     assert [line["custom_id"] for line in lines] == list(job.custom_ids())
@@ -106,7 +112,7 @@ def test_the_input_holds_one_chat_request_per_document_and_unit(server: FakeCohe
         task = next(u for u in ex.units if u.name == unit)
         body = json.loads(line["body"])
         assert body == {
-            "messages": ex.template.messages(task, DOCUMENTS[position]),
+            "messages": template.messages(task, DOCUMENTS[position]),
             "temperature": 0.0,
             "max_tokens": 600,
         }
