@@ -53,7 +53,7 @@ TARGETS = {
 def perfect_run(test: Sequence[Document], template: str, lexicon: Lexicon) -> EvaluationRun:
     """The oracle's lists for every test document through the real SDK, scored."""
     shown = get_template(template)
-    with FakeCohere(responder=oracle(test, shown)) as server:
+    with FakeCohere(responder=oracle(test)) as server:
         extractor = Extractor(
             "command-r-08-2024",
             template=shown,
