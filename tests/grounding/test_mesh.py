@@ -106,7 +106,8 @@ def supplementary_xml(record: MeshSupplementaryRecord, star: bool = True) -> str
     mapped = f" <HeadingMappedToList>{headings}</HeadingMappedToList>\n" if headings else ""
     terms = [term(record.name, preferred=True), *map(term, record.terms)]
     return (
-        f'<SupplementalRecord SCRClass = "1">\n <SupplementalRecordUI>{escape(record.id)}'
+        f'<SupplementalRecord SCRClass = "{record.scr_class}">\n <SupplementalRecordUI>'
+        f"{escape(record.id)}"
         "</SupplementalRecordUI>\n <SupplementalRecordName>\n"
         f"  <String>{escape(record.name)}</String>\n </SupplementalRecordName>\n"
         f" <Note>a note</Note>\n{mapped}{actions(*record.pharmacological_actions)}"
@@ -201,6 +202,23 @@ def test_supplementary_records_read_with_their_headings_without_the_star(
         PIRARUBICIN,
         MeshSupplementaryRecord("C010013", "adriamycinol", mapped_to=("D004317",)),
     ]
+
+
+def test_a_record_s_class_is_read_and_one_without_it_is_a_chemical(tmp_path: Path) -> None:
+    # C535700, malignant mesenchymal tumors: a rare disease (SCRClass 3) the sample annotates.
+    tumors = MeshSupplementaryRecord(
+        "C535700", "Malignant mesenchymal tumor", mapped_to=("D008648",), scr_class=3
+    )
+    unclassed = supplementary_xml(PIRARUBICIN).replace(' SCRClass = "1"', "")
+    text = supplementary_file(supplementary_xml(tumors), unclassed)
+    assert list(read_mesh_supplementary(write(tmp_path / "supp.xml", text))) == [
+        tumors,
+        PIRARUBICIN,
+    ]
+    bad = supplementary_xml(PIRARUBICIN).replace('SCRClass = "1"', 'SCRClass = "x"')
+    assert "line 4: <SupplementalRecord> C027260 has SCRClass 'x'" in refused(
+        write(tmp_path / "bad.xml", supplementary_file(bad)), read_mesh_supplementary
+    )
 
 
 def test_the_identifiers_here_are_those_the_bundled_sample_annotates(tmp_path: Path) -> None:
@@ -315,7 +333,8 @@ def descriptors(draw: st.DrawFn) -> MeshDescriptor:
 @st.composite
 def supplementary(draw: st.DrawFn) -> MeshSupplementaryRecord:
     name, terms = draw(_named())
-    return MeshSupplementaryRecord(draw(_UI), name, terms, draw(_UIS), draw(_UIS))
+    scr_class = draw(st.integers(1, 4))
+    return MeshSupplementaryRecord(draw(_UI), name, terms, draw(_UIS), draw(_UIS), scr_class)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50)
