@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from cohere_medner.grounding import CtdRecord, MeshDescriptor, MeshSupplementaryRecord
-from cohere_medner.types import CHEMICAL
+from cohere_medner.types import CHEMICAL, DISEASE
 
 
 def write(path: Path, text: str) -> Path:
@@ -191,3 +191,47 @@ def ctd_text(records: Sequence[CtdRecord]) -> str:
 def tsv(*rows: tuple[str, ...] | str) -> str:
     """Records given field by field in the header's order; a string is a line as it stands."""
     return "".join(line if isinstance(line, str) else "\t".join(line) + "\n" for line in rows)
+
+
+# Stand-ins for the real files, under the names NLM and CTD give them ---------------------------
+
+
+def stand_ins(directory: Path) -> dict[str, Path]:
+    """A few records of each of MeSH's and CTD's files, as ``desc2025.gz``, ``supp2025.gz``,
+    ``CTD_diseases.tsv.gz`` and ``CTD_chemicals.tsv.gz`` in ``directory``: for pages and
+    tests that show the real files' use without their hundreds of MB."""
+    descriptors = descriptors_file(
+        descriptor_xml(
+            MeshDescriptor(
+                "D007022",
+                "Hypotension",
+                ("Blood Pressure, Low", "Low Blood Pressure", "Hypotension, Vascular"),
+                ("C14.907.514",),
+            )
+        ),
+        descriptor_xml(
+            MeshDescriptor(
+                "D008012", "Lidocaine", ("Lignocaine", "Xylocaine"), ("D02.065.277.500",)
+            )
+        ),
+    )
+    supplementary = supplementary_file(
+        supplementary_xml(
+            MeshSupplementaryRecord("C040029", "gabapentin", ("Neurontin",), ("D000078306",))
+        ),
+        supplementary_xml(
+            MeshSupplementaryRecord("C535700", "Malignant Mesenchymal Tumor", scr_class=3)
+        ),
+    )
+    diseases = ctd_text(
+        [CtdRecord("D003866", DISEASE, "Depressive Disorder", ("Depression", "Depressions"))]
+    )
+    chemicals = ctd_text(
+        [CtdRecord("D016559", CHEMICAL, "Tacrolimus", ("FK 506", "FK-506", "FK506", "Prograf"))]
+    )
+    return {
+        "mesh": write(directory / "desc2025.gz", descriptors),
+        "supplementary": write(directory / "supp2025.gz", supplementary),
+        "ctd_diseases": write(directory / "CTD_diseases.tsv.gz", diseases),
+        "ctd_chemicals": write(directory / "CTD_chemicals.tsv.gz", chemicals),
+    }

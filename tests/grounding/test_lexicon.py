@@ -312,11 +312,13 @@ HEADER = (
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("Disease\thypotension\n", "line 2: expected a JSON entry or TYPE<TAB>FORM<TAB>IDS"),
-        ("Disease\thypotension\tD007022\nGene\tbrca1\t672\n", "line 3: expected"),
+        ("Disease\thypotension\n", "line 2: an empty identifier"),
+        ("Disease\thypotension\tD007022\nGene\tbrca1\t672\n",
+         "line 3: expected a JSON entry or TYPE<TAB>FORM<TAB>IDS"),
         ("Disease\t\tD007022\n", "line 2: expected"),
-        ("Disease\thypotension\tD007022\t\n", "line 2: expected"),
-        ("Disease\thypotension\tD1||D2\n", "line 2: expected"),
+        ("Chemical\tx\tD1\nDisease\thypotension\tD007022\t\n", "line 3: an empty identifier"),
+        ("Disease\thypotension\tD1||D2\n", "line 2: an empty identifier"),
+        ("Disease\thypotension\t|D1\tD2\n", "line 2: an empty identifier"),
         ('{"type": "Disease"}\n', "line 2: damaged lexicon entry"),
         ('{"type": "Disease", "form": "x", "ids": [], "surfaces": {}, "unannotated": 0}\n',
          "line 2: damaged lexicon entry .*no positive"),

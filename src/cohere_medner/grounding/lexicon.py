@@ -55,31 +55,34 @@ Source = Literal["annotation", "vocabulary"]
 SOURCES: Final = ("annotation", "vocabulary")
 """Where an entry comes from: annotated documents, or a vocabulary's names."""
 _SPACE: Final = re.compile(r"[\s|]")
+_SEPARATORS: Final = "\t|\n"
+_TWO_SEPARATORS: Final = re.compile(r"[\t|\n]{2}")
 
 
 def _check_source(entry: LexiconEntry, attribute: attrs.Attribute[str], source: str) -> None:
     """A vocabulary entry has identifiers and no counts; its form and ids hold no spaces."""
-    if source not in SOURCES:
+    if source == "annotation":
+        return
+    if source != "vocabulary":
         raise AnnotationError(
             f"lexicon entry {entry.form!r}: source {source!r}; expected one of {', '.join(SOURCES)}"
         )
-    if source == "annotation":
-        return
-    alternatives = [ids for ids, _ in entry.alternatives]
     if entry.count or entry.total or entry.unannotated or entry.surfaces:
         raise AnnotationError(
             f"vocabulary entry {entry.form!r} has annotation counts or spellings; a "
             "vocabulary entry has none (count, total and unannotated 0, no surfaces)"
         )
-    if any(n for _, n in entry.alternatives) or not all((entry.ids, *alternatives)):
-        raise AnnotationError(
-            f"vocabulary entry {entry.form!r}: every alternative needs identifiers and a count of 0"
-        )
-    if (
-        not entry.form
-        or _SPACE.search(entry.form)
-        or any(_SPACE.search(i) for ids in (entry.ids, *alternatives) for i in ids)
-    ):
+    every = [entry.ids]
+    for ids, count in entry.alternatives:
+        if count:
+            raise AnnotationError(
+                f"vocabulary entry {entry.form!r}: an alternative with a count ({count}); "
+                "a vocabulary's alternatives have none"
+            )
+        every.append(ids)
+    if not all(every) or not all(every[0]):
+        raise AnnotationError(f"vocabulary entry {entry.form!r}: empty identifiers")
+    if not entry.form or _SPACE.search(entry.form) or _SPACE.search("".join(sum(every, ()))):
         raise AnnotationError(
             f"vocabulary entry {entry.form!r}: its form (a name key) and identifiers must "
             "be non-empty, without spaces or '|'"
@@ -335,9 +338,17 @@ class Lexicon:
             raise LexiconFormatError(f"{source}, line 1: damaged header ({error!r})") from None
         annotated: dict[tuple[str, str], LexiconEntry] = {}
         vocabulary: dict[str, dict[str, str]] = {entity_type: {} for entity_type in ENTITY_TYPES}
-        shared: dict[str, str] = {}  # one string for the ids many forms share
+        # A million lines: the loop does as little as it can for a vocabulary line, whose
+        # identifiers are checked all at once after it.
         for number, line in enumerate(lines, start=2):
-            if line.startswith("{"):
+            kind, _, rest = line.partition("\t")
+            forms = vocabulary.get(kind)
+            if forms is not None:
+                form, _, packed = rest.rstrip("\r\n").partition("\t")
+                if form:
+                    forms[form] = packed
+                    continue
+            elif line.startswith("{"):  # a JSON object holds no tab
                 try:
                     entry = _read_entry(json.loads(line))
                 except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -346,15 +357,12 @@ class Lexicon:
                     ) from None
                 annotated[entry.entity_type, entry.form] = entry
                 continue
-            fields = line.rstrip("\r\n").split("\t", 2)
-            forms = vocabulary.get(fields[0])
-            if forms is None or len(fields) < 3 or not fields[1] or not _well_packed(fields[2]):
-                raise LexiconFormatError(
-                    f"{source}, line {number}: expected a JSON entry or TYPE<TAB>FORM<TAB>IDS "
-                    f"with TYPE one of {', '.join(ENTITY_TYPES)}; got {line[:60]!r}"
-                )
-            packed = fields[2]
-            forms[fields[1]] = shared.setdefault(packed, packed)
+            raise LexiconFormatError(
+                f"{source}, line {number}: expected a JSON entry or TYPE<TAB>FORM<TAB>IDS "
+                f"with TYPE one of {', '.join(ENTITY_TYPES)}; got {line[:60]!r}"
+            )
+        if any(forms and _damaged(forms.values()) for forms in vocabulary.values()):
+            raise _first_damaged(source)
         lexicon = cls.__new__(cls)
         lexicon._fill(annotated, vocabulary, splits, pmids, vocabularies)
         return lexicon
@@ -365,11 +373,28 @@ def _packed(entry: LexiconEntry) -> str:
     return "\t".join("|".join(ids) for ids in (entry.ids, *(i for i, _ in entry.alternatives)))
 
 
-def _well_packed(packed: str) -> bool:
-    """True for identifiers packed as :func:`_packed` packs them, none empty."""
-    return bool(packed) and not any(
-        part == "" for alternative in packed.split("\t") for part in alternative.split("|")
+def _damaged(packed: Iterable[str]) -> bool:
+    """True if any of the ``packed`` identifiers (see :func:`_packed`) has an empty one."""
+    joined = "\n".join(packed)  # one search for a million: an empty one leaves two in a row
+    return (
+        joined[:1] in _SEPARATORS
+        or joined[-1:] in _SEPARATORS
+        or _TWO_SEPARATORS.search(joined) is not None
     )
+
+
+def _first_damaged(source: str) -> LexiconFormatError:
+    """The error naming the first vocabulary line of ``source`` with an empty identifier."""
+    expected = "expected TYPE<TAB>FORM<TAB>IDS, the identifiers tab-separated (or joined by '|')"
+    with open_text(source) as lines:
+        for number, line in enumerate(lines, start=1):
+            fields = line.rstrip("\r\n").split("\t", 2)
+            if fields[0] in ENTITY_TYPES and (len(fields) < 3 or _damaged(fields[2:])):
+                return LexiconFormatError(
+                    f"{source}, line {number}: an empty identifier in "
+                    f"{line.rstrip()[:60]!r}; {expected}"
+                )
+    return LexiconFormatError(f"{source}: an empty identifier; {expected}")
 
 
 def _unpacked(form: str, entity_type: str, packed: str) -> LexiconEntry:
