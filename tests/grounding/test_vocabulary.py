@@ -91,7 +91,7 @@ SUPPLEMENTARY = supplementary_file(
     # "VPA" is also Valproic Acid's: the descriptor comes first.
     supplementary_xml(
         MeshSupplementaryRecord(
-            "C108761", "N-(2-propylpentanoyl)urea", ("valpromide urea", "VPU", "VPA")
+            "C108761", "N-(2-propylpentanoyl)urea", ("valpromide urea", "VPU", "VPA", "VP|U")
         )
     ),
     # A rare disease: a disease, the preferred name of which beats a descriptor's entry term.
@@ -171,6 +171,8 @@ def test_every_name_of_every_concept_is_a_form_of_its_type(files: dict[str, Path
     assert ids(lexicon, "Malignant mesenchymal tumors", DISEASE) == ("C535700",)
     assert ids(lexicon, "gabapentin", CHEMICAL) == ids(lexicon, "GBP", CHEMICAL) == ("C040029",)
     assert ids(lexicon, "FK-506", CHEMICAL) == ids(lexicon, "fk506", CHEMICAL) == ("D016559",)
+    # A name may hold a '|', which separates identifiers in a lexicon file, not forms.
+    assert ids(lexicon, "VP|U", CHEMICAL) == ("C108761",)
     # CTD's disease synonyms, where MeSH's Depression (behaviour) is left out.
     assert ids(lexicon, "depression", DISEASE) == ("D003866",)
     assert ids(lexicon, "Depressive Symptoms", DISEASE) is None

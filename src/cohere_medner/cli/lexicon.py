@@ -28,15 +28,25 @@ def add_lexicon(commands: Commands) -> None:
         "them first, see docs/lexicons.md) and the annotations of --corpus, and write one "
         "lexicon, for extract and evaluate --lexicon. Give at least one source.",
     )
-    build.add_argument("--mesh", type=Path, help="MeSH descriptors, descYYYY.xml (or .gz)")
     build.add_argument(
-        "--supp", type=Path, help="MeSH supplementary concept records, suppYYYY.xml (or .gz)"
+        "--mesh", type=Path, metavar="FILE", help="MeSH descriptors, descYYYY.xml (or .gz)"
     )
-    build.add_argument("--ctd-diseases", type=Path, help="CTD's CTD_diseases.tsv (or .gz)")
-    build.add_argument("--ctd-chemicals", type=Path, help="CTD's CTD_chemicals.tsv (or .gz)")
+    build.add_argument(
+        "--supp",
+        type=Path,
+        metavar="FILE",
+        help="MeSH supplementary concept records, suppYYYY.xml (or .gz)",
+    )
+    build.add_argument(
+        "--ctd-diseases", type=Path, metavar="FILE", help="CTD's CTD_diseases.tsv (or .gz)"
+    )
+    build.add_argument(
+        "--ctd-chemicals", type=Path, metavar="FILE", help="CTD's CTD_chemicals.tsv (or .gz)"
+    )
     build.add_argument(
         "--corpus",
         type=Path,
+        metavar="DATA",
         help="a BC5CDR directory or corpus file whose annotated names come first "
         "(as --data takes it)",
     )
@@ -47,7 +57,9 @@ def add_lexicon(commands: Commands) -> None:
     build.add_argument(
         "--allow-test", action="store_true", help="allow the test split's annotations"
     )
-    build.add_argument("--output", required=True, type=Path, help="the lexicon file to write")
+    build.add_argument(
+        "--output", required=True, type=Path, metavar="FILE", help="the lexicon file to write"
+    )
     build.set_defaults(run=_build)
 
 
