@@ -65,6 +65,7 @@ from cohere_medner.models.finetuning._finetune import create_finetune
 from cohere_medner.testing import FakeCohere, FakeRequest
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document, Mention, Relation
+from vocabulary_files import stand_ins
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::DeprecationWarning:cohere.core.unchecked_base_model"
@@ -423,6 +424,15 @@ def getting_started_shell(scene: Scene) -> None:
     finetuned_model(scene)
 
 
+def lexicons(scene: Scene) -> None:
+    """The official corpus, and small stand-ins for MeSH's and CTD's files under the names the
+    page downloads them as (the real ones are hundreds of MB, and downloaded by no test)."""
+    corpus = scene.data("bc5cdr_dir")
+    scene.link(CORPUS, corpus)
+    stand_ins(scene.directory)
+    scene.model.knows(load_bc5cdr("test", data_dir=corpus).to_list())
+
+
 def batch_shell(scene: Scene) -> None:
     """``pubmed-000.pubtator``, the file the command line section sends: the bundled sample."""
     write_pubtator(load_sample().to_list(), scene.directory / "pubmed-000.pubtator")
@@ -444,6 +454,7 @@ PAGES: dict[str, Page] = {
     "docs/batch.md": Page(batch_page, corpus=False, shell=batch_shell),
     "docs/fine-tuning-files.md": Page(finetuning_files, corpus=True),
     "docs/fine-tuning.md": Page(finetuning, corpus=True),
+    "docs/lexicons.md": Page(lexicons, corpus=True),
 }
 
 

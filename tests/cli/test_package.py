@@ -34,7 +34,8 @@ def test_commands_are_listed_in_the_workflows_order(capsys: pytest.CaptureFixtur
     assert exited.value.code == 2
     listed = capsys.readouterr().err.split("choose from")[1]
     assert re.findall(r"\w+", listed) == [
-        "stats", "convert", "score", "prepare", "extract", "finetune", "evaluate", "compare",
+        "stats", "convert", "score", "prepare", "lexicon", "extract", "finetune", "evaluate",
+        "compare",
     ]  # fmt: skip
 
 

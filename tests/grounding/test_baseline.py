@@ -13,7 +13,7 @@ from cohere_medner.errors import (
     ForbiddenSplitError,
 )
 from cohere_medner.grounding.baseline import MODEL, LexiconBaseline
-from cohere_medner.grounding.lexicon import Lexicon
+from cohere_medner.grounding.lexicon import Lexicon, LexiconEntry
 from cohere_medner.grounding.prediction import predictions
 from cohere_medner.scoring import official as scoring
 from cohere_medner.scoring.official import Level
@@ -62,6 +62,20 @@ def test_predicted_documents_are_written_and_scored(
         assert result.precision > 0.7 and result.tp > 10
     assert all(r.type == CID for d in predicted for r in d.relations)
     assert scoring.score(gold, predicted, "relation").tp > 0
+
+
+def test_vocabulary_names_are_not_matched_in_the_text(sample_baseline: LexiconBaseline) -> None:
+    document = load_sample("test")[0]
+    assert "side effects" in document.text and "cataract" in document.text
+    lexicon = sample_baseline.lexicon
+    vocabulary = [
+        LexiconEntry("sideeffects", DISEASE, ("D064420",), 0, 0, source="vocabulary"),
+        LexiconEntry("cataract", DISEASE, ("D002386",), 0, 0, source="vocabulary"),
+    ]
+    combined = Lexicon([*lexicon.entries(), *vocabulary], lexicon.splits, lexicon.pmids)
+    baseline = LexiconBaseline(combined)
+    assert baseline.extract(document) == sample_baseline.extract(document)
+    assert baseline.predict(document) == sample_baseline.predict(document)
 
 
 def test_bare_text(sample_baseline: LexiconBaseline) -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gzip
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,84 +11,15 @@ from cohere_medner.corpus import load_sample
 from cohere_medner.errors import LexiconFormatError
 from cohere_medner.grounding import CtdRecord, read_ctd_chemicals, read_ctd_diseases
 from cohere_medner.types import CHEMICAL, DISEASE
-
-# CTD's files open with comment lines (the last but one names the fields) ----------------------
-
-PREAMBLE = (
-    "# Comparative Toxicogenomics Database (CTD)\n"
-    "# http://ctdbase.org/\n"
-    "#\n"
-    "# Use is subject to the terms set forth at http://ctdbase.org/about/legal.jsp\n"
-    "#\n"
-    "# Fields:\n"
+from vocabulary_files import (
+    CHEMICAL_FIELDS,
+    DISEASE_FIELDS,
+    ctd_text,
+    header,
+    row,
+    tsv,
+    write,
 )
-DISEASE_FIELDS = (
-    "DiseaseName",
-    "DiseaseID",
-    "AltDiseaseIDs",
-    "Definition",
-    "ParentIDs",
-    "TreeNumbers",
-    "ParentTreeNumbers",
-    "Synonyms",
-    "SlimMappings",
-)
-CHEMICAL_FIELDS = (
-    "ChemicalName",
-    "ChemicalID",
-    "CasRN",
-    "Definition",
-    "ParentIDs",
-    "TreeNumbers",
-    "ParentTreeNumbers",
-    "Synonyms",
-    "DrugBankIDs",
-)
-
-
-def header(fields: Sequence[str]) -> str:
-    return PREAMBLE + "# " + "\t".join(fields) + "\n#\n"
-
-
-def write(path: Path, text: str) -> Path:
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "wt", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-    else:
-        path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
-def row(fields: Sequence[str], **values: str) -> str:
-    return "\t".join(values.get(field, "") for field in fields) + "\n"
-
-
-def prefixed(identifier: str) -> str:
-    return identifier if ":" in identifier else f"MESH:{identifier}"
-
-
-def ctd_text(records: Sequence[CtdRecord]) -> str:
-    """The test side's writer: records as CTD writes them (MeSH ids with their prefix)."""
-    chemical = records and records[0].entity_type == CHEMICAL
-    fields = CHEMICAL_FIELDS if chemical else DISEASE_FIELDS
-    lines = [header(fields)]
-    for record in records:
-        values = {
-            fields[0]: record.name,
-            fields[1]: prefixed(record.id),
-            "Synonyms": "|".join(record.synonyms),
-            "Definition": "A definition.",
-        }
-        if not chemical:
-            values["AltDiseaseIDs"] = "|".join(map(prefixed, record.alt_ids))
-        lines.append(row(fields, **values))
-    return "".join(lines)
-
-
-def tsv(*rows: tuple[str, ...] | str) -> str:
-    """Records given field by field in the header's order; a string is a line as it stands."""
-    return "".join(line if isinstance(line, str) else "\t".join(line) + "\n" for line in rows)
-
 
 # DiseaseName, DiseaseID, AltDiseaseIDs, Definition, ParentIDs, TreeNumbers, ParentTreeNumbers,
 # Synonyms, SlimMappings

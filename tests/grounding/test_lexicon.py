@@ -2,18 +2,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cohere_medner.corpus import load_bc5cdr, load_sample, load_splits, write_bigbio
 from cohere_medner.errors import (
+    AnnotationError,
     ForbiddenSplitError,
     LexiconFormatError,
     UnknownSplitError,
 )
 from cohere_medner.grounding.lexicon import Lexicon, LexiconEntry
-from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention
-from strategies import annotated
+from cohere_medner.grounding.names import name_key
+from cohere_medner.types import CHEMICAL, DISEASE, ENTITY_TYPES, Document, Mention
+from strategies import annotated, mesh_ids, texts
 
 TRAIN = [
     annotated(
@@ -192,8 +198,186 @@ def test_bad_lexicon_files(tmp_path: Path, content: str, message: str) -> None:
         Lexicon.load(path)
 
 
-def test_saved_file_is_plain_json(tmp_path: Path) -> None:
-    Lexicon.from_splits({"train": TRAIN}).save(tmp_path / "l.json")
-    data = json.loads((tmp_path / "l.json").read_text(encoding="utf-8"))
-    cold = next(e for e in data["entries"] if e["form"] == "cold")
+def test_saved_file_holds_one_entry_per_line(tmp_path: Path) -> None:
+    lexicon = Lexicon([*Lexicon.from_splits({"train": TRAIN}).entries(), *VOCABULARY])
+    lexicon.save(tmp_path / "l.json")
+    lines = (tmp_path / "l.json").read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    assert header == {
+        "format": "cohere-medner lexicon",
+        "version": 2,
+        "splits": [],
+        "pmids": [],
+        "vocabularies": [],
+    }
+    cold = next(json.loads(line) for line in lines if '"form": "cold"' in line)
     assert cold["ids"] == [[["D003139"], 2], [["D006255"], 1]]
+    # Vocabulary entries after the annotations, tab-separated: the chosen ids first.
+    assert lines[-3:] == [
+        "Chemical\tclonidine\tD003000",
+        "Disease\thypotension\tD007022",
+        "Disease\tlowbloodpressure\tD007022\tC000001",
+    ]
+
+
+# Vocabulary entries ---------------------------------------------------------------------------------
+
+HYPOTENSION = LexiconEntry("hypotension", DISEASE, ("D007022",), 0, 0, source="vocabulary")
+VOCABULARY = [
+    HYPOTENSION,
+    LexiconEntry(
+        "lowbloodpressure", DISEASE, ("D007022",), 0, 0, ((("C000001",), 0),), source="vocabulary"
+    ),
+    LexiconEntry("clonidine", CHEMICAL, ("D003000",), 0, 0, source="vocabulary"),
+    # Annotated too: the annotation's entry is kept.
+    LexiconEntry("cocaine", CHEMICAL, ("D000001",), 0, 0, source="vocabulary"),
+]
+
+
+def test_vocabulary_entries_are_looked_up_after_the_annotations_of_their_form() -> None:
+    lexicon = Lexicon(
+        [*Lexicon.from_splits({"train": TRAIN}).entries(), *VOCABULARY],
+        ["train"],
+        vocabularies=["desc2025.gz"],
+    )
+    assert lexicon.lookup("Hypotension", DISEASE) == HYPOTENSION
+    low = lexicon.lookup("low blood pressure", DISEASE)
+    assert low is not None and low.ambiguous and low.source == "vocabulary"
+    assert (low.count, low.total, low.annotated_share) == (0, 0, 0.0)
+    cocaine = lexicon.lookup("cocaine", CHEMICAL)
+    assert cocaine is not None and cocaine.source == "annotation" and cocaine.count == 2
+    assert lexicon.lookup("hypotensions", DISEASE) == HYPOTENSION
+    assert len(lexicon) == 6 + 3 == len(list(lexicon.entries()))
+    assert {e.form for e in lexicon.entries(DISEASE, "vocabulary")} == {
+        "hypotension",
+        "lowbloodpressure",
+    }
+    assert len(list(lexicon.entries(source="annotation"))) == 6
+    assert repr(lexicon) == "Lexicon(9 forms from train, desc2025.gz)"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"count": 1},
+        {"total": 1},
+        {"unannotated": 1},
+        {"surfaces": (("Hypotension", 1),)},
+        {"ids": ()},
+        {"alternatives": ((("D1",), 1),)},
+        {"alternatives": (((), 0),)},
+        {"form": "low blood"},
+        {"form": ""},
+        {"ids": ("D1|D2",)},
+        {"source": "guess"},
+    ],
+)
+def test_a_vocabulary_entry_has_identifiers_and_no_counts(changes: dict[str, Any]) -> None:
+    with pytest.raises(AnnotationError):
+        attrs.evolve(HYPOTENSION, **changes)
+
+
+def test_a_version_1_file_still_loads(tmp_path: Path) -> None:
+    lexicon = Lexicon.from_splits({"train": TRAIN})
+    # As version 1 wrote it: one JSON object, every entry in it.
+    data = {
+        "format": "cohere-medner lexicon",
+        "version": 1,
+        "splits": ["train"],
+        "pmids": sorted(lexicon.pmids),
+        "entries": [
+            {
+                "type": e.entity_type,
+                "form": e.form,
+                "ids": [[list(e.ids), e.count]] + [[list(i), n] for i, n in e.alternatives],
+                "surfaces": dict(e.surfaces),
+                "unannotated": e.unannotated,
+            }
+            for e in lexicon.entries()
+        ],
+    }
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(data, indent=0), encoding="utf-8")
+    again = Lexicon.load(path)
+    assert sorted(again.entries(), key=repr) == sorted(lexicon.entries(), key=repr)
+    assert (again.splits, again.pmids, again.vocabularies) == (("train",), lexicon.pmids, ())
+
+
+HEADER = (
+    '{"format": "cohere-medner lexicon", "version": 2, "splits": [], "pmids": [], '
+    '"vocabularies": ["desc2025.gz"]}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("Disease\thypotension\n", "line 2: an empty identifier"),
+        ("Disease\thypotension\tD007022\nGene\tbrca1\t672\n",
+         "line 3: expected a JSON entry or TYPE<TAB>FORM<TAB>IDS"),
+        ("Disease\t\tD007022\n", "line 2: expected"),
+        ("Chemical\tx\tD1\nDisease\thypotension\tD007022\t\n", "line 3: an empty identifier"),
+        ("Disease\thypotension\tD1||D2\n", "line 2: an empty identifier"),
+        ("Disease\thypotension\t|D1\tD2\n", "line 2: an empty identifier"),
+        ('{"type": "Disease"}\n', "line 2: damaged lexicon entry"),
+        ('{"type": "Disease", "form": "x", "ids": [], "surfaces": {}, "unannotated": 0}\n',
+         "line 2: damaged lexicon entry .*no positive"),
+    ],
+)  # fmt: skip
+def test_damaged_lines_are_named_by_file_and_line(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(HEADER + body, encoding="utf-8")
+    with pytest.raises(LexiconFormatError, match=rf"bad.json, {message}"):
+        Lexicon.load(path)
+    path.write_text(HEADER.replace(', "vocabularies": ["desc2025.gz"]', ""), encoding="utf-8")
+    with pytest.raises(LexiconFormatError, match="line 1: damaged header"):
+        Lexicon.load(path)
+
+
+# Properties -----------------------------------------------------------------------------------------
+
+_forms = texts.map(name_key).filter(bool)
+_ids = st.lists(mesh_ids, min_size=1, max_size=2, unique=True).map(tuple)
+
+
+@st.composite
+def vocabulary_entries(draw: st.DrawFn) -> LexiconEntry:
+    alternatives = draw(st.lists(_ids, max_size=2))
+    return LexiconEntry(
+        draw(_forms),
+        draw(st.sampled_from(ENTITY_TYPES)),
+        draw(_ids),
+        0,
+        0,
+        tuple((ids, 0) for ids in alternatives),
+        source="vocabulary",
+    )
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50)
+@given(
+    st.lists(vocabulary_entries(), max_size=8),
+    st.lists(st.sampled_from(TRAIN), max_size=4),
+    st.lists(st.text("ab.gz", min_size=1), max_size=2),
+)
+def test_save_and_load_round_trip(
+    tmp_path: Path,
+    vocabulary: list[LexiconEntry],
+    documents: list[Document],
+    vocabularies: list[str],
+) -> None:
+    annotation = Lexicon.from_splits({"train": documents})
+    lexicon = Lexicon(
+        [*annotation.entries(), *vocabulary], ["train"], annotation.pmids, vocabularies
+    )
+    lexicon.save(tmp_path / "l.json")
+    again = Lexicon.load(tmp_path / "l.json")
+    assert sorted(again.entries(), key=repr) == sorted(lexicon.entries(), key=repr)
+    assert (again.splits, again.pmids, again.vocabularies) == (
+        lexicon.splits,
+        lexicon.pmids,
+        lexicon.vocabularies,
+    )
+    # Annotations win: no vocabulary entry of an annotated form survives.
+    annotated = {(e.entity_type, e.form) for e in annotation.entries()}
+    assert all((e.entity_type, e.form) not in annotated for e in again.entries(source="vocabulary"))

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import gzip
 from collections.abc import Sequence
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,111 +15,15 @@ from cohere_medner.grounding import (
     read_mesh_descriptors,
     read_mesh_supplementary,
 )
-
-# Records as NLM writes them: a DOCTYPE naming the DTD (never fetched), records indented ------
-
-DESC_HEAD = (
-    '<?xml version="1.0"?>\n'
-    '<!DOCTYPE DescriptorRecordSet SYSTEM "https://www.nlm.nih.gov/databases/dtd/'
-    'nlmdescriptorrecordset_20240101.dtd">\n'
-    '<DescriptorRecordSet LanguageCode = "eng">\n'
+from vocabulary_files import (
+    concept,
+    descriptor_xml,
+    descriptors_file,
+    supplementary_file,
+    supplementary_xml,
+    term,
+    write,
 )
-SUPP_HEAD = (
-    '<?xml version="1.0"?>\n'
-    '<!DOCTYPE SupplementalRecordSet SYSTEM "https://www.nlm.nih.gov/databases/dtd/'
-    'nlmsupplementalrecordset_20240101.dtd">\n'
-    '<SupplementalRecordSet LanguageCode = "eng">\n'
-)
-
-
-def write(path: Path, text: str) -> Path:
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "wt", encoding="utf-8") as stream:
-            stream.write(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
-def term(text: str, *, permuted: bool = False, preferred: bool = False) -> str:
-    flags = f'ConceptPreferredTermYN="{"Y" if preferred else "N"}" ' + (
-        f'IsPermutedTermYN="{"Y" if permuted else "N"}" LexicalTag="NON" '
-        f'RecordPreferredTermYN="{"Y" if preferred else "N"}"'
-    )
-    return (
-        f"    <Term {flags}>\n     <TermUI>T000001</TermUI>\n"
-        f"     <String>{escape(text)}</String>\n    </Term>\n"
-    )
-
-
-def concept(*terms: str, preferred: bool = False) -> str:
-    return (
-        f'  <Concept PreferredConceptYN="{"Y" if preferred else "N"}">\n'
-        "   <ConceptUI>M0000001</ConceptUI>\n"
-        "   <ConceptName><String>a concept</String></ConceptName>\n"
-        f"   <TermList>\n{''.join(terms)}   </TermList>\n  </Concept>\n"
-    )
-
-
-def referred(ui: str, name: str = "a heading") -> str:
-    return (
-        "<DescriptorReferredTo>"
-        f"<DescriptorUI>{escape(ui)}</DescriptorUI>"
-        f"<DescriptorName><String>{escape(name)}</String></DescriptorName>"
-        "</DescriptorReferredTo>"
-    )
-
-
-def actions(*uis: str) -> str:
-    if not uis:
-        return ""
-    items = "".join(f"<PharmacologicalAction>{referred(ui)}</PharmacologicalAction>" for ui in uis)
-    return f" <PharmacologicalActionList>{items}</PharmacologicalActionList>\n"
-
-
-def descriptor_xml(record: MeshDescriptor) -> str:
-    """The test side's writer: one descriptor, its name first among its first concept's terms."""
-    trees = "".join(f"<TreeNumber>{escape(t)}</TreeNumber>" for t in record.tree_numbers)
-    tree_list = f" <TreeNumberList>{trees}</TreeNumberList>\n" if trees else ""
-    terms = [term(record.name, preferred=True), *map(term, record.terms)]
-    return (
-        f'<DescriptorRecord DescriptorClass = "1">\n <DescriptorUI>{escape(record.id)}'
-        f"</DescriptorUI>\n <DescriptorName>\n  <String>{escape(record.name)}</String>\n"
-        " </DescriptorName>\n <DateCreated><Year>1999</Year></DateCreated>\n"
-        # A see-related descriptor refers to another's UI and name: not this record's.
-        f" <SeeRelatedList><SeeRelatedDescriptor>{referred('D000001', 'Calcimycin')}"
-        "</SeeRelatedDescriptor></SeeRelatedList>\n"
-        f"{actions(*record.pharmacological_actions)}{tree_list}"
-        f" <ConceptList>\n{concept(*terms, preferred=True)} </ConceptList>\n"
-        "</DescriptorRecord>\n"
-    )
-
-
-def supplementary_xml(record: MeshSupplementaryRecord, star: bool = True) -> str:
-    """The test side's writer: one supplementary record, each heading starred if ``star``."""
-    headings = "".join(
-        f"<HeadingMappedTo>{referred(('*' if star else '') + ui)}</HeadingMappedTo>"
-        for ui in record.mapped_to
-    )
-    mapped = f" <HeadingMappedToList>{headings}</HeadingMappedToList>\n" if headings else ""
-    terms = [term(record.name, preferred=True), *map(term, record.terms)]
-    return (
-        f'<SupplementalRecord SCRClass = "1">\n <SupplementalRecordUI>{escape(record.id)}'
-        "</SupplementalRecordUI>\n <SupplementalRecordName>\n"
-        f"  <String>{escape(record.name)}</String>\n </SupplementalRecordName>\n"
-        f" <Note>a note</Note>\n{mapped}{actions(*record.pharmacological_actions)}"
-        f" <ConceptList>\n{concept(*terms, preferred=True)} </ConceptList>\n"
-        "</SupplementalRecord>\n"
-    )
-
-
-def descriptors_file(*records: str) -> str:
-    return DESC_HEAD + "".join(records) + "</DescriptorRecordSet>\n"
-
-
-def supplementary_file(*records: str) -> str:
-    return SUPP_HEAD + "".join(records) + "</SupplementalRecordSet>\n"
-
 
 HYPOTENSION = MeshDescriptor(
     "D007022",
@@ -201,6 +103,23 @@ def test_supplementary_records_read_with_their_headings_without_the_star(
         PIRARUBICIN,
         MeshSupplementaryRecord("C010013", "adriamycinol", mapped_to=("D004317",)),
     ]
+
+
+def test_a_record_s_class_is_read_and_one_without_it_is_a_chemical(tmp_path: Path) -> None:
+    # C535700, malignant mesenchymal tumors: a rare disease (SCRClass 3) the sample annotates.
+    tumors = MeshSupplementaryRecord(
+        "C535700", "Malignant mesenchymal tumor", mapped_to=("D008648",), scr_class=3
+    )
+    unclassed = supplementary_xml(PIRARUBICIN).replace(' SCRClass = "1"', "")
+    text = supplementary_file(supplementary_xml(tumors), unclassed)
+    assert list(read_mesh_supplementary(write(tmp_path / "supp.xml", text))) == [
+        tumors,
+        PIRARUBICIN,
+    ]
+    bad = supplementary_xml(PIRARUBICIN).replace('SCRClass = "1"', 'SCRClass = "x"')
+    assert "line 4: <SupplementalRecord> C027260 has SCRClass 'x'" in refused(
+        write(tmp_path / "bad.xml", supplementary_file(bad)), read_mesh_supplementary
+    )
 
 
 def test_the_identifiers_here_are_those_the_bundled_sample_annotates(tmp_path: Path) -> None:
@@ -315,7 +234,8 @@ def descriptors(draw: st.DrawFn) -> MeshDescriptor:
 @st.composite
 def supplementary(draw: st.DrawFn) -> MeshSupplementaryRecord:
     name, terms = draw(_named())
-    return MeshSupplementaryRecord(draw(_UI), name, terms, draw(_UIS), draw(_UIS))
+    scr_class = draw(st.integers(1, 4))
+    return MeshSupplementaryRecord(draw(_UI), name, terms, draw(_UIS), draw(_UIS), scr_class)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50)

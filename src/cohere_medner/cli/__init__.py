@@ -2,8 +2,9 @@
 
 Each command is a few lines over a public function, in a module by idea: :mod:`.corpus`
 (``stats``, ``convert``, ``score``), :mod:`.model` (``extract``, ``evaluate``,
-``compare``) and :mod:`.finetune` (``prepare``, ``finetune``); :mod:`.options` holds the
-options several commands share and the objects they name.
+``compare``), :mod:`.finetune` (``prepare``, ``finetune``) and :mod:`.lexicon`
+(``lexicon build``); :mod:`.options` holds the options several commands share and the
+objects they name.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "convert": ("corpus", "add_convert"),
     "score": ("corpus", "add_score"),
     "prepare": ("finetune", "add_prepare"),
+    "lexicon": ("lexicon", "add_lexicon"),
     "extract": ("model", "add_extract"),
     "finetune": ("finetune", "add_finetune"),
     "evaluate": ("model", "add_evaluate"),

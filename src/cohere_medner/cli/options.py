@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohere_medner.errors import CorpusError, DataLeakError
+from cohere_medner.errors import ConfigurationError, CorpusError, DataLeakError
 
 # What builds models, lexicons and extractors is imported when a command builds one:
 # every command's parser is built on every run, and `cohere-medner score` must not pay for
@@ -105,6 +105,12 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
         help="corpus whose train and validation splits give the MeSH lexicon (default: --data)",
     )
     parser.add_argument(
+        "--lexicon",
+        type=Path,
+        metavar="FILE",
+        help="a lexicon file (from 'cohere-medner lexicon build') instead of --lexicon-data's",
+    )
+    parser.add_argument(
         "--allow-seen",
         action="store_true",
         help="allow documents the lexicon was built from (scores then measure memory)",
@@ -135,16 +141,19 @@ def documents(args: argparse.Namespace) -> list[Document]:
 
 
 def lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon | None:
-    """The lexicon of the train and validation splits of --lexicon-data (default --data).
+    """The lexicon file --lexicon names, else the train and validation splits' of
+    --lexicon-data (default --data).
 
     None where those splits cannot be had (a single-split file): then predictions get no
     identifiers. A lexicon built on the documents being extracted is refused.
     """
     from cohere_medner.grounding.lexicon import Lexicon
 
+    if args.lexicon is not None and args.lexicon_data is not None:
+        raise ConfigurationError("give --lexicon (a file) or --lexicon-data (a corpus), not both")
     source = args.lexicon_data if args.lexicon_data is not None else args.data
     try:
-        found = Lexicon.from_data(source)
+        found = Lexicon.load(args.lexicon) if args.lexicon else Lexicon.from_data(source)
     except CorpusError as error:
         if args.model == BASELINE:
             raise
@@ -154,8 +163,8 @@ def lexicon(args: argparse.Namespace, documents: Sequence[Document]) -> Lexicon 
     if seen and not args.allow_seen:
         raise DataLeakError(
             f"{len(seen)} of the documents to extract ({', '.join(seen[:5])}...) are in the "
-            "lexicon's training splits: extract another split, pass --lexicon-data, "
-            "or --allow-seen"
+            "lexicon's training splits: extract another split, pass --lexicon-data or "
+            "--lexicon, or --allow-seen"
         )
     return found
 

@@ -26,6 +26,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "read_mesh_supplementary",
     ),
     "cohere_medner.grounding.prediction": ("Prediction", "predict", "predictions"),
+    "cohere_medner.grounding.vocabulary": ("build_lexicon",),
 }
 __all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
@@ -52,3 +53,4 @@ if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
     from cohere_medner.grounding.prediction import Prediction as Prediction
     from cohere_medner.grounding.prediction import predict as predict
     from cohere_medner.grounding.prediction import predictions as predictions
+    from cohere_medner.grounding.vocabulary import build_lexicon as build_lexicon

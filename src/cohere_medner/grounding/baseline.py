@@ -10,7 +10,9 @@ predict`) and every report has a floor to compare against. The rules:
   spellings is an abbreviation (a capital inside a word, ``NO``, ``PD``) or is at most
   ``case_sensitive_length`` characters long: then only as spelled.
 - **Precision filter.** A form whose annotated share of its occurrences in the training text
-  is below ``min_share`` (``drug``, ``pain``, ``toxicity``) is not matched.
+  is below ``min_share`` (``drug``, ``pain``, ``toxicity``) is not matched; nor is a name
+  only a vocabulary gives (see :mod:`~cohere_medner.grounding.vocabulary`), which only
+  lends its identifiers to the names matched.
 - **Overlaps.** Longest match first, across entity types; the same span under both types goes
   to the type the form was annotated as more often.
 - **Relations.** Every chemical-disease pair of identifiers whose mentions meet in a sentence
@@ -72,7 +74,10 @@ class LexiconBaseline:
         self.relations: Relations = relations
         self.allow_seen = allow_seen
         self._index: NameIndex[LexiconEntry] = NameIndex()
-        for entry in lexicon.entries():
+        # Names are found among the annotated spellings only: a vocabulary's hundreds of
+        # thousands of names ("lead", "iron", "pain") would flood the text, untested by any
+        # annotation. Its entries still give identifiers to names looked up (predict).
+        for entry in lexicon.entries(source="annotation"):
             if entry.surfaces and entry.annotated_share >= min_share:
                 self._add(entry)
 

@@ -8,7 +8,9 @@ chemicals. A record's names are its ``<ConceptList>``: each ``<Concept>`` has a
 (``<DescriptorName>``/``<SupplementalRecordName>``) is among them. A supplementary record's
 ``<HeadingMappedToList>`` names the descriptors it is indexed under, a ``*`` before the
 identifier marking a main-heading/qualifier mapping; a ``<PharmacologicalActionList>`` names
-the descriptors of what a substance does.
+the descriptors of what a substance does. Its ``SCRClass`` attribute says what it names:
+``1`` a chemical (the default, for records without one), ``2`` a protocol, ``3`` a rare
+disease, ``4`` an organism.
 
 Permuted terms are left out: MeSH generates them by rotating an entry term's words
 ("Pressure, Low Blood" from "Low Blood Pressure"), as ``<Term IsPermutedTermYN="Y">`` since
@@ -67,7 +69,8 @@ class MeshSupplementaryRecord:
 
     ``id``, ``name`` and ``terms`` as :class:`MeshDescriptor`'s; ``mapped_to`` are the
     descriptor ids it is indexed under, each once, without MeSH's ``*`` (main heading);
-    ``pharmacological_actions`` are descriptor ids.
+    ``pharmacological_actions`` are descriptor ids; ``scr_class`` is the record's
+    ``SCRClass`` (1 chemical, 2 protocol, 3 rare disease, 4 organism).
     """
 
     id: str
@@ -75,6 +78,7 @@ class MeshSupplementaryRecord:
     terms: tuple[str, ...] = ()
     mapped_to: tuple[str, ...] = ()
     pharmacological_actions: tuple[str, ...] = ()
+    scr_class: int = 1
 
 
 @attrs.frozen
@@ -151,6 +155,7 @@ def read_mesh_supplementary(path: PathLike) -> Iterator[MeshSupplementaryRecord]
             record.terms,
             _ids(record.element, _MAPPED),
             _ids(record.element, _PHARMACOLOGICAL),
+            record.scr_class,
         )
 
     return _read(path, _SUPPLEMENTARY, supplementary)
@@ -164,6 +169,7 @@ class _Element:
     ui: str
     name: str
     terms: tuple[str, ...]
+    scr_class: int = 1
 
 
 def _read(path: PathLike, kind: _Kind, build: Callable[[_Element], _Record]) -> Iterator[_Record]:
@@ -263,7 +269,14 @@ class _Builder:
         name = (record.findtext(f"{kind.name}/String") or "").strip()
         if not name:
             self._fail(f"<{kind.record}> {ui} without its <{kind.name}><String>", self._line)
-        return _Element(record, ui, name, _terms(record, name))
+        scr_class = record.get("SCRClass", "1").strip()
+        if not (scr_class.isascii() and scr_class.isdigit()):
+            self._fail(
+                f"<{kind.record}> {ui} has SCRClass {scr_class!r}; expected a number such as "
+                "1 (chemical) or 3 (rare disease)",
+                self._line,
+            )
+        return _Element(record, ui, name, _terms(record, name), int(scr_class))
 
 
 def _terms(record: ET.Element, name: str) -> tuple[str, ...]:
