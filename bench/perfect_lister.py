@@ -22,6 +22,7 @@ vocabulary road end to end; it is labelled so in the output). Each with the titl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
@@ -167,12 +168,13 @@ def stand_in_lexicon(splits: dict[str, list[Document]], directory: Path) -> Path
             lines.append("\t".join(values.get(f, "") for f in fields[kind]) + "\n")
         path.write_text("".join(lines), encoding="utf-8")
     output = directory / "stand-in.lexicon.json"
-    code = cli(
-        [
-            "lexicon", "build", "--ctd-diseases", str(files[DISEASE]),
-            "--ctd-chemicals", str(files[CHEMICAL]), "--output", str(output),
-        ]
-    )  # fmt: skip
+    with contextlib.redirect_stdout(sys.stderr):  # keep stdout the one JSON object
+        code = cli(
+            [
+                "lexicon", "build", "--ctd-diseases", str(files[DISEASE]),
+                "--ctd-chemicals", str(files[CHEMICAL]), "--output", str(output),
+            ]
+        )  # fmt: skip
     if code:
         raise SystemExit(f"lexicon build failed ({code})")
     return output

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cohere_medner.grounding import CtdRecord, build_lexicon
 from cohere_medner.grounding.identify import (
     IDENTIFICATION_RULES,
     Identifier,
@@ -17,6 +20,7 @@ from cohere_medner.grounding.lexicon import Lexicon
 from cohere_medner.grounding.names import name_key
 from cohere_medner.types import CHEMICAL, DISEASE
 from strategies import annotated
+from vocabulary_files import ctd_text
 
 
 def _lexicon(*names: tuple[str, str, str]) -> Lexicon:
@@ -237,3 +241,24 @@ def test_a_salt_of_a_known_chemical_is_the_chemical(words: list[str], salt: str)
     lexicon = _lexicon((" ".join(words), CHEMICAL, "D000002"))
     found = Identifier(lexicon).identify(f"{' '.join(words)} {salt}", CHEMICAL)
     assert found is not None and (found.ids, found.rule) == (("D000002",), "salt")
+
+
+def test_an_identification_says_whether_a_vocabulary_gave_it(tmp_path: Path) -> None:
+    ctd = tmp_path / "CTD_chemicals.tsv"
+    ctd.write_text(
+        ctd_text([CtdRecord("D011433", CHEMICAL, "Propranolol", ("Inderal",))]), encoding="utf-8"
+    )
+    lexicon = build_lexicon(
+        ctd_chemicals=ctd,
+        splits={"train": [annotated("1", "timolol", ("timolol", CHEMICAL, ("D013999",)))]},
+    )
+    identifier = Identifier(lexicon)
+    found = {
+        name: identifier.identify(name, CHEMICAL)
+        for name in ("timolol maleate", "Inderal", "propanolol")
+    }
+    assert {n: (f.rule, f.source) for n, f in found.items() if f} == {
+        "timolol maleate": ("salt", "annotation"),
+        "Inderal": ("exact", "vocabulary"),
+        "propanolol": ("fuzzy", "vocabulary"),
+    }

@@ -92,7 +92,9 @@ class Identification:
 
     ``form`` is the lexicon's form (a name key) that gave them, or for ``in-document``
     and ``abbreviation`` the text of the mention or long form that did; ``ambiguous`` is
-    true when the form was annotated with other identifiers too.
+    true when the form was annotated with other identifiers too; ``source`` says whether
+    annotations or a vocabulary gave the form (:attr:`~cohere_medner.grounding.lexicon.
+    LexiconEntry.source`).
     """
 
     name: str
@@ -101,6 +103,7 @@ class Identification:
     rule: str
     form: str
     ambiguous: bool = False
+    source: str = "annotation"
 
 
 # Spelling ----------------------------------------------------------------------------------
@@ -378,7 +381,7 @@ class Identifier:
     def words(self) -> frozenset[str]:
         """The words of every annotated spelling in the lexicon: what is not misspelt."""
         if self._words is None:
-            self._words = known_words(self.lexicon.entries())
+            self._words = known_words(self.lexicon.entries(source="annotation"))
         return self._words
 
     def identify(self, name: str, entity_type: str) -> Identification | None:
@@ -397,7 +400,7 @@ class Identifier:
                 if rule == "exact" and entry.form != key:
                     rule = "plural"
                 return Identification(
-                    name, entity_type, entry.ids, rule, entry.form, entry.ambiguous
+                    name, entity_type, entry.ids, rule, entry.form, entry.ambiguous, entry.source
                 )
         if self.fuzzy and may_be_misspelt(name, self.words):
             forms = self._forms_of(entity_type)
@@ -405,7 +408,7 @@ class Identifier:
             if nearest is not None:
                 entry = forms.by_spelling[nearest]
                 return Identification(
-                    name, entity_type, entry.ids, "fuzzy", entry.form, entry.ambiguous
+                    name, entity_type, entry.ids, "fuzzy", entry.form, entry.ambiguous, entry.source
                 )
         if composite:
             return self._composite(name, entity_type)
@@ -424,7 +427,9 @@ class Identifier:
         ids = tuple(dict.fromkeys(i for part in best for i in part.ids))
         forms = " | ".join(part.form for part in best)
         ambiguous = any(part.ambiguous for part in best)
-        return Identification(name, entity_type, ids, "composite", forms, ambiguous)
+        sources = {part.source for part in best}
+        source = sources.pop() if len(sources) == 1 else "vocabulary"
+        return Identification(name, entity_type, ids, "composite", forms, ambiguous, source)
 
     def _entry(self, key: str, entity_type: str, rule: str) -> LexiconEntry | None:
         if rule == "exact":

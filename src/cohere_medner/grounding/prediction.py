@@ -124,7 +124,9 @@ class _Resolver:
             return None
 
         def taken(source: Identification) -> Identification:
-            return Identification(name, entity_type, source.ids, "in-document", source.name)
+            return Identification(
+                name, entity_type, source.ids, "in-document", source.name, source=source.source
+            )
 
         for abbreviation in self.abbreviations:
             for this, other in (

@@ -506,6 +506,7 @@ def _view_from(data: Mapping[str, Any]) -> DocumentView:
                 str(i["rule"]),
                 str(i["form"]),
                 bool(i.get("ambiguous", False)),
+                str(i.get("source", "annotation")),
             )
             for i in data.get("identifications", ())
         ),
