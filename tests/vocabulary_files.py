@@ -235,3 +235,22 @@ def stand_ins(directory: Path) -> dict[str, Path]:
         "ctd_diseases": write(directory / "CTD_diseases.tsv.gz", diseases),
         "ctd_chemicals": write(directory / "CTD_chemicals.tsv.gz", chemicals),
     }
+
+
+# Hypotension's names as the 2024 file has them: two concepts, permuted terms flagged, a
+# see-related descriptor left out of its names.
+HYPOTENSION_XML = (
+    '<DescriptorRecord DescriptorClass = "1">\n <DescriptorUI>D007022</DescriptorUI>\n'
+    " <DescriptorName>\n  <String>Hypotension</String>\n </DescriptorName>\n"
+    " <TreeNumberList>\n  <TreeNumber>C14.907.514</TreeNumber>\n </TreeNumberList>\n"
+    " <ConceptList>\n"
+    + concept(
+        term("Hypotension", preferred=True),
+        term("Blood Pressure, Low"),
+        term("Low Blood Pressure"),
+        term("Pressure, Low Blood", permuted=True),
+        preferred=True,
+    )
+    + concept(term("Hypotension, Vascular"), term("Vascular Hypotension", permuted=True))
+    + " </ConceptList>\n</DescriptorRecord>\n"
+)

@@ -16,12 +16,11 @@ from cohere_medner.grounding import (
     read_mesh_supplementary,
 )
 from vocabulary_files import (
-    concept,
+    HYPOTENSION_XML,
     descriptor_xml,
     descriptors_file,
     supplementary_file,
     supplementary_xml,
-    term,
     write,
 )
 
@@ -40,22 +39,6 @@ CLONIDINE = MeshDescriptor(
 )
 LIDOCAINE = MeshDescriptor("D008012", "Lidocaine", ("Xylocaine",), (), ("D000779",))
 
-# Hypotension's names as the 2024 file has them: two concepts, permuted terms flagged.
-HYPOTENSION_XML = (
-    '<DescriptorRecord DescriptorClass = "1">\n <DescriptorUI>D007022</DescriptorUI>\n'
-    " <DescriptorName>\n  <String>Hypotension</String>\n </DescriptorName>\n"
-    " <TreeNumberList>\n  <TreeNumber>C14.907.514</TreeNumber>\n </TreeNumberList>\n"
-    " <ConceptList>\n"
-    + concept(
-        term("Hypotension", preferred=True),
-        term("Blood Pressure, Low"),
-        term("Low Blood Pressure"),
-        term("Pressure, Low Blood", permuted=True),
-        preferred=True,
-    )
-    + concept(term("Hypotension, Vascular"), term("Vascular Hypotension", permuted=True))
-    + " </ConceptList>\n</DescriptorRecord>\n"
-)
 # Before 2015 permuted terms were listed inside the term they rotate.
 LIDOCAINE_XML = descriptor_xml(LIDOCAINE).replace(
     "<String>Xylocaine</String>\n",

@@ -23,39 +23,21 @@ from cohere_medner.grounding.names import name_key
 from cohere_medner.types import CHEMICAL, DISEASE, ENTITY_TYPES
 from strategies import annotated
 from vocabulary_files import (
-    concept,
+    HYPOTENSION_XML,
     ctd_text,
     descriptor_xml,
     descriptors_file,
     header,
     supplementary_file,
     supplementary_xml,
-    term,
     tsv,
     write,
 )
 
 # Vocabulary files in the real formats, with identifiers the bundled sample annotates -----------
 
-# Hypotension as MeSH has it: two concepts, permuted terms flagged, a see-related descriptor
-# (Calcimycin) that is not one of its names.
-HYPOTENSION = (
-    '<DescriptorRecord DescriptorClass = "1">\n <DescriptorUI>D007022</DescriptorUI>\n'
-    " <DescriptorName>\n  <String>Hypotension</String>\n </DescriptorName>\n"
-    " <TreeNumberList>\n  <TreeNumber>C14.907.514</TreeNumber>\n </TreeNumberList>\n"
-    " <ConceptList>\n"
-    + concept(
-        term("Hypotension", preferred=True),
-        term("Blood Pressure, Low"),
-        term("Low Blood Pressure"),
-        term("Pressure, Low Blood", permuted=True),
-        preferred=True,
-    )
-    + concept(term("Hypotension, Vascular"), term("Vascular Hypotension", permuted=True))
-    + " </ConceptList>\n</DescriptorRecord>\n"
-)
 DESCRIPTORS = descriptors_file(
-    HYPOTENSION,
+    HYPOTENSION_XML,
     # A chemical, with pharmacological actions ("a heading"s: not its names).
     descriptor_xml(
         MeshDescriptor(
