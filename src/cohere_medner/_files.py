@@ -78,12 +78,16 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         pass  # another user's process
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        handle = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     except OSError:
         return True  # no /proc (macOS): os.kill's answer stands
+    try:
+        stat = os.read(handle, 4096)
+    finally:
+        os.close(handle)
     # "PID (COMMAND) STATE ...": a command may hold ") ", so the state follows the last one.
-    state = stat.rpartition(")")[2].split()[:1]
-    return state not in (["Z"], ["X"])
+    state = stat.rpartition(b")")[2].split()[:1]
+    return state not in ([b"Z"], [b"X"])
 
 
 def temporary_prefix(target: Path) -> str:

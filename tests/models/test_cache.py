@@ -256,6 +256,27 @@ def test_a_request_another_holds_is_awaited_then_read(tmp_path: Path) -> None:
     assert first.holder(REQUEST) is None
 
 
+def test_every_waiter_gets_its_answer_and_one_given_up_waits_no_more(tmp_path: Path) -> None:
+    first, second = ResponseCache(tmp_path / "c.sqlite3"), ResponseCache(tmp_path / "c.sqlite3")
+    requests = [{**REQUEST, "number": number} for number in range(60)]
+
+    async def scene() -> list[Completion | None]:
+        async with contextlib.AsyncExitStack() as held:
+            for request in requests:
+                assert await held.enter_async_context(first.claim(request)) is None
+            waiters = [asyncio.ensure_future(_waiting(second, r)) for r in requests]
+            await asyncio.sleep(0)
+            waiters[0].cancel()
+            for number, request in enumerate(requests[1:], 1):
+                first.put(request, Completion(f"- {number}"))
+            answers = await asyncio.gather(*waiters[1:])
+        # The request given up is not waited for: it was never answered, and is free.
+        assert waiters[0].cancelled() and second.holder(requests[0]) is None
+        return answers
+
+    assert asyncio.run(scene()) == [Completion(f"- {n}") for n in range(1, 60)]
+
+
 def test_a_claim_given_up_without_an_answer_passes_to_the_next(tmp_path: Path) -> None:
     first, second = ResponseCache(tmp_path / "c.sqlite3"), ResponseCache(tmp_path / "c.sqlite3")
 

@@ -36,6 +36,8 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
+import attrs
+
 from cohere_medner._files import PathLike, process_alive
 from cohere_medner.errors import (
     CacheAccessError,
@@ -59,7 +61,8 @@ LEASE: Final = 60.0
 HEARTBEAT: Final = 10.0
 """Seconds between the heartbeats of a process that holds claims."""
 _POLL: Final = (0.05, 1.0)
-"""The first and the longest wait between two looks at a request another process claimed."""
+"""The first and the longest wait between two looks at requests other processes claimed."""
+_LOOKUP_CHUNK: Final = 500  # SQLite's default limit on host parameters is 999
 
 _SCHEMA: Final = (
     """
@@ -270,6 +273,14 @@ _Mine = Literal["mine"]
 _Theirs = Literal["theirs"]
 
 
+@attrs.define
+class _Watch:
+    """The requests a cache's tasks on one event loop wait for, and the task looking at them."""
+
+    waiting: dict[str, list[asyncio.Future[None]]] = attrs.field(factory=dict)
+    task: asyncio.Task[None] | None = None
+
+
 def _owner_row(
     owner: str, host: str, pid: int, clock: Callable[[], float]
 ) -> tuple[str, str, int, float]:
@@ -318,6 +329,9 @@ class ResponseCache:
         """Who this cache's claims belong to: the machine, the process, and this cache."""
         self._stop = threading.Event()
         self._heart: threading.Thread | None = None
+        self._watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watch] = (
+            weakref.WeakKeyDictionary()
+        )
         self._register()
         self._retire = weakref.finalize(self, _retire, self._db, self._lock, self.owner, self._stop)
 
@@ -405,10 +419,8 @@ class ResponseCache:
         without one gives the claim up for the next to take.
         """
         key = request_key(request)
-        pause = _POLL[0]
         while (taken := self._take(key)) == "theirs":
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, _POLL[1])
+            await self._freed(key)
         if isinstance(taken, Completion):
             yield taken
             return
@@ -419,6 +431,79 @@ class ResponseCache:
                 self._db.execute(
                     "delete from claims where key = ? and owner = ?", (key, self.owner)
                 )
+
+    async def _freed(self, key: str) -> None:
+        """Return once ``key`` has an answer or nobody's claim on it holds any more."""
+        loop = asyncio.get_running_loop()
+        watch = self._watches.get(loop)
+        if watch is None:
+            watch = self._watches[loop] = _Watch()
+        future: asyncio.Future[None] = loop.create_future()
+        watch.waiting.setdefault(key, []).append(future)
+        if watch.task is None or watch.task.done():
+            watch.task = loop.create_task(self._watch(watch))
+        try:
+            await future
+        finally:
+            futures = watch.waiting.get(key, [])
+            if future in futures:
+                futures.remove(future)
+            if not futures:
+                watch.waiting.pop(key, None)
+
+    async def _watch(self, watch: _Watch) -> None:
+        """Look at every request this loop's tasks wait for at once, until none waits.
+
+        One look for them all, however many wait (a second process waits for all the
+        first one's requests at once): at first often, then once every second or so.
+        """
+        pause = _POLL[0]
+        while watch.waiting:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _POLL[1])
+            try:
+                freed = self._free_of(list(watch.waiting))
+            except CacheError as error:
+                for futures in watch.waiting.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(error)
+                return
+            for key in freed:
+                for future in watch.waiting.get(key, []):
+                    if not future.done():
+                        future.set_result(None)
+
+    def _free_of(self, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` that have an answer, or whose claims no longer hold."""
+        free: set[str] = set()
+        holders: dict[str, str] = {}
+        owners: dict[str, tuple[str | None, int | None, float | None]] = {}
+        with self._guarded():
+            for start in range(0, len(keys), _LOOKUP_CHUNK):
+                chunk = keys[start : start + _LOOKUP_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                free.update(
+                    key
+                    for (key,) in self._db.execute(
+                        f"select key from answers where key in ({marks})", chunk
+                    )
+                )
+                for key, owner, host, pid, heartbeat in self._db.execute(
+                    "select key, claims.owner, host, pid, heartbeat from claims left join owners"
+                    f" on owners.owner = claims.owner where key in ({marks})",
+                    chunk,
+                ):
+                    holders[key] = owner
+                    owners[owner] = (host, pid, heartbeat)
+        now = self._clock()
+        # Each owner is looked at once, however many claims it holds.
+        gone = {
+            owner
+            for owner, (host, pid, heartbeat) in owners.items()
+            if not claim_holds(host, pid, heartbeat, now, this_host=self._host)
+        }
+        return free | {key for key in keys if key not in holders or holders[key] in gone}
 
     def _take(self, key: str) -> Completion | _Mine | _Theirs:
         """The answer under ``key``, else its claim if nobody holds it (``"mine"``)."""
