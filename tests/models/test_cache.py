@@ -277,6 +277,22 @@ def test_every_waiter_gets_its_answer_and_one_given_up_waits_no_more(tmp_path: P
     assert asyncio.run(scene()) == [Completion(f"- {n}") for n in range(1, 60)]
 
 
+def test_a_cache_that_fails_while_requests_wait_fails_them_with_a_cache_error(
+    tmp_path: Path,
+) -> None:
+    first, second = ResponseCache(tmp_path / "c.sqlite3"), ResponseCache(tmp_path / "c.sqlite3")
+
+    async def scene() -> None:
+        async with first.claim(REQUEST):
+            waiter = asyncio.ensure_future(_waiting(second, REQUEST))
+            await asyncio.sleep(0)
+            second.close()
+            with pytest.raises(CacheError, match=r"c.sqlite3: cannot use as a response cache"):
+                await waiter
+
+    asyncio.run(scene())
+
+
 def test_a_claim_given_up_without_an_answer_passes_to_the_next(tmp_path: Path) -> None:
     first, second = ResponseCache(tmp_path / "c.sqlite3"), ResponseCache(tmp_path / "c.sqlite3")
 

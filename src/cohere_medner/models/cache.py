@@ -332,7 +332,11 @@ class ResponseCache:
         self._watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watch] = (
             weakref.WeakKeyDictionary()
         )
-        self._register()
+        try:
+            self._register()
+        except BaseException:
+            self._db.close()
+            raise
         self._retire = weakref.finalize(self, _retire, self._db, self._lock, self.owner, self._stop)
 
     @contextlib.contextmanager
@@ -458,21 +462,24 @@ class ResponseCache:
         first one's requests at once): at first often, then once every second or so.
         """
         pause = _POLL[0]
-        while watch.waiting:
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, _POLL[1])
-            try:
-                freed = self._free_of(list(watch.waiting))
-            except CacheError as error:
-                for futures in watch.waiting.values():
-                    for future in futures:
+        try:
+            while watch.waiting:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _POLL[1])
+                try:
+                    freed = self._free_of(list(watch.waiting))
+                except CacheError as error:
+                    for futures in watch.waiting.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(error)
+                    return
+                for key in freed:
+                    for future in watch.waiting.get(key, []):
                         if not future.done():
-                            future.set_exception(error)
-                return
-            for key in freed:
-                for future in watch.waiting.get(key, []):
-                    if not future.done():
-                        future.set_result(None)
+                            future.set_result(None)
+        finally:
+            watch.task = None  # nor keep the loop from being collected once it has ended
 
     def _free_of(self, keys: Sequence[str]) -> set[str]:
         """Those of ``keys`` that have an answer, or whose claims no longer hold."""
