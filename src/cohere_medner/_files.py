@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import io
 import os
+import re
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -54,6 +57,77 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
+HOST_TAG = hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:6]
+"""This machine, in the names of temporary files: a process id means something only here."""
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine; a killed one not yet reaped does not.
+
+    Where that cannot be told (Windows, where signal 0 is not a probe), every process is
+    taken to be alive: what it holds is then never taken from it.
+    """
+    if os.name == "nt":
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process
+    try:
+        handle = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+    except OSError:
+        return True  # no /proc (macOS): os.kill's answer stands
+    try:
+        stat = os.read(handle, 4096)
+    finally:
+        os.close(handle)
+    # "PID (COMMAND) STATE ...": a command may hold ") ", so the state follows the last one.
+    state = stat.rpartition(b")")[2].split()[:1]
+    return state not in ([b"Z"], [b"X"])
+
+
+def temporary_prefix(target: Path) -> str:
+    """The start of the name of a temporary file :func:`atomic_write` writes for ``target``.
+
+    ``.NAME.HOST-PID.``, then a random part and ``.tmp``: whoever finds the file left over
+    can tell whose it was, and whether that writer is gone.
+    """
+    return f".{target.name}.{HOST_TAG}-{os.getpid()}."
+
+
+def temporary_writer(name: str, target: Path) -> tuple[str, int] | None:
+    """The host tag and process id in ``name``, if it names a temporary file for ``target``."""
+    found = re.fullmatch(
+        rf"\.{re.escape(target.name)}\.([0-9a-f]{{6}})-([0-9]+)\.[a-z0-9_]+\.tmp", name
+    )
+    return None if found is None else (found[1], int(found[2]))
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove the temporary files for ``target`` whose writers died (``kill -9``) mid-write.
+
+    Only files this machine's processes wrote, and only those of processes no longer
+    running, are removed: a write under way elsewhere is never disturbed. Returns them.
+    """
+    removed: list[Path] = []
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return removed
+    for name in names:
+        writer = temporary_writer(name, target)
+        if writer is None or writer[0] != HOST_TAG or process_alive(writer[1]):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target.parent / name)
+            removed.append(target.parent / name)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_write(path: PathLike, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
     """Write a text file so that the final name only ever holds a complete file.
@@ -61,12 +135,14 @@ def atomic_write(path: PathLike, *, encoding: str = "utf-8") -> Iterator[IO[str]
     The content goes to a temporary file in the same directory, which is flushed,
     synced and renamed over ``path`` only when the ``with`` block ends without error;
     an interrupted write leaves the previous file (or nothing) under the final name.
-    A missing directory is made, as every writer of results wants.
+    A missing directory is made, as every writer of results wants. A temporary file a
+    killed writer left for the same ``path`` is removed (:func:`remove_stale_temporaries`).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
     handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        prefix=temporary_prefix(target), suffix=".tmp", dir=target.parent
     )
     try:
         # mkstemp makes the file private (0600); a written file gets the mode any new file

@@ -172,7 +172,28 @@ class EmptyTextError(MedNerError, ValueError):
 
 
 class CacheError(MedNerError):
-    """The response cache file cannot be opened or is not a cohere-medner cache."""
+    """A cache file cannot be used; the message names the file and how to go on.
+
+    Every problem with the response or embedding cache is one of these, found when the cache
+    is opened (before anything is sent) wherever it can be: the fix is another cache file,
+    or none (``--no-cache``, ``cache=False``).
+    """
+
+
+class CacheAccessError(CacheError):
+    """A cache file or its directory cannot be created, read or written (permissions, disk)."""
+
+
+class CacheCorruptError(CacheError):
+    """A cache file is not an SQLite database, or is damaged inside."""
+
+
+class CacheSchemaError(CacheError):
+    """A cache file is a database of another kind: other tables, columns or column types."""
+
+
+class CacheBusyError(CacheError):
+    """Another process kept a cache file locked for longer than a write may wait."""
 
 
 class MetricsInputError(MedNerError, ValueError):

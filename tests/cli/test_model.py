@@ -7,10 +7,12 @@ import pytest
 
 from cohere_medner.corpus import load_sample
 from cohere_medner.extraction import read_extractions
+from cohere_medner.models.cache import ResponseCache
 from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
 from cohere_medner.prompts.templates import SEED, TITLED, Template
 from cohere_medner.testing import FakeCohere
 from command_line import run
+from permissions import as_a_user
 
 
 def test_evaluate_prints_the_documented_json(
@@ -169,3 +171,18 @@ def test_evaluate_report_and_compare(capsys: pytest.CaptureFixture[str], tmp_pat
         capsys, "compare", str(tmp_path / "missing"), "--output", str(tmp_path / "d")
     )
     assert code == 1 and "missing" in err
+
+
+def test_a_cache_that_cannot_be_written_stops_the_run_before_anything_is_sent(
+    capsys: pytest.CaptureFixture[str], fake_cohere: FakeCohere, tmp_path: Path
+) -> None:
+    cache = tmp_path / "read-only.sqlite3"
+    ResponseCache(cache).close()
+    cache.chmod(0o444)
+    output = tmp_path / "out.jsonl"
+    argv = ["extract", "--model", "command-r-08-2024", "--output", str(output), "--no-progress"]
+    with as_a_user():
+        code, _, err = run(capsys, *argv, "--split", "test", "--limit", "3", "--cache", str(cache))
+    assert code == 1 and fake_cohere.requests == [] and not output.exists()
+    assert err.startswith(f"cohere-medner extract: error: {cache}: cannot use as a response cache")
+    assert "(--no-cache, cache=False)" in err and len(err.splitlines()) == 1

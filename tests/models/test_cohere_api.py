@@ -17,6 +17,7 @@ from cohere_medner.prompts.tasks import DISEASES
 from cohere_medner.prompts.templates import SEED
 from cohere_medner.testing import FakeCohere
 from cohere_medner.testing.oracle import oracle
+from cohere_medner.types import Completion
 
 MODEL = "command-r-08-2024"
 DOCUMENT = load_sample("test")[0]
@@ -77,3 +78,23 @@ def test_a_shared_client_and_cache_are_used_as_given(server: FakeCohere, tmp_pat
     asyncio.run(chat.complete(REQUEST))
     assert chat.client is client and chat.usage is client.usage and len(cache) == 1
     assert repr(chat).startswith(f"CohereChat({MODEL!r}, client=CohereClient(")
+
+
+def test_two_processes_on_one_cache_pay_for_each_answer_once(tmp_path: Path) -> None:
+    # Each model opens the file for itself, as two processes do (a resume started while the
+    # first run still goes): the requests one has in flight, the other waits for.
+    documents = load_sample("test")[:6]
+    requests = [Request.render(DISEASES, document, SEED) for document in documents]
+    with FakeCohere(responder=oracle(documents), latency=0.01) as fake:
+        models = [
+            CohereChat(MODEL, api_key="k", base_url=fake.url, cache=tmp_path / "shared.sqlite3")
+            for _ in range(2)
+        ]
+
+        async def both() -> list[Completion]:
+            return await asyncio.gather(*(m.complete(r) for r in requests for m in models))
+
+        answers = asyncio.run(both())
+    assert len(fake.requests) == len(requests)
+    assert [a.text for a in answers] == [DISEASES.gold(d, SEED) for d in documents for _ in models]
+    assert sorted(a.origin for a in answers) == ["cache"] * 6 + ["request"] * 6

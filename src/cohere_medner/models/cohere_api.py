@@ -74,14 +74,18 @@ class _CohereModel(abc.ABC):
         }
 
     async def complete(self, request: Request) -> Completion:
-        """The answer to ``request``: from the cache, else asked (and then cached)."""
+        """The answer to ``request``: from the cache, else asked (and then cached).
+
+        A request another process sharing the cache is asking is not asked again: its
+        answer is awaited (see :meth:`~cohere_medner.models.cache.ResponseCache.claim`).
+        """
         key = self.key(request)
-        if self.cache is not None:
-            found = self.cache.get(key)
+        if self.cache is None:
+            return await self._send(request)
+        async with self.cache.claim(key) as found:
             if found is not None:
                 return attrs.evolve(found, origin="cache")
-        completion = await self._send(request)
-        if self.cache is not None:
+            completion = await self._send(request)
             self.cache.put(key, completion)
         return completion
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cohere_medner._files import PathLike
-from cohere_medner.models.cache import connect, default_cache_path, request_key
+from cohere_medner.models.cache import connect, default_cache_path, guarded, request_key
 from cohere_medner.models.client import CohereClient, EmbedInputType
 
 EMBEDDINGS_VARIABLE: Final = "COHERE_MEDNER_EMBEDDINGS"
@@ -48,6 +48,9 @@ _SCHEMA: Final = (
         ranking text not null
     )
     """,
+)
+_FIX: Final = (
+    f"use another file (cache=PATH or ${EMBEDDINGS_VARIABLE}) or none (--no-cache, cache=False)"
 )
 _LOOKUP_CHUNK: Final = 500  # SQLite's default limit on host parameters is 999
 
@@ -79,14 +82,14 @@ class EmbeddingCache:
 
     def __init__(self, path: PathLike | None = None) -> None:
         self.path = Path(path) if path is not None else default_embeddings_path()
-        self._db = connect(self.path, _SCHEMA, "an embedding cache", EMBEDDINGS_VARIABLE)
+        self._db = connect(self.path, _SCHEMA, "an embedding cache", _FIX)
         self._lock = threading.Lock()
 
     def vectors(self, keys: Iterable[str]) -> dict[str, array[float]]:
         """The stored vectors among ``keys``; keys not stored are absent."""
         wanted = list(dict.fromkeys(keys))
         found: dict[str, array[float]] = {}
-        with self._lock:
+        with self._lock, guarded(self.path, "an embedding cache", _FIX):
             for start in range(0, len(wanted), _LOOKUP_CHUNK):
                 chunk = wanted[start : start + _LOOKUP_CHUNK]
                 rows = self._db.execute(
@@ -102,7 +105,7 @@ class EmbeddingCache:
             (key, model, input_type, len(vector), _to_bytes(vector))
             for key, vector in vectors.items()
         ]
-        with self._lock:
+        with self._lock, guarded(self.path, "an embedding cache", _FIX):
             self._db.execute("begin")
             try:
                 self._db.executemany("insert or replace into vectors values (?, ?, ?, ?, ?)", rows)
@@ -113,13 +116,13 @@ class EmbeddingCache:
 
     def ranking(self, key: str) -> tuple[int, ...] | None:
         """The stored rerank order for ``key``, or None."""
-        with self._lock:
+        with self._lock, guarded(self.path, "an embedding cache", _FIX):
             row = self._db.execute("select ranking from rankings where key = ?", (key,)).fetchone()
         return None if row is None else tuple(int(index) for index in json.loads(row[0]))
 
     def put_ranking(self, key: str, model: str, ranking: Sequence[int]) -> None:
         """Store a rerank order (candidate indices, most relevant first)."""
-        with self._lock:
+        with self._lock, guarded(self.path, "an embedding cache", _FIX):
             self._db.execute(
                 "insert or replace into rankings values (?, ?, ?)",
                 (key, model, json.dumps(list(ranking))),
@@ -127,12 +130,12 @@ class EmbeddingCache:
 
     def __len__(self) -> int:
         """How many vectors are stored."""
-        with self._lock:
+        with self._lock, guarded(self.path, "an embedding cache", _FIX):
             (count,) = self._db.execute("select count(*) from vectors").fetchone()
         return int(count)
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, guarded(self.path, "an embedding cache", _FIX):
             self._db.close()
 
     def __repr__(self) -> str:
