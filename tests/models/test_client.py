@@ -70,12 +70,16 @@ def test_legacy_generate(server: FakeCohere) -> None:
     assert server.requests[0].endpoint.endswith("generate")
 
 
+SLOW_FAULTS = (Fault.SLOW, Fault.DRIP, Fault.HANG)
+
+
 @pytest.mark.parametrize("fault", list(Fault))
 def test_every_retryable_fault_is_retried_to_success(server: FakeCohere, fault: Fault) -> None:
-    # Only the slow answer needs a short timeout: a long one keeps the attempt that is
-    # answered from timing out on a busy machine.
-    server.inject(fault, count=2, retry_after=0.1, delay=5.0)
-    co = client(server, timeout=1.0 if fault is Fault.SLOW else 5.0)
+    # Only the slow answers need a short timeout: a long one keeps the attempt that is
+    # answered from timing out on a busy machine. A dripped answer sends a byte every
+    # 0.2 s: no read ever times out, and only the attempt's deadline ends it.
+    server.inject(fault, count=2, retry_after=0.1, delay=0.2 if fault is Fault.DRIP else 5.0)
+    co = client(server, timeout=1.0 if fault in SLOW_FAULTS else 5.0)
     assert co.chat_sync(MODEL, HELLO).text == ANSWER
     assert co.usage.retries == 2 and co.usage.requests == 3
 

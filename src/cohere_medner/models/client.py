@@ -2,8 +2,8 @@
 
 One retry policy governs every request: the SDK's own retrying is switched off, and
 tenacity retries 429, 5xx, malformed answers, timeouts and dropped connections with
-exponential backoff and jitter, honouring ``Retry-After``, within a total time budget.
-400, 401, 403, 404 and 422 fail at once with the server's message. The client knows
+exponential backoff and jitter, honouring ``Retry-After``, within a total time budget;
+each attempt has an overall deadline of ``timeout`` seconds. 400, 401, 403, 404 and 422 fail at once with the server's message. The client knows
 nothing about diseases or prompts: it sends messages and returns text and token counts.
 """
 
@@ -114,7 +114,8 @@ class CohereClient:
     ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429: a
     429 holds every request for its Retry-After, and one after a busy window sets the rate
     to what got through. ``retry_budget`` bounds the time one request may spend retrying,
-    from its first send. Usable from any event loop, and from synchronous code through
+    from its first send; ``timeout`` bounds each attempt, however slowly the answer
+    trickles in. Usable from any event loop, and from synchronous code through
     :meth:`chat_sync` / :meth:`generate_sync`.
     """
 
@@ -247,8 +248,8 @@ class CohereClient:
             budget.sent(started)
             self._count(requests=1)
             try:
-                value, input_tokens, output_tokens = await send(
-                    {"max_retries": 0, "timeout_in_seconds": self.timeout}
+                value, input_tokens, output_tokens = await _within(
+                    self.timeout, send({"max_retries": 0, "timeout_in_seconds": self.timeout})
                 )
             except ApiError as error:
                 if error.status_code == 429:
@@ -398,6 +399,18 @@ async def _paced(limiter: RateLimiter) -> float:
         # A 429 while waiting voids the start (the rate was cut, or a hold set): take another.
         if limiter.epoch == epoch:
             return limiter.clock()
+
+
+async def _within(seconds: float, attempt: Awaitable[T]) -> T:
+    """``attempt``'s value, or a timeout (retried as one) once ``seconds`` have passed.
+
+    httpx's timeout bounds each read, not the answer: a server that drips a byte a second
+    would hold the request for good.
+    """
+    try:
+        return await asyncio.wait_for(attempt, seconds)
+    except asyncio.TimeoutError:
+        raise httpx.TimeoutException(f"no complete answer within {seconds:g} s") from None
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
