@@ -7,6 +7,7 @@ import pytest
 
 from cohere_medner.corpus import load_sample
 from cohere_medner.extraction import read_extractions
+from cohere_medner.testing import FakeCohere
 from command_line import run
 
 
@@ -39,13 +40,28 @@ def test_extract_writes_jsonl_and_reports_failures(
         d.pmid for d in load_sample("test")[:3]
     ]
     code, _, err = run(capsys, *argv[:2], "unknown-model", *argv[3:], "--text", "Aspirin.")
-    assert code == 3 and "not found" in err and "1 of 1 documents failed" in err
+    assert code == 4 and "model 'unknown-model' not found" in err and "failed" not in err
     code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.csv"), "--text", "Aspirin.")
     assert code == 1 and ".jsonl" in err
     code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.txt"), "--text", "Aspirin.")
     assert code == 1 and "numeric PMIDs" in err
     code, _, err = run(capsys, *argv, "--text", "Aspirin.", "--split", "test")
     assert code == 1 and "not both" in err
+
+
+def test_a_refused_key_stops_evaluate_with_one_line_and_no_scores(
+    capsys: pytest.CaptureFixture[str], fake_cohere: FakeCohere, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CO_API_KEY", "revoked-key")
+    fake_cohere.revoke("revoked-key")
+    argv = ["evaluate", "--model", "command-r-08-2024", "--split", "test", "--no-progress"]
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (4, "")
+    assert err.splitlines() == [
+        "cohere-medner evaluate: stopped: Cohere API error 401: the API key was refused: "
+        "check CO_API_KEY (the server said: invalid api token)"
+    ]
+    assert len(fake_cohere.requests) <= 8  # in flight at the first answer; none after
 
 
 def test_offline_baseline_writes_pubtator_that_scores(

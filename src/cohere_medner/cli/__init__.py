@@ -4,6 +4,12 @@ Each command is a few lines over a public function, in a module by idea: :mod:`.
 (``stats``, ``convert``, ``score``), :mod:`.model` (``extract``, ``evaluate``,
 ``compare``) and :mod:`.finetune` (``prepare``, ``finetune``); :mod:`.options` holds the
 options several commands share and the objects they name.
+
+Exit status: 0 when all went well; 1 for an error in the options, the files or the data;
+3 when some documents failed after retrying (each is listed; running the same command again
+retries them); 4 when Cohere refused in a way no request can get past (the key, the model,
+a setting every request shares, or nothing answering at the address), stopping the run at
+the first such answer.
 """
 
 from __future__ import annotations
@@ -13,11 +19,14 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from cohere_medner.errors import MedNerError
+from cohere_medner.errors import FatalApiError, MedNerError
 
 __all__ = ["build_parser", "main"]
 
 Command = Callable[[argparse.Namespace], int]
+
+STOPPED = 4
+"""The exit status of a run stopped by a refusal no request can get past (a bad key ...)."""
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # In the order --help lists them: the tutorial's workflow, roughly.
@@ -67,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Command = args.run
     try:
         return run(args)
+    except FatalApiError as error:
+        print(f"cohere-medner {args.command}: stopped: {error}", file=sys.stderr)
+        return STOPPED
     except (MedNerError, OSError) as error:
         print(f"cohere-medner {args.command}: error: {error}", file=sys.stderr)
         return 1
