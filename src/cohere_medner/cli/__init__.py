@@ -9,7 +9,7 @@ Exit status: 0 when all went well; 1 for an error in the options, the files or t
 3 when some documents failed after retrying (each is listed; running the same command again
 retries them); 4 when Cohere refused in a way no request can get past (the key, the model,
 a setting every request shares, or nothing answering at the address), stopping the run at
-the first such answer.
+the first such answer; 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ Command = Callable[[argparse.Namespace], int]
 
 STOPPED = 4
 """The exit status of a run stopped by a refusal no request can get past (a bad key ...)."""
+INTERRUPTED = 130
+"""The exit status of a run stopped by Ctrl-C (SIGINT), as shells report it."""
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # In the order --help lists them: the tutorial's workflow, roughly.
@@ -82,3 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MedNerError, OSError) as error:
         print(f"cohere-medner {args.command}: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        from cohere_medner.cli.options import interrupted
+
+        print(f"cohere-medner {args.command}: {interrupted(args)}", file=sys.stderr)
+        return INTERRUPTED
