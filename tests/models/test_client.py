@@ -94,6 +94,25 @@ def test_every_retryable_fault_is_retried_to_success(server: FakeCohere, fault: 
     assert co.usage.retries == 2 and co.usage.requests == 3
 
 
+def test_a_hung_request_does_not_hold_its_slot_until_its_deadline(server: FakeCohere) -> None:
+    # One slot: the others used to wait the hung request's whole timeout behind it.
+    co = client(server, max_concurrency=1, timeout=30.0)
+
+    async def scenario() -> int:
+        for _ in range(10):  # answers to time: the hung one straggles past 5x their median
+            await co.chat(MODEL, HELLO)
+        server.inject(Fault.HANG)
+        hung = asyncio.ensure_future(co.chat(MODEL, HELLO))
+        answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(5)))
+        assert [a.text for a in answers] == [ANSWER] * 5 and not hung.done()
+        retries = co.usage.retries  # the hung one's deadline has not come: no retry yet
+        hung.cancel()
+        return retries
+
+    assert run_sync(scenario()) == 0
+    assert len(server.requests) == 10 + 1 + 5
+
+
 def test_sdk_retries_are_off_so_one_policy_governs(server: FakeCohere) -> None:
     server.inject(Fault.SERVICE_UNAVAILABLE, count=5)
     co = client(server, retry_budget=0.0)

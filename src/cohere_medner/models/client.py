@@ -45,6 +45,7 @@ from cohere_medner.models.refusals import (
     request_error,
 )
 from cohere_medner.models.retrying import is_retryable, retry_after, retry_wait
+from cohere_medner.models.slots import AnswerTimes, Slots
 from cohere_medner.models.status import RetryStatus, log_status
 from cohere_medner.types import Completion
 
@@ -133,7 +134,9 @@ class CohereClient:
     429 holds every request for its Retry-After, and one after a busy window sets the rate
     to what got through. ``retry_budget`` bounds the time one request may spend retrying,
     from its first send (:data:`UNREACHABLE_BUDGET` while the server has never answered);
-    ``timeout`` bounds each attempt, however slowly the answer trickles in. ``on_status``
+    ``timeout`` bounds each attempt, however slowly the answer trickles in, and a request
+    far slower than the others gives its ``max_concurrency`` slot to the next meanwhile
+    (see :mod:`.slots`). ``on_status``
     is told, once per episode, what is being retried and for how long (by default a
     warning of the ``cohere_medner`` logger). Usable from any event loop, and from
     synchronous code through :meth:`chat_sync` / :meth:`generate_sync`.
@@ -174,8 +177,9 @@ class CohereClient:
         self._reached = False  # has the server answered anything yet?
         # The SDK's async clients hold an httpx pool bound to one event loop: one per loop.
         self._per_loop: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[cohere.AsyncClientV2, asyncio.Semaphore]
+            asyncio.AbstractEventLoop, tuple[cohere.AsyncClientV2, Slots]
         ] = weakref.WeakKeyDictionary()
+        self._answer_times = AnswerTimes()
 
     @property
     def limiter(self) -> RateLimiter:
@@ -192,7 +196,7 @@ class CohereClient:
         rpm = self.limiter.per_minute
         return f"CohereClient(base_url={self.base_url!r}, requests_per_minute={rpm})"
 
-    def _for_this_loop(self) -> tuple[cohere.AsyncClientV2, asyncio.Semaphore]:
+    def _for_this_loop(self) -> tuple[cohere.AsyncClientV2, Slots]:
         loop = asyncio.get_running_loop()
         found = self._per_loop.get(loop)
         if found is None:
@@ -202,7 +206,7 @@ class CohereClient:
                 timeout=self.timeout,
                 client_name="cohere-medner",
             )
-            found = (sdk, asyncio.Semaphore(self.max_concurrency))
+            found = (sdk, Slots(self.max_concurrency, self._answer_times))
             self._per_loop[loop] = found
         return found
 
@@ -278,15 +282,17 @@ class CohereClient:
         Its answer teaches ``limiter`` (a 429 too), and its billed tokens are counted. A
         refusal that came while it waited stops it unsent.
         """
-        _, semaphore = self._for_this_loop()
-        async with semaphore:
+        _, slots = self._for_this_loop()
+        async with slots.held() as slot:
             started = await _paced(limiter, waiter.sleep)
             waiter.check()
             budget.sent(started)
             self._count(requests=1)
             try:
-                value, input_tokens, output_tokens = await _within(
-                    self.timeout, send({"max_retries": 0, "timeout_in_seconds": self.timeout})
+                value, input_tokens, output_tokens = await slot.run(
+                    _within(
+                        self.timeout, send({"max_retries": 0, "timeout_in_seconds": self.timeout})
+                    )
                 )
             except ApiError as error:
                 self._reached = True
