@@ -136,10 +136,10 @@ class CohereClient:
     from its first send (:data:`UNREACHABLE_BUDGET` while the server has never answered);
     ``timeout`` bounds each attempt, however slowly the answer trickles in, and a request
     far slower than the others gives its ``max_concurrency`` slot to the next meanwhile
-    (see :mod:`.slots`). ``on_status``
-    is told, once per episode, what is being retried and for how long (by default a
-    warning of the ``cohere_medner`` logger). Usable from any event loop, and from
-    synchronous code through :meth:`chat_sync` / :meth:`generate_sync`.
+    (see :mod:`.slots`). ``on_status`` is told, once per episode, what is being retried
+    and for how long (by default a warning of the ``cohere_medner`` logger). Usable from
+    any event loop, and from synchronous code through :meth:`chat_sync` /
+    :meth:`generate_sync`.
     """
 
     def __init__(
