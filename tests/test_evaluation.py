@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cohere_medner.corpus import load_bc5cdr, load_sample
-from cohere_medner.errors import DataLeakError
+from cohere_medner.errors import AuthenticationError, DataLeakError
 from cohere_medner.evaluation import evaluate
 from cohere_medner.extractor import Extractor, Mode
 from cohere_medner.grounding.lexicon import Lexicon
@@ -69,13 +69,21 @@ def test_oracle_scores_one_through_twenty_percent_faults(mode: Mode) -> None:
     assert faults > 0 and result.usage["retries"] >= faults - 1
 
 
+def test_a_refused_key_stops_the_evaluation_before_any_score() -> None:
+    documents = load_sample("test").to_list()
+    with FakeCohere(responder=oracle(documents), api_keys={"other"}) as server:
+        with pytest.raises(AuthenticationError, match="check CO_API_KEY"):
+            run(server, documents)
+        assert len(server.requests) <= 16  # the concurrency: those in flight
+
+
 def test_failed_documents_are_listed_not_scored() -> None:
     documents = load_sample("test").to_list()
-    with FakeCohere(responder=oracle(documents), models=["other"]) as server:
+    with FakeCohere(responder=oracle(documents), max_input_tokens=20) as server:
         result = run(server, documents)
     summary = result.as_json()
     assert [f["document"] for f in summary["failed"]] == [d.pmid for d in documents]
-    assert "not found" in summary["failed"][0]["error"]
+    assert "too many tokens" in summary["failed"][0]["error"]
     assert summary["tasks"]["diseases"]["tp"] == 0 and summary["tasks"]["diseases"]["fn"] == 0
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from cohere_medner.corpus import load_sample
 from cohere_medner.errors import (
+    AuthenticationError,
     CohereApiError,
     ConfigurationError,
     EmptyTextError,
@@ -25,11 +26,12 @@ from cohere_medner.errors import (
 from cohere_medner.extraction import read_extractions
 from cohere_medner.extractor import Extractor, Mode
 from cohere_medner.models.base import Request
+from cohere_medner.models.cache import ResponseCache
 from cohere_medner.models.client import Usage
 from cohere_medner.models.cohere_api import CohereGenerate
 from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
 from cohere_medner.prompts.templates import SEED, TITLED, Template
-from cohere_medner.testing import FakeCohere, Fault
+from cohere_medner.testing import FakeCohere, FakeRequest, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Completion, Document
 from task_documents import tutorial_prompt
@@ -145,15 +147,33 @@ def test_cache_key_covers_model_parameters_and_template(server: FakeCohere, tmp_
     assert len(server.requests) == 3 + 3 + 1
 
 
-def test_unknown_model_fails_fast_and_every_document_says_why(
-    server: FakeCohere, tmp_path: Path
-) -> None:
+def test_an_unknown_model_stops_the_run_at_the_first_answer(server: FakeCohere) -> None:
+    # Every document used to be sent, and to fail alike: 1,500 requests for the test split.
     ex = Extractor("no-such-model", api_key="k", base_url=server.url, cache=False, progress=False)
-    extractions = ex.extract_many(DOCUMENTS[:3])
-    assert all("no-such-model" in (e.error or "") for e in extractions)
-    assert len(server.requests) == 9 and ex.usage["retries"] == 0
+    with pytest.raises(ModelNotFoundError, match="model 'no-such-model' not found"):
+        ex.extract_many(DOCUMENTS)
+    assert len(server.requests) <= 8 and ex.usage["retries"] == 0  # those in flight
     with pytest.raises(ModelNotFoundError):
         ex.extract(DOCUMENTS[0])
+
+
+def test_a_key_revoked_mid_run_stops_it_and_keeps_what_was_answered(tmp_path: Path) -> None:
+    cache = tmp_path / "cache.sqlite3"
+    answer = oracle(DOCUMENTS)
+
+    def revoking(request: FakeRequest) -> str:
+        server.revoke("test-key")  # the requests already past the door are answered
+        return answer(request)
+
+    with FakeCohere(responder=revoking, latency=0.05) as server:
+        ex = extractor(server, tmp_path, max_concurrency=4)
+        with pytest.raises(AuthenticationError, match="CO_API_KEY"):
+            ex.extract_many(DOCUMENTS)
+        answered = server.outcome_counts["ok"]
+        # Nothing is left in flight, nothing unsent is sent, and every answer is kept.
+        assert all(exchange.status is not None for exchange in server.exchanges)
+        assert answered >= 1 and len(server.requests) <= answered + 4
+        assert len(ResponseCache(cache)) == answered
 
 
 def test_bad_documents_fail_alone(tmp_path: Path) -> None:

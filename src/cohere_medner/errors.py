@@ -151,20 +151,50 @@ class CohereApiError(MedNerError):
         super().__init__(f"{prefix}: {message}")
 
 
-class AuthenticationError(CohereApiError):
-    """The API key was refused (401/403): check CO_API_KEY."""
+class FatalApiError(CohereApiError):
+    """A refusal no request of the run can get past: the run stops at the first one.
+
+    The key, the model or the request's settings are wrong, or nothing answers at the
+    server's address: every other request would meet the same answer. Requests not yet
+    sent are not sent, those in flight are awaited (their answers are cached), and the
+    message says what to fix.
+    """
 
 
-class ModelNotFoundError(CohereApiError):
+class AuthenticationError(FatalApiError):
+    """The API key was refused (401; 403 is :class:`ForbiddenError`): check CO_API_KEY."""
+
+
+class ForbiddenError(AuthenticationError):
+    """The API key may not use the model or endpoint asked for (403)."""
+
+
+class ModelNotFoundError(FatalApiError):
     """The server does not know the model (404): check its name or fine-tuned model id."""
 
 
 class InvalidRequestError(CohereApiError):
-    """The server refused the request as invalid (400/422), e.g. a prompt too long."""
+    """The server refused one request as invalid (400/422), e.g. a prompt too long.
+
+    Only that request's document fails; :class:`RequestRejectedError` is the refusal that
+    is not about one prompt.
+    """
+
+
+class RequestRejectedError(FatalApiError, InvalidRequestError):
+    """The server refused a request as invalid for a reason not about its prompt (400/422).
+
+    A setting every request shares (``max_tokens``, ``temperature``, a parameter the model
+    does not take) is wrong, so every other request would be refused alike.
+    """
 
 
 class RetriesExhaustedError(CohereApiError):
     """A retryable failure (429, 5xx, timeout, dropped connection) outlasted the budget."""
+
+
+class ServerUnreachableError(FatalApiError, RetriesExhaustedError):
+    """Nothing answered at the server's address since the client started: check the URL."""
 
 
 class EmptyTextError(MedNerError, ValueError):

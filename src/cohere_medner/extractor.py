@@ -18,7 +18,7 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-from cohere_medner.errors import ConfigurationError, EmptyTextError, MedNerError
+from cohere_medner.errors import ConfigurationError, EmptyTextError, FatalApiError, MedNerError
 from cohere_medner.extraction import Extraction, as_document
 from cohere_medner.grounding.lexicon import Lexicon
 from cohere_medner.models import batches
@@ -109,7 +109,10 @@ class Extractor:
         """Extract from every document, concurrently, in input order.
 
         A document whose requests still fail after retrying comes back with ``error``
-        set (which document, why); the others complete.
+        set (which document, why); the others complete. A refusal no request can get past
+        (a refused key, an unknown model: :class:`~cohere_medner.errors.FatalApiError`)
+        stops the run instead: requests not yet sent are not sent, those in flight are
+        awaited (their answers cached), and the error is raised.
         """
         return run_sync(self.aextract_many(documents, progress=progress))
 
@@ -132,10 +135,14 @@ class Extractor:
             return result
 
         try:
-            return list(await asyncio.gather(*(one(e) for e in entries)))
+            # Every document is awaited, even after a refusal that stops the run: the
+            # answers still on their way are paid for, and cached when they come.
+            results = await asyncio.gather(*(one(e) for e in entries), return_exceptions=True)
         finally:
             if bar:
                 bar.close()
+        _raise_first(results)
+        return [r for r in results if isinstance(r, Extraction)]
 
     # Batches ------------------------------------------------------------------------------
 
@@ -207,6 +214,7 @@ class Extractor:
         )
         first_error: MedNerError | None = None
         answers: dict[str, Completion | str] = {}
+        _raise_first(r for r in results if isinstance(r, FatalApiError))
         for unit, result in zip(self.units, results, strict=True):
             if isinstance(result, BaseException):
                 if not isinstance(result, MedNerError):
@@ -230,6 +238,13 @@ class Extractor:
                     continue
                 bodies = {r.unit.name: model.body(r) for r in self._requests(entry)}
                 yield batches.PlannedDocument(entry.pmid, bodies)
+
+
+def _raise_first(results: Iterable[object]) -> None:
+    """Raise the first of ``results`` that is an exception, if any is."""
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 def _model(model: str | Model, settings: Mapping[str, Any]) -> Model:

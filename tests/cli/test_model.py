@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from cohere_medner.extraction import read_extractions
 from cohere_medner.models.cache import ResponseCache
 from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
 from cohere_medner.prompts.templates import SEED, TITLED, Template
-from cohere_medner.testing import FakeCohere
+from cohere_medner.testing import FakeCohere, Fault
 from command_line import run
 from permissions import as_a_user
 
@@ -76,13 +77,65 @@ def test_extract_writes_jsonl_and_reports_failures(
         d.pmid for d in load_sample("test")[:3]
     ]
     code, _, err = run(capsys, *argv[:2], "unknown-model", *argv[3:], "--text", "Aspirin.")
-    assert code == 3 and "not found" in err and "1 of 1 documents failed" in err
+    assert code == 4 and "model 'unknown-model' not found" in err and "failed" not in err
     code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.csv"), "--text", "Aspirin.")
     assert code == 1 and ".jsonl" in err
     code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.txt"), "--text", "Aspirin.")
     assert code == 1 and "numeric PMIDs" in err
     code, _, err = run(capsys, *argv, "--text", "Aspirin.", "--split", "test")
     assert code == 1 and "not both" in err
+
+
+def test_a_refused_key_stops_evaluate_with_one_line_and_no_scores(
+    capsys: pytest.CaptureFixture[str], fake_cohere: FakeCohere, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CO_API_KEY", "revoked-key")
+    fake_cohere.revoke("revoked-key")
+    argv = ["evaluate", "--model", "command-r-08-2024", "--split", "test", "--no-progress"]
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (4, "")
+    assert err.splitlines() == [
+        "cohere-medner evaluate: stopped: Cohere API error 401: the API key was refused: "
+        "check CO_API_KEY (the server said: invalid api token)"
+    ]
+    assert len(fake_cohere.requests) <= 8  # in flight at the first answer; none after
+
+
+def test_nothing_listening_stops_in_seconds_naming_the_address(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # It used to retry in silence for 298 s, then say "gave up retrying: ConnectError".
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("CO_API_URL", address)
+    monkeypatch.setenv("CO_API_KEY", "k")
+    argv = ["extract", "--model", "command-r-08-2024", "--text", "Aspirin.", "--no-cache"]
+    code, _, err = run(capsys, *argv, "--no-progress", "--output", str(tmp_path / "x.jsonl"))
+    assert code == 4
+    assert err.splitlines() == [
+        f"server unreachable at {address}, retrying for up to 5 s",
+        f"cohere-medner extract: stopped: Cohere API error: nothing answers at {address} "
+        "(ConnectError: All connection attempts failed): check CO_API_URL (or base_url) "
+        "and the network",
+    ]
+
+
+def test_timeout_and_retry_budget_reach_the_client(
+    capsys: pytest.CaptureFixture[str], fake_cohere: FakeCohere, tmp_path: Path
+) -> None:
+    argv = ["extract", "--model", "command-r-08-2024", "--text", "Aspirin.", "--no-progress"]
+    argv += ["--no-cache", "--output", str(tmp_path / "x.jsonl"), "--tasks", "chemicals"]
+    fake_cohere.inject(Fault.HANG)  # held for good: only the attempt's deadline ends it
+    code, _, err = run(capsys, *argv, "--timeout", "0.5")
+    assert code == 0
+    assert err == (
+        f"no complete answer from {fake_cohere.url} within 0.5 s, retrying for up to 5 min\n"
+    )
+    fake_cohere.inject(Fault.SERVICE_UNAVAILABLE)
+    code, _, err = run(capsys, *argv, "--retry-budget", "0")
+    assert code == 3 and "503" in err
+    assert len(fake_cohere.requests) == 2 + 1
 
 
 def test_offline_baseline_writes_pubtator_that_scores(

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import runpy
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from cohere_medner.cli import main
+from cohere_medner.cli import INTERRUPTED, main
+from cohere_medner.corpus import load_sample
+from cohere_medner.testing import FakeCohere
+from cohere_medner.testing.oracle import oracle
 from command_line import run
 
 
@@ -61,3 +67,32 @@ def test_a_command_builds_only_its_own_parser() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "['cohere_medner.cli.corpus', 'cohere_medner.cli.options']"
+
+
+def test_ctrl_c_says_in_one_line_what_was_kept_and_how_to_resume(tmp_path: Path) -> None:
+    # It used to print an 83-line traceback.
+    cache, output = tmp_path / "cache.sqlite3", tmp_path / "out.jsonl"
+    command = [
+        sys.executable, "-m", "cohere_medner.cli", "extract", "--model", "command-r-08-2024",
+        "--output", str(output), "--cache", str(cache), "--concurrency", "2", "--no-progress",
+    ]  # fmt: skip
+    with FakeCohere(responder=oracle(load_sample()), latency=0.05) as server:
+        environment = {**os.environ, "CO_API_URL": server.url, "CO_API_KEY": "test-key"}
+        interrupted = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        interrupted.send_signal(signal.SIGINT)
+        _, err = interrupted.communicate(timeout=60)
+        assert interrupted.returncode == INTERRUPTED == 130
+        assert err.splitlines() == [
+            f"cohere-medner extract: interrupted; the answers received so far are kept in the "
+            f"response cache ({cache}) and no output was written: run the same command again "
+            "to resume, paying only for the rest"
+        ]
+        assert not output.exists()
+        sent = len(server.requests)
+        resumed = subprocess.run(command, env=environment, capture_output=True, text=True)
+        assert resumed.returncode == 0, resumed.stderr
+        # Only what was in flight at the interrupt (two requests at most) is asked again.
+        assert len(server.requests) <= 150 + 2 and sent >= 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Iterator
 
@@ -13,12 +14,21 @@ from clocks import Clock
 from cohere_medner.errors import (
     AuthenticationError,
     ConfigurationError,
+    FatalApiError,
+    ForbiddenError,
     InvalidRequestError,
     MissingApiKeyError,
     ModelNotFoundError,
+    RequestRejectedError,
     RetriesExhaustedError,
+    ServerUnreachableError,
 )
-from cohere_medner.models.client import CohereClient, resolve_api_key, run_sync
+from cohere_medner.models.client import (
+    UNREACHABLE_BUDGET,
+    CohereClient,
+    resolve_api_key,
+    run_sync,
+)
 from cohere_medner.testing import FakeCohere, FakeRequest, Fault, Responder
 from cohere_medner.testing.responders import fixed
 
@@ -70,14 +80,37 @@ def test_legacy_generate(server: FakeCohere) -> None:
     assert server.requests[0].endpoint.endswith("generate")
 
 
+SLOW_FAULTS = (Fault.SLOW, Fault.DRIP, Fault.HANG)
+
+
 @pytest.mark.parametrize("fault", list(Fault))
 def test_every_retryable_fault_is_retried_to_success(server: FakeCohere, fault: Fault) -> None:
-    # Only the slow answer needs a short timeout: a long one keeps the attempt that is
-    # answered from timing out on a busy machine.
-    server.inject(fault, count=2, retry_after=0.1, delay=5.0)
-    co = client(server, timeout=1.0 if fault is Fault.SLOW else 5.0)
+    # Only the slow answers need a short timeout: a long one keeps the attempt that is
+    # answered from timing out on a busy machine. A dripped answer sends a byte every
+    # 0.2 s: no read ever times out, and only the attempt's deadline ends it.
+    server.inject(fault, count=2, retry_after=0.1, delay=0.2 if fault is Fault.DRIP else 5.0)
+    co = client(server, timeout=1.0 if fault in SLOW_FAULTS else 5.0)
     assert co.chat_sync(MODEL, HELLO).text == ANSWER
     assert co.usage.retries == 2 and co.usage.requests == 3
+
+
+def test_a_hung_request_does_not_hold_its_slot_until_its_deadline(server: FakeCohere) -> None:
+    # One slot: the others used to wait the hung request's whole timeout behind it.
+    co = client(server, max_concurrency=1, timeout=30.0)
+
+    async def scenario() -> int:
+        for _ in range(10):  # answers to time: the hung one straggles past 5x their median
+            await co.chat(MODEL, HELLO)
+        server.inject(Fault.HANG)
+        hung = asyncio.ensure_future(co.chat(MODEL, HELLO))
+        answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(5)))
+        assert [a.text for a in answers] == [ANSWER] * 5 and not hung.done()
+        retries = co.usage.retries  # the hung one's deadline has not come: no retry yet
+        hung.cancel()
+        return retries
+
+    assert run_sync(scenario()) == 0
+    assert len(server.requests) == 10 + 1 + 5
 
 
 def test_sdk_retries_are_off_so_one_policy_governs(server: FakeCohere) -> None:
@@ -111,18 +144,119 @@ def test_retry_budget_bounds_the_time_spent(server: FakeCohere) -> None:
 @pytest.mark.parametrize(
     ("model", "key", "content", "error", "message"),
     [
-        (MODEL, "bad-key", "hi", AuthenticationError, "CO_API_KEY"),
-        ("no-such-model", "good-key", "hi", ModelNotFoundError, "no-such-model"),
+        (MODEL, "bad-key", "hi", AuthenticationError, "the API key was refused: check CO_API_KEY"),
+        ("no-such-model", "good-key", "hi", ModelNotFoundError, "model 'no-such-model' not found"),
+        ("forbidden", "good-key", "hi", ForbiddenError, "may not use model 'forbidden'"),
         (MODEL, "good-key", "word " * 200_000, InvalidRequestError, "too many tokens"),
     ],
 )
 def test_non_retryable_errors_fail_at_once(
-    server: FakeCohere, model: str, key: str, content: str, error: type[Exception], message: str
+    model: str, key: str, content: str, error: type[Exception], message: str
 ) -> None:
-    co = CohereClient(key, base_url=server.url, retry_budget=30.0)
-    with pytest.raises(error, match=message):
-        co.chat_sync(model, [{"role": "user", "content": content}])
+    with FakeCohere(api_keys={"good-key"}, forbidden_models={"forbidden"}) as server:
+        co = CohereClient(key, base_url=server.url, retry_budget=30.0)
+        with pytest.raises(error, match=message):
+            co.chat_sync(model, [{"role": "user", "content": content}])
     assert len(server.requests) == 1 and co.usage.retries == 0
+
+
+def gathered(co: CohereClient, *calls: tuple[str, list[dict[str, str]]]) -> list[object]:
+    """Each chat's answer or error, sent concurrently through ``co``."""
+
+    async def run() -> list[object]:
+        chats = (co.chat(model, messages) for model, messages in calls)
+        return await asyncio.gather(*chats, return_exceptions=True)
+
+    return run_sync(run())
+
+
+def test_a_refused_key_stops_the_requests_still_waiting(server: FakeCohere) -> None:
+    co = CohereClient("bad-key", base_url=server.url, max_concurrency=2)
+    results = gathered(co, *[(MODEL, HELLO)] * 40)
+    assert all(isinstance(r, AuthenticationError) for r in results)
+    # The two in flight were refused; the 38 waiting for a slot were never sent.
+    assert len(server.requests) == 2 and co.usage.retries == 0
+
+
+def test_a_refused_model_stops_its_own_requests_not_the_others(server: FakeCohere) -> None:
+    co = client(server, max_concurrency=1)
+    results = gathered(co, *[("no-such-model", HELLO)] * 10, *[(MODEL, HELLO)] * 5)
+    assert all(isinstance(r, ModelNotFoundError) for r in results[:10])
+    assert [getattr(r, "text", r) for r in results[10:]] == [ANSWER] * 5
+    assert len(server.requests) == 1 + 5
+
+
+def test_a_refused_setting_stops_the_run_and_a_prompt_too_long_does_not(
+    server: FakeCohere,
+) -> None:
+    co = client(server, max_concurrency=1)
+    long = [{"role": "user", "content": "word " * 200_000}]
+    results = gathered(co, (MODEL, long), *[(MODEL, HELLO)] * 3)
+    assert isinstance(results[0], InvalidRequestError)
+    assert not isinstance(results[0], FatalApiError)
+    assert [getattr(r, "text", r) for r in results[1:]] == [ANSWER] * 3
+
+    async def refused_settings() -> list[object]:
+        sends = (co.chat(MODEL, HELLO, max_tokens=-1) for _ in range(5))
+        return await asyncio.gather(*sends, return_exceptions=True)
+
+    server.reset()
+    results = run_sync(refused_settings())
+    assert all(isinstance(r, RequestRejectedError) for r in results)
+    assert "max_tokens" in str(results[0]) and len(server.requests) == 1
+
+
+def test_a_request_made_after_a_refusal_is_sent(server: FakeCohere) -> None:
+    # A notebook: the model was misspelt, then fixed on the same client.
+    co = client(server)
+    with pytest.raises(ModelNotFoundError):
+        co.chat_sync("no-such-model", HELLO)
+    assert co.chat_sync(MODEL, HELLO).text == ANSWER
+    with pytest.raises(ModelNotFoundError):
+        co.chat_sync("no-such-model", HELLO)  # asked again, and refused again
+    assert len(server.requests) == 3
+
+
+def unused_address() -> str:
+    """An address of this machine where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_nothing_listening_fails_within_the_short_budget_naming_the_address() -> None:
+    said: list[str] = []
+    address = unused_address()
+    co = CohereClient("k", base_url=address, retry_budget=300.0, on_status=said.append)
+    assert co.unreachable_budget == UNREACHABLE_BUDGET < co.retry_budget
+    co.unreachable_budget = 2.0  # the test's patience; the point is that 300 s is not spent
+    with pytest.raises(ServerUnreachableError, match=f"nothing answers at {address}"):
+        co.chat_sync(MODEL, HELLO)
+    assert co.usage.retries >= 1
+    assert said == [f"server unreachable at {address}, retrying for up to 2 s"]
+
+
+def test_a_server_that_answered_then_went_away_is_an_outage() -> None:
+    with FakeCohere(responder=fixed(ANSWER)) as server:
+        co = client(server, retry_budget=1.5)
+        assert co.chat_sync(MODEL, HELLO).text == ANSWER
+        address = server.url
+    co.unreachable_budget = 0.0  # would give up at once, were this not an outage
+    with pytest.raises(RetriesExhaustedError, match=address) as raised:
+        co.chat_sync(MODEL, HELLO)
+    assert not isinstance(raised.value, ServerUnreachableError)
+    assert co.usage.retries >= 1
+
+
+def test_what_is_retried_is_said_once_per_episode(server: FakeCohere) -> None:
+    said: list[str] = []
+    co = client(server, on_status=said.append)
+    server.inject(Fault.SERVER_ERROR, count=3)  # the first attempt of each request
+    results = gathered(co, *[(MODEL, HELLO)] * 3)
+    assert [getattr(r, "text", r) for r in results] == [ANSWER] * 3
+    assert co.usage.retries == 3
+    assert said == [f"server errors from {server.url} (500), retrying for up to 20 s"]
 
 
 def test_key_and_url_from_the_environment(

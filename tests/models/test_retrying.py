@@ -9,6 +9,7 @@ from cohere.core.api_error import ApiError
 from cohere_medner.errors import (
     AuthenticationError,
     CohereApiError,
+    ForbiddenError,
     InvalidRequestError,
     ModelNotFoundError,
     RetriesExhaustedError,
@@ -33,8 +34,8 @@ def test_network_failures_are_retried_and_bugs_are_not() -> None:
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(401, AuthenticationError), (404, ModelNotFoundError), (400, InvalidRequestError),
-     (402, CohereApiError), (503, RetriesExhaustedError)],
+    [(401, AuthenticationError), (403, ForbiddenError), (404, ModelNotFoundError),
+     (400, InvalidRequestError), (402, CohereApiError), (503, RetriesExhaustedError)],
 )  # fmt: skip
 def test_final_errors_carry_the_servers_message(status: int, error: type[Exception]) -> None:
     found = final_error(ApiError(status_code=status, body={"message": "the reason"}))

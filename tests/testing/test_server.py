@@ -203,6 +203,28 @@ def test_bad_key_is_a_401() -> None:
         assert server.outcome_counts == {"ok": 1, "unauthorized": 2}
 
 
+def test_a_revoked_key_is_a_401_from_then_on() -> None:
+    with FakeCohere() as server:
+        co = cohere.ClientV2(api_key="k1", base_url=server.url)
+        assert chat_text(co.chat(model=MODEL, messages=user("hi"), request_options=NO_RETRY))
+        server.revoke("k1")
+        with pytest.raises(cohere.UnauthorizedError):
+            co.chat(model=MODEL, messages=user("hi"), request_options=NO_RETRY)
+        other = cohere.ClientV2(api_key="k2", base_url=server.url)
+        assert chat_text(other.chat(model=MODEL, messages=user("hi"), request_options=NO_RETRY))
+        assert server.outcome_counts == {"ok": 2, "unauthorized": 1}
+
+
+def test_a_forbidden_model_is_a_403_naming_it() -> None:
+    with FakeCohere(forbidden_models={"command-a-03-2025"}) as server:
+        co = cohere.ClientV2(api_key="k", base_url=server.url)
+        with pytest.raises(cohere.ForbiddenError) as raised:
+            co.chat(model="command-a-03-2025", messages=user("hi"), request_options=NO_RETRY)
+        assert "'command-a-03-2025'" in raised.value.body["message"]
+        assert chat_text(co.chat(model=MODEL, messages=user("hi"), request_options=NO_RETRY))
+        assert server.outcome_counts == {"forbidden": 1, "ok": 1}
+
+
 def test_a_prompt_over_the_input_limit_is_a_400() -> None:
     with FakeCohere(max_input_tokens=5) as server:
         co = cohere.ClientV2(api_key="k", base_url=server.url)
@@ -240,6 +262,8 @@ def test_streaming_is_refused_plainly(co: cohere.ClientV2) -> None:
         (Fault.MALFORMED, ApiError, 200),  # the SDK cannot parse the body
         (Fault.DISCONNECT, httpx.RemoteProtocolError, None),
         (Fault.SLOW, httpx.ReadTimeout, None),
+        (Fault.DRIP, httpx.ReadTimeout, None),  # a byte every 2 s, read with a 0.2 s timeout
+        (Fault.HANG, httpx.ReadTimeout, None),
     ],
 )
 def test_each_fault_raises_what_the_sdk_raises_against_the_real_api(
@@ -292,6 +316,14 @@ def test_injected_faults_can_target_one_endpoint(server: FakeCohere) -> None:
     with pytest.raises(cohere.InternalServerError):
         co.generate(prompt="hi", request_options=NO_RETRY)
     assert server.endpoint_counts == {"chat": 1, "generate": 1}
+
+
+def test_a_dripped_answer_is_the_whole_right_answer(
+    server: FakeCohere, co: cohere.ClientV2
+) -> None:
+    server.inject(Fault.DRIP, delay=0.001)
+    assert chat_text(co.chat(model=MODEL, messages=user("hi"), request_options=NO_RETRY)) == "hi"
+    assert server.outcome_counts == {"drip": 1}
 
 
 def test_stop_is_quick_while_an_answer_sleeps(co: cohere.ClientV2, server: FakeCohere) -> None:

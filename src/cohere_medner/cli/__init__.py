@@ -5,6 +5,12 @@ Each command is a few lines over a public function, in a module by idea: :mod:`.
 ``compare``), :mod:`.finetune` (``prepare``, ``finetune``) and :mod:`.lexicon`
 (``lexicon build``); :mod:`.options` holds the options several commands share and the
 objects they name.
+
+Exit status: 0 when all went well; 1 for an error in the options, the files or the data;
+3 when some documents failed after retrying (each is listed; running the same command again
+retries them); 4 when Cohere refused in a way no request can get past (the key, the model,
+a setting every request shares, or nothing answering at the address), stopping the run at
+the first such answer; 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,11 +20,16 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from cohere_medner.errors import MedNerError
+from cohere_medner.errors import FatalApiError, MedNerError
 
 __all__ = ["build_parser", "main"]
 
 Command = Callable[[argparse.Namespace], int]
+
+STOPPED = 4
+"""The exit status of a run stopped by a refusal no request can get past (a bad key ...)."""
+INTERRUPTED = 130
+"""The exit status of a run stopped by Ctrl-C (SIGINT), as shells report it."""
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # In the order --help lists them: the tutorial's workflow, roughly.
@@ -69,6 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Command = args.run
     try:
         return run(args)
+    except FatalApiError as error:
+        print(f"cohere-medner {args.command}: stopped: {error}", file=sys.stderr)
+        return STOPPED
     except (MedNerError, OSError) as error:
         print(f"cohere-medner {args.command}: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        from cohere_medner.cli.options import interrupted
+
+        print(f"cohere-medner {args.command}: {interrupted(args)}", file=sys.stderr)
+        return INTERRUPTED

@@ -71,6 +71,19 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
         help="requests per minute to stay under (default: learnt from the server's 429s)",
     )
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds one attempt may take, answer and all, before it is retried (default: 120)",
+    )
+    parser.add_argument(
+        "--retry-budget",
+        type=float,
+        default=300.0,
+        help="seconds a request may keep retrying 429s, 5xx, timeouts and lost connections "
+        "(default: 300)",
+    )
     parser.add_argument("--limit", type=int, help="only the first N documents")
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--max-tokens", type=int, default=600)
@@ -216,7 +229,13 @@ def _model(args: argparse.Namespace, lexicon: Lexicon | None) -> Model:
     cohere_model = CohereGenerate if args.endpoint == "generate" else CohereChat
     return cohere_model(
         args.model,
-        client=CohereClient(requests_per_minute=args.rpm, max_concurrency=args.concurrency),
+        client=CohereClient(
+            requests_per_minute=args.rpm,
+            max_concurrency=args.concurrency,
+            timeout=args.timeout,
+            retry_budget=args.retry_budget,
+            on_status=print_status,
+        ),
         cache=False if args.no_cache else (args.cache or True),
         temperature=args.temperature,
         max_tokens=args.max_tokens,
@@ -224,5 +243,28 @@ def _model(args: argparse.Namespace, lexicon: Lexicon | None) -> Model:
 
 
 def print_status(status: object) -> None:
-    """A batch's or a fine-tune's status change, on stderr."""
-    print(status, file=sys.stderr)
+    """A status line on stderr: a batch's or fine-tune's new status, what is being retried.
+
+    On a terminal it first clears the progress line it would otherwise run into.
+    """
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+    print(f"{clear}{status}", file=sys.stderr)
+
+
+def interrupted(args: argparse.Namespace) -> str:
+    """What a run stopped by Ctrl-C kept, and how to go on from there."""
+    asks_cohere = getattr(args, "model", None) not in (None, BASELINE)
+    if not asks_cohere or getattr(args, "batch", False):
+        return "interrupted; run the same command again to resume"
+    if args.no_cache:
+        return (
+            "interrupted; nothing was kept (--no-cache): run the same command again to start over"
+        )
+    from cohere_medner.models.cache import default_cache_path
+
+    cache = args.cache or default_cache_path()
+    return (
+        f"interrupted; the answers received so far are kept in the response cache ({cache}) "
+        "and no output was written: run the same command again to resume, paying only for "
+        "the rest"
+    )

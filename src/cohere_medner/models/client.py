@@ -2,9 +2,12 @@
 
 One retry policy governs every request: the SDK's own retrying is switched off, and
 tenacity retries 429, 5xx, malformed answers, timeouts and dropped connections with
-exponential backoff and jitter, honouring ``Retry-After``, within a total time budget.
-400, 401, 403, 404 and 422 fail at once with the server's message. The client knows
-nothing about diseases or prompts: it sends messages and returns text and token counts.
+exponential backoff and jitter, honouring ``Retry-After``, within a total time budget;
+each attempt has an overall deadline of ``timeout`` seconds. 400, 401, 403, 404 and 422
+fail at once with the server's message, and those that every other request would meet too
+(a refused key, an unknown model: see :mod:`.refusals`) stop the requests still waiting.
+The client knows nothing about diseases or prompts: it sends messages and returns text and
+token counts.
 """
 
 from __future__ import annotations
@@ -30,10 +33,20 @@ from tenacity import (
 from cohere_medner.errors import (
     CohereApiError,
     ConfigurationError,
+    FatalApiError,
     MissingApiKeyError,
 )
 from cohere_medner.models.ratelimit import RateLimiter
-from cohere_medner.models.retrying import final_error, is_retryable, retry_after, retry_wait
+from cohere_medner.models.refusals import (
+    Refusals,
+    Waiter,
+    is_unreachable,
+    refusal_scope,
+    request_error,
+)
+from cohere_medner.models.retrying import is_retryable, retry_after, retry_wait
+from cohere_medner.models.slots import AnswerTimes, Slots
+from cohere_medner.models.status import RetryStatus, log_status
 from cohere_medner.types import Completion
 
 Endpoint = Literal["chat", "generate"]
@@ -93,6 +106,12 @@ def resolve_connection(
 
 DEFAULT_SERVER: Final = "https://api.cohere.com"
 """Where the SDK sends requests when no ``base_url`` or ``CO_API_URL`` says otherwise."""
+UNREACHABLE_BUDGET: Final = 5.0
+"""Seconds a request retries a server that has not answered once since the client started.
+
+Nothing listening at the address (a wrong ``CO_API_URL``, no network) is not an outage:
+the run fails in seconds, naming the address, rather than after the whole retry budget.
+"""
 
 
 def _billed(units: object) -> tuple[int, int]:
@@ -114,8 +133,13 @@ class CohereClient:
     ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429: a
     429 holds every request for its Retry-After, and one after a busy window sets the rate
     to what got through. ``retry_budget`` bounds the time one request may spend retrying,
-    from its first send. Usable from any event loop, and from synchronous code through
-    :meth:`chat_sync` / :meth:`generate_sync`.
+    from its first send (:data:`UNREACHABLE_BUDGET` while the server has never answered);
+    ``timeout`` bounds each attempt, however slowly the answer trickles in, and a request
+    far slower than the others gives its ``max_concurrency`` slot to the next meanwhile
+    (see :mod:`.slots`). ``on_status`` is told, once per episode, what is being retried
+    and for how long (by default a warning of the ``cohere_medner`` logger). Usable from
+    any event loop, and from synchronous code through :meth:`chat_sync` /
+    :meth:`generate_sync`.
     """
 
     def __init__(
@@ -128,6 +152,7 @@ class CohereClient:
         timeout: float = 120.0,
         retry_budget: float = 300.0,
         rate_window: float = 60.0,
+        on_status: Callable[[str], None] | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
@@ -146,10 +171,15 @@ class CohereClient:
         }
         self.usage = Usage()
         self._usage_lock = threading.Lock()
+        self.refusals = Refusals()
+        self.status = RetryStatus(self.server, timeout, on_status or log_status)
+        self.unreachable_budget = min(retry_budget, UNREACHABLE_BUDGET)
+        self._reached = False  # has the server answered anything yet?
         # The SDK's async clients hold an httpx pool bound to one event loop: one per loop.
         self._per_loop: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[cohere.AsyncClientV2, asyncio.Semaphore]
+            asyncio.AbstractEventLoop, tuple[cohere.AsyncClientV2, Slots]
         ] = weakref.WeakKeyDictionary()
+        self._answer_times = AnswerTimes()
 
     @property
     def limiter(self) -> RateLimiter:
@@ -166,7 +196,7 @@ class CohereClient:
         rpm = self.limiter.per_minute
         return f"CohereClient(base_url={self.base_url!r}, requests_per_minute={rpm})"
 
-    def _for_this_loop(self) -> tuple[cohere.AsyncClientV2, asyncio.Semaphore]:
+    def _for_this_loop(self) -> tuple[cohere.AsyncClientV2, Slots]:
         loop = asyncio.get_running_loop()
         found = self._per_loop.get(loop)
         if found is None:
@@ -176,7 +206,7 @@ class CohereClient:
                 timeout=self.timeout,
                 client_name="cohere-medner",
             )
-            found = (sdk, asyncio.Semaphore(self.max_concurrency))
+            found = (sdk, Slots(self.max_concurrency, self._answer_times))
             self._per_loop[loop] = found
         return found
 
@@ -197,7 +227,7 @@ class CohereClient:
             reason = str(response.finish_reason) if response.finish_reason else None
             return (Completion(text, *tokens, reason), *tokens)
 
-        return await self._send(send)
+        return await self._send(send, model=model)
 
     async def generate(self, model: str, prompt: str, **params: Any) -> Completion:
         """One legacy v1 generate request, for the tutorial's generative fine-tuned models."""
@@ -213,56 +243,88 @@ class CohereClient:
             tokens = _billed(response.meta.billed_units if response.meta else None)
             return (Completion(response.generations[0].text, *tokens, None), *tokens)
 
-        return await self._send(send)
+        return await self._send(send, model=model)
 
-    async def _send(self, send: _Send[T], endpoint: Limited = "chat") -> T:
+    async def _send(
+        self, send: _Send[T], endpoint: Limited = "chat", *, model: str | None = None
+    ) -> T:
         """``send(options)``'s value, retried and paced by ``endpoint``'s limiter.
 
         Its billed tokens count towards :attr:`usage`; a failure that is not retried (any
-        more) becomes the library's error for it.
+        more) becomes the library's error for it. One that no request to ``model`` can get
+        past also stops the requests still waiting (see :class:`.refusals.Refusals`).
         """
         limiter = self.limiters[endpoint]
         budget = _RetryBudget(self.retry_budget, limiter.clock)
+        waiter = self.refusals.waiter(model)
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),
             wait=retry_wait,
-            stop=budget.exhausted,
+            stop=functools.partial(self._exhausted, budget),
+            sleep=waiter.sleep,
             before_sleep=functools.partial(self._before_retry, limiter),
             reraise=True,
         )
         try:
-            value: T = await retrying(self._attempt, send, limiter, budget)
+            value: T = await retrying(self._attempt, send, limiter, budget, waiter)
         except (ApiError, httpx.HTTPError) as error:
-            raise final_error(error) from error
+            failure = request_error(error, model=model, server=self.server, reached=self._reached)
+            if isinstance(failure, FatalApiError):
+                self.refusals.refuse(refusal_scope(failure, model), failure)
+            raise failure from error
         return value
 
-    async def _attempt(self, send: _Send[T], limiter: RateLimiter, budget: _RetryBudget) -> T:
-        """One send, once a concurrency slot and ``limiter`` let it start.
+    async def _attempt(
+        self, send: _Send[T], limiter: RateLimiter, budget: _RetryBudget, waiter: Waiter
+    ) -> T:
+        """One send, once a concurrency slot and ``limiter`` let it start, within :attr:`timeout`.
 
-        Its answer teaches ``limiter`` (a 429 too), and its billed tokens are counted.
+        Its answer teaches ``limiter`` (a 429 too), and its billed tokens are counted. A
+        refusal that came while it waited stops it unsent.
         """
-        _, semaphore = self._for_this_loop()
-        async with semaphore:
-            started = await _paced(limiter)
+        _, slots = self._for_this_loop()
+        async with slots.held() as slot:
+            started = await _paced(limiter, waiter.sleep)
+            waiter.check()
             budget.sent(started)
             self._count(requests=1)
             try:
-                value, input_tokens, output_tokens = await send(
-                    {"max_retries": 0, "timeout_in_seconds": self.timeout}
+                value, input_tokens, output_tokens = await slot.run(
+                    _within(
+                        self.timeout, send({"max_retries": 0, "timeout_in_seconds": self.timeout})
+                    )
                 )
             except ApiError as error:
+                self._reached = True
                 if error.status_code == 429:
                     self._count(rate_limited=1)
                     limiter.rate_limited(retry_after(error), started=started)
                 raise
+            except httpx.HTTPError as error:
+                self._reached = self._reached or not is_unreachable(error)
+                raise
+        self._reached = True
         limiter.succeeded(started)
         self._count(input_tokens=input_tokens, output_tokens=output_tokens)
         return value
 
+    def _exhausted(self, budget: _RetryBudget, state: RetryCallState) -> bool:
+        """Tenacity's stop: the budget is spent, or that for a server never reached."""
+        if budget.exhausted(state):
+            return True
+        error = state.outcome.exception() if state.outcome else None
+        if self._reached or not is_unreachable(error) or budget.first_sent is None:
+            return False
+        spent = budget.clock() - budget.first_sent + state.upcoming_sleep
+        return spent > self.unreachable_budget
+
     def _before_retry(self, limiter: RateLimiter, state: RetryCallState) -> None:
-        """Count a retry; ``limiter`` is told the client stays busy through its wait."""
+        """Count a retry and say what is retried; ``limiter`` is told the client stays busy."""
         limiter.expect(state.upcoming_sleep)
         self._count(retries=1)
+        error = state.outcome.exception() if state.outcome else None
+        unreachable = not self._reached and is_unreachable(error)
+        self.status.retrying(error, self.unreachable_budget if unreachable else self.retry_budget)
 
     def _count(
         self,
@@ -332,7 +394,7 @@ class CohereClient:
                 input_tokens, _ = _billed(response.meta.billed_units if response.meta else None)
                 return found, input_tokens, 0
 
-            return await self._send(send, "embed")
+            return await self._send(send, "embed", model=model)
 
         batches = [list(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
         answers = await asyncio.gather(*(one(batch) for batch in batches))
@@ -362,7 +424,7 @@ class CohereClient:
             results = [(r.index, float(r.relevance_score)) for r in response.results]
             return sorted(results, key=lambda pair: (-pair[1], pair[0])), 0, 0
 
-        return await self._send(send, "rerank")
+        return await self._send(send, "rerank", model=model)
 
 
 @attrs.define
@@ -390,14 +452,28 @@ class _RetryBudget:
         return self.clock() - self.first_sent + state.upcoming_sleep > self.seconds
 
 
-async def _paced(limiter: RateLimiter) -> float:
+async def _paced(
+    limiter: RateLimiter, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+) -> float:
     """Wait for a start from ``limiter``; returns when, on its clock, to report the answer."""
     while True:
         epoch = limiter.epoch
-        await asyncio.sleep(limiter.reserve())
+        await sleep(limiter.reserve())
         # A 429 while waiting voids the start (the rate was cut, or a hold set): take another.
         if limiter.epoch == epoch:
             return limiter.clock()
+
+
+async def _within(seconds: float, attempt: Awaitable[T]) -> T:
+    """``attempt``'s value, or a timeout (retried as one) once ``seconds`` have passed.
+
+    httpx's timeout bounds each read, not the answer: a server that drips a byte a second
+    would hold the request for good.
+    """
+    try:
+        return await asyncio.wait_for(attempt, seconds)
+    except asyncio.TimeoutError:
+        raise httpx.TimeoutException(f"no complete answer within {seconds:g} s") from None
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:

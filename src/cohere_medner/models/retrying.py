@@ -19,6 +19,7 @@ from tenacity import RetryCallState, wait_exponential, wait_random
 from cohere_medner.errors import (
     AuthenticationError,
     CohereApiError,
+    ForbiddenError,
     InvalidRequestError,
     ModelNotFoundError,
     RetriesExhaustedError,
@@ -77,8 +78,14 @@ def final_error(error: BaseException) -> CohereApiError:
     """The library's error for a failure that will not be retried (any more)."""
     if isinstance(error, ApiError):
         status, message = error.status_code, server_message(error)
-        if status in (401, 403):
-            return AuthenticationError(message + " (check CO_API_KEY)", status)
+        if status == 401:
+            return AuthenticationError(
+                f"the API key was refused: check CO_API_KEY (the server said: {message})", status
+            )
+        if status == 403:
+            return ForbiddenError(
+                f"{message} (the API key may not do this: check CO_API_KEY)", status
+            )
         if status == 404:
             return ModelNotFoundError(message, status)
         if status in (400, 422):

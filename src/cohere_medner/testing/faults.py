@@ -46,6 +46,10 @@ class Fault(str, enum.Enum):
     """The answer comes after ``delay`` seconds (longer than the client's timeout)."""
     MALFORMED = "malformed"
     """200 whose body is cut-off, invalid JSON."""
+    DRIP = "drip"
+    """The right answer, its body one byte every ``delay`` seconds: no read ever times out."""
+    HANG = "hang"
+    """No answer at all: the request is held until the server stops."""
 
 
 STATUS_FAULTS: Final = (

@@ -28,7 +28,7 @@ class Outcome(str, enum.Enum):
     """429 from the rate limiter (an injected 429 counts as ``rate_limited``)."""
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
-    """403: a download link whose signature does not match."""
+    """403: a download link whose signature does not match, or a model the key may not use."""
     NOT_FOUND = "not_found"
     """404: an unknown path, or an unknown dataset, fine-tuned model or batch id."""
     UNKNOWN_MODEL = "unknown_model"

@@ -46,6 +46,7 @@ from cohere_medner.testing.wire import (
     RATE_LIMITED,
     FakeRequest,
     Reply,
+    forbidden_model,
     invalid_json,
     is_multipart,
 )
@@ -124,17 +125,19 @@ class FakeCohere:
     """A Cohere API on ``http://127.0.0.1:PORT`` for the real SDK, over real HTTP.
 
     ``responder`` writes the model's answers. Requests need ``Authorization: Bearer KEY``
-    with a key in ``api_keys`` (any non-empty key when ``None``); models outside
-    ``models`` get a 404; prompts of more than ``max_input_tokens`` tokens (counted as
-    whitespace-separated words, as is usage) get a 400. ``rate_limit`` admits that many
-    requests per ``rate_window`` seconds for each key and endpoint (a sliding-window log),
-    answering others with 429 and ``Retry-After``. ``latency`` (seconds, or a
-    ``(min, max)`` range) delays every answer but the rate limiter's 429s, which a real
-    gateway sends at once. Faults come from :meth:`inject` (first)
-    and from a random plan: ``fault_rate`` of requests fail with one of ``fault_kinds``,
+    with a key in ``api_keys`` (any non-empty key when ``None``) not since refused by
+    :meth:`revoke`; models outside ``models`` get a 404, and those in ``forbidden_models``
+    a 403 (the key may not use them); prompts of more than ``max_input_tokens`` tokens
+    (counted as whitespace-separated words, as is usage) get a 400. ``rate_limit`` admits
+    that many requests per ``rate_window`` seconds for each key and endpoint (a
+    sliding-window log), answering others with 429 and ``Retry-After``. ``latency``
+    (seconds, or a ``(min, max)`` range) delays every answer but the rate limiter's 429s,
+    which a real gateway sends at once. Faults come from :meth:`inject` (first) and from a
+    random plan: ``fault_rate`` of requests fail with one of ``fault_kinds``,
     reproducibly from ``seed``, never more than ``max_consecutive_faults`` times in a row
-    for an identical request; its 429s ask to wait ``retry_after`` seconds and its slow
-    answers take ``slow_delay`` seconds.
+    for an identical request; its 429s ask to wait ``retry_after`` seconds, its slow
+    answers take ``slow_delay`` seconds and its dripped answers send a byte every
+    ``slow_delay`` seconds.
 
     Embeddings and rerank know ``embed_models`` and ``rerank_models``. Datasets, fine-tuned
     models and batches live in the server while it exists; each walks its statuses one
@@ -150,6 +153,7 @@ class FakeCohere:
         *,
         api_keys: Iterable[str] | None = None,
         models: Iterable[str] = DEFAULT_MODELS,
+        forbidden_models: Iterable[str] = (),
         max_input_tokens: int = 128_000,
         rate_limit: int | None = None,
         rate_window: float = 60.0,
@@ -187,6 +191,8 @@ class FakeCohere:
         if self._api_keys is not None and "" in self._api_keys:
             raise FakeCohereConfigError("api_keys must not contain an empty key")
         self._models = frozenset(models)
+        self._forbidden_models = frozenset(forbidden_models)
+        self._revoked: set[str] = set()
         if max_input_tokens < 1:
             raise FakeCohereConfigError(f"max_input_tokens must be >= 1, got {max_input_tokens}")
         self._max_input_tokens = max_input_tokens
@@ -339,7 +345,8 @@ class FakeCohere:
     ) -> None:
         """Make the next ``count`` requests (to ``endpoint`` only, if given) fail with ``kind``.
 
-        ``retry_after`` is the wait a 429 asks for; ``delay`` how long a slow answer takes.
+        ``retry_after`` is the wait a 429 asks for; ``delay`` how long a slow answer takes,
+        or the pause between a dripped answer's bytes.
         Queued faults apply in order, before the random plan and before authentication.
         """
         if count < 1:
@@ -351,6 +358,15 @@ class FakeCohere:
         )
         with self._lock:
             self._queue.push(fault, count, endpoint)
+
+    def revoke(self, key: str) -> None:
+        """Refuse ``key`` (401) from now on, as when a key is deleted in the middle of a run."""
+        with self._lock:
+            self._revoked.add(key)
+
+    def _refused(self, key: str) -> bool:
+        with self._lock:
+            return key in self._revoked
 
     @property
     def pending_faults(self) -> int:
@@ -439,6 +455,9 @@ class FakeCohere:
             return self._sent(request, Reply.error(404, PAGE_NOT_FOUND), Outcome.NOT_FOUND)
         if fault is not None and fault.kind is Fault.DISCONNECT:
             return self._sent(request, None, fault.kind)
+        if fault is not None and fault.kind is Fault.HANG:
+            self._stopping.wait()
+            return self._sent(request, None, fault.kind)
         if fault is not None and fault.kind is Fault.SLOW:
             self._stopping.wait(fault.delay)
         faulty = None if fault is None else fault_reply(fault)
@@ -455,6 +474,8 @@ class FakeCohere:
             self._stopping.wait(self._draw_latency())
         if self._stopping.is_set():
             return self._sent(request, None, outcome)
+        if fault is not None and fault.kind is Fault.DRIP:
+            reply = attrs.evolve(reply, drip=fault.delay)
         return self._sent(request, reply, outcome)
 
     def _process(
@@ -465,6 +486,10 @@ class FakeCohere:
             return Reply.error(401, NO_API_KEY), Outcome.UNAUTHORIZED
         if route.authenticated and self._api_keys is not None and key not in self._api_keys:
             return Reply.error(401, INVALID_API_KEY), Outcome.UNAUTHORIZED
+        if route.authenticated and self._refused(key):
+            return Reply.error(401, INVALID_API_KEY), Outcome.UNAUTHORIZED
+        if route.authenticated and request.model in self._forbidden_models:
+            return Reply.error(403, forbidden_model(request.model)), Outcome.FORBIDDEN
         if route.authenticated and self._limiter is not None:
             caller = hashlib.sha256(key.encode()).hexdigest()[:16]
             with self._lock:

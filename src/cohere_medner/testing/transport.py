@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import socketserver
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +27,8 @@ class LoopbackServer(ThreadingHTTPServer):
         self.answer = answer
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.closing = threading.Event()
+        """Set once connections are dropped: answers still dripping out stop."""
         super().__init__(("127.0.0.1", 0), _Handler)
 
     def server_bind(self) -> None:
@@ -39,6 +42,11 @@ class LoopbackServer(ThreadingHTTPServer):
     def port(self) -> int:
         return self.server_port
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client goes away (killed, interrupted); report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def track(self, connection: socket.socket, *, open: bool) -> None:
         with self._connections_lock:
             if open:
@@ -48,6 +56,7 @@ class LoopbackServer(ThreadingHTTPServer):
 
     def drop_connections(self) -> None:
         """Shut every open connection, so that idle keep-alive threads end at once."""
+        self.closing.set()
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
@@ -86,9 +95,19 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in reply.headers:
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(reply.body)
+            if reply.drip > 0:
+                self._drip(reply.body, reply.drip)
+            else:
+                self.wfile.write(reply.body)
         except OSError:  # the client gave up (its timeout) or the server is stopping
             self.close_connection = True
+
+    def _drip(self, body: bytes, pause: float) -> None:
+        """Send ``body`` a byte at a time, ``pause`` seconds apart, until the server stops."""
+        for index in range(len(body)):
+            if index and self.server.closing.wait(pause):
+                raise OSError("the server is stopping")
+            self.wfile.write(body[index : index + 1])
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 

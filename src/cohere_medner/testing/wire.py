@@ -115,12 +115,17 @@ class FakeRequest:
 
 @attrs.frozen
 class Reply:
-    """A complete HTTP answer: status, headers and body bytes."""
+    """A complete HTTP answer: status, headers and body bytes.
+
+    ``drip`` seconds pass between the body's bytes (``0``: it is sent whole), as from a
+    server or proxy that trickles its answer out.
+    """
 
     status: int
     body: bytes
     content_type: str = JSON_TYPE
     headers: tuple[tuple[str, str], ...] = ()
+    drip: float = 0.0
 
     @classmethod
     def json(cls, status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
@@ -252,6 +257,11 @@ def unknown_model(model: str) -> str:
         f"model '{model}' not found, make sure the correct model ID was used "
         "and that you have access to the model."
     )
+
+
+def forbidden_model(model: str | None) -> str:
+    """The 403 message for a model the key may not use (the fake's wording)."""
+    return f"this API key does not have access to model '{model}'."
 
 
 def too_many_tokens(limit: int, received: int) -> str:
