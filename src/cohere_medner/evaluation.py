@@ -34,7 +34,8 @@ def evaluate(
     A lexicon built from any of the documents is refused before anything is sent
     (:class:`~cohere_medner.errors.DataLeakError`) unless ``allow_seen``. Documents whose
     requests failed are left out of every score and listed in the run's ``failed``:
-    re-running the evaluation (answers are cached) fills them in.
+    re-running the evaluation (answers are cached) fills them in. No documents at all is
+    an error (:class:`~cohere_medner.report.NoDocumentsError`), not a table of zeros.
     """
     items = list(documents)
     seen = lexicon.seen(items) if lexicon is not None and not allow_seen else []

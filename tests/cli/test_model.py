@@ -23,7 +23,7 @@ def test_evaluate_prints_the_documented_json(
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {
-        "model", "documents", "tasks", "official", "failed", "relations_listed",
+        "model", "documents", "answered", "tasks", "official", "failed", "relations_listed",
         "relations_unresolved", "identified_by", "requests", "retries",
         "input_tokens", "output_tokens", "seconds",
     }  # fmt: skip
@@ -31,6 +31,12 @@ def test_evaluate_prints_the_documented_json(
     assert summary["tasks"]["diseases"]["f1"] == 1.0
     code, out, _ = run(capsys, *argv, "--no-progress")
     assert code == 0 and "relations" in out and "1.0000" in out
+
+
+def test_evaluate_over_no_documents_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["evaluate", "--model", "lexicon", "--split", "test", "--limit", "0", "--no-progress"]
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and out == "" and "nothing to evaluate" in err
 
 
 @pytest.mark.parametrize(

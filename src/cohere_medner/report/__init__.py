@@ -13,7 +13,12 @@ from cohere_medner._lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "cohere_medner.report._chart": ("f1_chart",),
-    "cohere_medner.report._errors": ("EmptyReportError", "SavedRunError", "SavedRunNotFoundError"),
+    "cohere_medner.report._errors": (
+        "EmptyReportError",
+        "NoDocumentsError",
+        "SavedRunError",
+        "SavedRunNotFoundError",
+    ),
     "cohere_medner.report._html": ("html_report", "marked_text"),
     "cohere_medner.report._runs": (
         "DocumentView",
@@ -41,6 +46,7 @@ __all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
     from cohere_medner.report._chart import f1_chart as f1_chart
     from cohere_medner.report._errors import EmptyReportError as EmptyReportError
+    from cohere_medner.report._errors import NoDocumentsError as NoDocumentsError
     from cohere_medner.report._errors import SavedRunError as SavedRunError
     from cohere_medner.report._errors import SavedRunNotFoundError as SavedRunNotFoundError
     from cohere_medner.report._html import html_report as html_report

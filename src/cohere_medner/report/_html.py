@@ -18,8 +18,15 @@ from html import escape
 from typing import Any, Final
 
 from cohere_medner.extraction import Extraction
-from cohere_medner.report._runs import STATUSES, DocumentView, EvaluationRun, Mark, Status
-from cohere_medner.report._table import MISSING, Column, columns, cost, score_of
+from cohere_medner.report._runs import (
+    MISSING,
+    STATUSES,
+    DocumentView,
+    EvaluationRun,
+    Mark,
+    Status,
+)
+from cohere_medner.report._table import Column, columns, cost, score_of
 from cohere_medner.scoring.lists import Comparison
 from cohere_medner.types import CHEMICAL
 

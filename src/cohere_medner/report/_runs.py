@@ -47,6 +47,9 @@ EXTRACTIONS_FILE: Final = "extractions.jsonl"
 _FORMAT: Final = "cohere-medner-run"
 _VERSION: Final = 1
 
+MISSING: Final = "\u2014"
+"""What a table shows for a score that does not exist: a level not scored, or no document."""
+
 Status = Literal["tp", "fp", "fn"]
 STATUSES: Final[tuple[Status, ...]] = ("tp", "fp", "fn")
 
@@ -165,6 +168,11 @@ class EvaluationRun:
     label: str = attrs.field(default=attrs.Factory(lambda run: run.model, takes_self=True))
 
     @property
+    def answered(self) -> int:
+        """How many documents were answered and scored: with none, a run has no scores."""
+        return len(self.views)
+
+    @property
     def gold(self) -> tuple[Document, ...]:
         """The gold documents scored (those answered), in the order evaluated."""
         return tuple(view.gold for view in self.views)
@@ -204,16 +212,23 @@ class EvaluationRun:
         return {name: s.documents[pmid] for name, s in self.scores.items() if pmid in s.documents}
 
     def as_json(self) -> dict[str, Any]:
-        """The summary ``evaluate --json`` prints (micro-averaged P, R, F1 per task)."""
+        """The summary ``evaluate --json`` prints (micro-averaged P, R, F1 per task).
+
+        With no document answered every score is ``null``: there is nothing to score, not 0.
+        """
+        scored = self.answered > 0
         return {
             "model": self.model,
             "documents": self.documents,
+            "answered": self.answered,
             "tasks": {
-                name: {**s.micro.as_dict(), "macro_f1": s.macro_f1}
+                name: {**s.micro.as_dict(), "macro_f1": s.macro_f1} if scored else None
                 for name, s in self.scores.items()
             },
             "official": {
-                level: {kind: score.as_dict() for kind, score in by_type.items()}
+                level: {
+                    kind: score.as_dict() if scored else None for kind, score in by_type.items()
+                }
                 for level, by_type in self.official.items()
             },
             "failed": [{"document": pmid, "error": error} for pmid, error in self.failed],
@@ -228,20 +243,24 @@ class EvaluationRun:
         }
 
     def summary(self) -> str:
-        """A table for a terminal: P, R and F1 by task and official level, then the cost."""
+        """A table for a terminal: P, R and F1 by task and official level, then the cost.
+
+        With no document answered the figures read ``—``: nothing was scored.
+        """
         figures = self.as_json()
-        lines = [
-            f"model {self.model}: {figures['documents']} documents in {self.seconds:.1f} s",
-            f"{'task':<12} {'precision':>9} {'recall':>9} {'F1':>9}",
-        ]
+        head = f"model {self.model}: {figures['documents']} documents in {self.seconds:.1f} s"
+        if self.failed:
+            head += f" ({len(self.failed)} failed, {self.answered} scored)"
+        lines = [head, f"{'task':<12} {'precision':>9} {'recall':>9} {'F1':>9}"]
         lines += [
-            f"{name:<12} {task['precision']:>9.4f} {task['recall']:>9.4f} {task['f1']:>9.4f}"
+            f"{name:<12} {_figure(task, 'precision'):>9} {_figure(task, 'recall'):>9} "
+            f"{_figure(task, 'f1'):>9}"
             for name, task in figures["tasks"].items()
         ]
         lines += [
-            f"official {level:<8} {kind:<8} P {score.precision:.4f} "
-            f"R {score.recall:.4f} F {score.f1:.4f}"
-            for level, by_type in self.official.items()
+            f"official {level:<8} {kind:<8} P {_figure(score, 'precision')} "
+            f"R {_figure(score, 'recall')} F {_figure(score, 'f1')}"
+            for level, by_type in figures["official"].items()
             for kind, score in by_type.items()
         ]
         if self.unresolved:
@@ -257,6 +276,11 @@ class EvaluationRun:
             f"{figures['input_tokens']} in / {figures['output_tokens']} out"
         )
         return "\n".join(lines)
+
+
+def _figure(scores: Mapping[str, Any] | None, name: str) -> str:
+    """A figure to four places, or ``—`` where nothing was scored (never a misleading 0)."""
+    return MISSING if scores is None else f"{scores[name]:.4f}"
 
 
 def save_run(run: EvaluationRun, directory: PathLike, *, label: str | None = None) -> Path:

@@ -22,6 +22,7 @@ from cohere_medner.grounding.prediction import predict
 from cohere_medner.parsing.relations import Triple
 from cohere_medner.prompts.tasks import Task
 from cohere_medner.prompts.templates import Template
+from cohere_medner.report._errors import NoDocumentsError
 from cohere_medner.report._runs import DocumentView, EvaluationRun
 from cohere_medner.scoring import official as scoring
 from cohere_medner.scoring.lists import ListScores, score_lists, score_relation_lists
@@ -46,10 +47,16 @@ def score_run(
     ``template`` is the one the prompts were made with (the gold lists hold what its prompts
     showed); ``lexicon`` gives predicted mentions and relations their MeSH identifiers, and
     without one only list and mention levels are scored. ``usage`` and ``seconds`` are what
-    the extractions cost, for the reports.
+    the extractions cost, for the reports. No documents at all is an error
+    (:class:`~cohere_medner.report.NoDocumentsError`): its scores would read as 0.
     """
     found = tuple(extractions)
     items = list(documents)
+    if not items:
+        raise NoDocumentsError(
+            "nothing to evaluate: no documents given (an empty corpus or split, or a limit "
+            "of 0); evaluate at least one document"
+        )
     answered = {e.document: e for e in found if e.ok}
     gold = [d for d in items if d.pmid in answered]
     predicted = [predict(answered[d.pmid], d, lexicon) for d in gold]

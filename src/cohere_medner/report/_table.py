@@ -3,7 +3,8 @@
 A *column* is one scored thing: a task at the list level (``list``, ``diseases``) or an
 entity type (or ``CID``) at an official level (``mention``, ``id``, ``relation``). The
 columns of a comparison are those any of its runs scored; a run that did not score one
-shows ``—`` there (a Cohere run without a lexicon has no identifier or relation level).
+shows ``—`` there (a Cohere run without a lexicon has no identifier or relation level), and
+so does a run that had no document answered: a score over nothing is no score, not 0.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from typing import Final
 
 import attrs
 
-from cohere_medner.report._runs import EvaluationRun
+from cohere_medner.report._runs import MISSING, EvaluationRun
 from cohere_medner.scoring.official import LEVELS
 from cohere_medner.types import Score
 
 __all__ = ["Column", "columns", "cost", "markdown_report", "score_of", "with_unique_labels"]
 
-MISSING: Final = "—"
 LIST: Final = "list"
 LEVEL_TITLES: Final = {
     LIST: "List level: names as listed, after normalization",
@@ -56,7 +56,12 @@ def columns(runs: Sequence[EvaluationRun]) -> tuple[Column, ...]:
 
 
 def score_of(run: EvaluationRun, column: Column) -> Score | None:
-    """The run's micro-averaged score in ``column``, or ``None`` where it was not scored."""
+    """The run's micro-averaged score in ``column``, or ``None`` where it was not scored.
+
+    A run with no document answered scored nothing: ``None`` everywhere, never a 0.
+    """
+    if not run.answered:
+        return None
     if column.level == LIST:
         scores = run.scores.get(column.key)
         return scores.micro if scores is not None else None
@@ -137,7 +142,8 @@ def markdown_report(runs: Sequence[EvaluationRun], chart: str | None = None) -> 
         "# cohere-medner evaluation report",
         "",
         f"{len(runs)} run{'s' if len(runs) != 1 else ''}. Scores are micro-averaged over "
-        f"the documents answered; {MISSING} marks a level a run was not scored at.",
+        f"the documents answered; {MISSING} marks a level a run was not scored at, or a run "
+        "with no document answered.",
         "",
         "## Summary: F1, and what each run cost",
         "",
@@ -227,4 +233,4 @@ def _f1(score: Score | None) -> float | None:
 
 def _macro_f1(run: EvaluationRun, column: Column) -> float | None:
     scores = run.scores.get(column.key)
-    return None if scores is None else scores.macro_f1
+    return None if scores is None or not run.answered else scores.macro_f1
