@@ -23,7 +23,7 @@ def test_evaluate_prints_the_documented_json(
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {
-        "model", "documents", "answered", "tasks", "official", "failed", "relations_listed",
+        "model", "documents", "answered", "provenance", "tasks", "official", "failed", "relations_listed",
         "relations_unresolved", "identified_by", "requests", "retries",
         "input_tokens", "output_tokens", "seconds",
     }  # fmt: skip
@@ -173,6 +173,19 @@ def test_evaluate_report_and_compare(capsys: pytest.CaptureFixture[str], tmp_pat
     ]  # fmt: skip
     markdown = (tmp_path / "c" / "report.md").read_text()
     assert "| lexicon |" in markdown and "| diseases only |" in markdown
+    assert "Not comparable" not in markdown and "| test | 10 |" in markdown
+    argv = ["evaluate", "--model", "lexicon", "--split", "test", "--no-progress", "--limit", "3"]
+    assert run(capsys, *argv, "--report", str(tmp_path / "few"))[0] == 0
+    code, _, err = run(
+        capsys,
+        "compare",
+        str(tmp_path / "a"),
+        str(tmp_path / "few"),
+        "--output",
+        str(tmp_path / "e"),
+    )
+    assert code == 0 and "warning: runs not ranked: they evaluated different documents" in err
+    assert "Not comparable, not ranked" in (tmp_path / "e" / "report.md").read_text()
     code, _, err = run(
         capsys, "compare", str(tmp_path / "missing"), "--output", str(tmp_path / "d")
     )

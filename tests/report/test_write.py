@@ -116,3 +116,16 @@ def test_a_saved_run_reports_as_the_run_it_was(tmp_path: Path) -> None:
     save_run(cohere_run(), tmp_path)
     assert report_json([load_run(tmp_path)]) == json.loads(json.dumps(report_json([cohere_run()])))
     assert markdown_report([load_run(tmp_path)]) == markdown_report([cohere_run()])
+
+
+def test_every_report_says_where_runs_came_from_and_whether_they_compare() -> None:
+    full = lexicon_run()
+    few = attrs.evolve(full, views=full.views[:2], documents=2, label="few")
+    reported = report_json([full, few])
+    assert reported["comparable"] is False and reported["differences"]
+    assert reported["runs"][0]["provenance"] == full.provenance.as_json()
+    assert report_json([full])["comparable"] is True
+    page = html_report([full, few])
+    assert "Not comparable, not ranked: they evaluated different documents" in page
+    assert "Where each run came from" in page and full.provenance.content_hash[:12] in page
+    assert "Not comparable" not in html_report([full])

@@ -28,6 +28,7 @@ from cohere_medner.grounding.identify import IDENTIFICATION_RULES, Identificatio
 from cohere_medner.grounding.prediction import Prediction
 from cohere_medner.parsing.relations import Triple
 from cohere_medner.report._errors import SavedRunError, SavedRunNotFoundError
+from cohere_medner.report._provenance import Provenance
 from cohere_medner.scoring.lists import Comparison, ListScores
 from cohere_medner.types import Document, Mention, Relation, Score
 
@@ -45,7 +46,8 @@ __all__ = [
 RUN_FILE: Final = "run.json"
 EXTRACTIONS_FILE: Final = "extractions.jsonl"
 _FORMAT: Final = "cohere-medner-run"
-_VERSION: Final = 1
+_VERSION: Final = 2
+"""Version 2 adds ``provenance``; version 1 runs still load, with their provenance unknown."""
 
 MISSING: Final = "\u2014"
 """What a table shows for a score that does not exist: a level not scored, or no document."""
@@ -146,7 +148,7 @@ class EvaluationRun:
     scored (those answered), gold beside predicted. ``documents`` counts every document
     evaluated, failed ones included, and ``failed`` pairs each failed document with its error
     (both default to what ``extractions`` say); ``label`` names the run in reports (default:
-    the model).
+    the model); ``provenance`` where the run came from (data, lexicon, prompts, software).
     """
 
     model: str
@@ -166,6 +168,12 @@ class EvaluationRun:
         )
     )
     label: str = attrs.field(default=attrs.Factory(lambda run: run.model, takes_self=True))
+    provenance: Provenance = attrs.field(factory=Provenance)
+
+    @property
+    def pmids(self) -> frozenset[str]:
+        """Every document evaluated: those answered and those failed."""
+        return frozenset(view.pmid for view in self.views) | {pmid for pmid, _ in self.failed}
 
     @property
     def answered(self) -> int:
@@ -221,6 +229,7 @@ class EvaluationRun:
             "model": self.model,
             "documents": self.documents,
             "answered": self.answered,
+            "provenance": self.provenance.as_json(),
             "tasks": {
                 name: {**s.micro.as_dict(), "macro_f1": s.macro_f1} if scored else None
                 for name, s in self.scores.items()
@@ -338,6 +347,7 @@ def _run_json(run: EvaluationRun) -> dict[str, Any]:
         "model": run.model,
         "label": run.label,
         "documents": run.documents,
+        "provenance": run.provenance.as_json(),
         "seconds": run.seconds,
         "usage": dict(run.usage),
         "scores": {name: _scores_json(s) for name, s in run.scores.items()},
@@ -351,7 +361,9 @@ def _run_json(run: EvaluationRun) -> dict[str, Any]:
 
 
 def _run_from(data: Mapping[str, Any], extractions: Iterable[Extraction]) -> EvaluationRun:
-    checked_format(data, _FORMAT, _VERSION, "saved run", SavedRunError)
+    # Version 1 differs only in having no provenance.
+    version = 1 if data.get("version") == 1 else _VERSION
+    checked_format(data, _FORMAT, version, "saved run", SavedRunError)
     return EvaluationRun(
         model=str(data["model"]),
         label=str(data.get("label") or data["model"]),
@@ -366,6 +378,7 @@ def _run_from(data: Mapping[str, Any], extractions: Iterable[Extraction]) -> Eva
         failed=tuple((str(f["document"]), str(f["error"])) for f in data.get("failed", [])),
         views=tuple(_view_from(v) for v in data.get("views", [])),
         extractions=tuple(extractions),
+        provenance=Provenance.from_json(data["provenance"]) if version > 1 else Provenance(),
     )
 
 

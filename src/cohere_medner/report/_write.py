@@ -25,7 +25,7 @@ from cohere_medner.report._chart import f1_chart
 from cohere_medner.report._errors import EmptyReportError
 from cohere_medner.report._html import html_report
 from cohere_medner.report._runs import EvaluationRun
-from cohere_medner.report._table import markdown_report, with_unique_labels
+from cohere_medner.report._table import differences, markdown_report, with_unique_labels
 from cohere_medner.scoring import official as scoring
 from cohere_medner.types import Score
 
@@ -95,12 +95,15 @@ def report_json(runs: Sequence[EvaluationRun]) -> dict[str, Any]:
     return {
         "format": _FORMAT,
         "version": _VERSION,
+        "comparable": not differences(labelled),
+        "differences": differences(labelled),
         "runs": [
             {
                 "label": run.label,
                 "model": run.model,
                 "documents": run.documents,
-                "answered": len(run.views),
+                "answered": run.answered,
+                "provenance": run.provenance.as_json(),
                 "failed": [{"document": pmid, "error": error} for pmid, error in run.failed],
                 "requests": run.usage.get("requests", 0),
                 "retries": run.usage.get("retries", 0),
