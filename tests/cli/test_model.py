@@ -133,6 +133,7 @@ def test_evaluate_with_worked_examples(
     # Three chat requests; nearest examples add two embed calls (pool, then queries).
     assert summary["tasks"]["chemicals"]["f1"] == 1.0
     assert summary["requests"] == 3 + (2 if how else 0)
+    assert summary["provenance"]["examples"] == ("2 nearest" if how else "2 random (seed 0)")
 
 
 def test_extract_as_a_batch_and_collect_it_later(

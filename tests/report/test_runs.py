@@ -131,6 +131,7 @@ def test_a_run_records_where_it_came_from(tmp_path: Path) -> None:
         "titled",
         "per-task",
     )
+    assert made.examples == "none"
     assert made.version and made.date and made.date.endswith("+00:00")
     assert cohere_run().provenance.lexicon == ()  # no lexicon, and it says so
     save_run(lexicon_run(), tmp_path)

@@ -70,6 +70,11 @@ def test_runs_sharing_a_label_are_named_by_what_differs() -> None:
     seed = attrs.evolve(run, provenance=attrs.evolve(run.provenance, template="seed"))
     labels = [r.label for r in with_unique_labels([run, seed])]
     assert labels == ["lexicon, titled", "lexicon, seed"]
+    nearest = attrs.evolve(run, provenance=attrs.evolve(run.provenance, examples="3 nearest"))
+    labels = [r.label for r in with_unique_labels([run, nearest])]
+    assert labels == ["lexicon, examples none", "lexicon, examples 3 nearest"]
+    later = attrs.evolve(run, provenance=attrs.evolve(run.provenance, date="2030-01-01"))
+    assert [r.label for r in with_unique_labels([run, later])] == ["lexicon", "lexicon #2"]
     other = attrs.evolve(run, provenance=attrs.evolve(run.provenance, lexicon=("train",)))
     labels = [r.label for r in with_unique_labels([run, other, seed])]
     assert labels == [
@@ -104,4 +109,4 @@ def test_the_report_says_where_each_run_came_from() -> None:
     assert "## Where each run came from" in text
     row = next(line for line in text.splitlines() if line.startswith("| lexicon | bundled"))
     assert f"| {run.provenance.content_hash[:12]} |" in row and "| train+validation |" in row
-    assert "| titled | per-task | lexicon |" in row
+    assert "| titled | none | per-task | lexicon |" in row

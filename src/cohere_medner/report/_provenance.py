@@ -19,7 +19,7 @@ import attrs
 
 from cohere_medner.types import Document
 
-__all__ = ["Provenance", "content_hash", "library_version"]
+__all__ = ["Provenance", "content_hash", "examples_text", "library_version", "now"]
 
 
 @attrs.frozen
@@ -29,7 +29,8 @@ class Provenance:
     ``corpus`` names the data (a path, or the bundled sample); ``content_hash`` is
     :func:`content_hash` of the documents evaluated; ``split`` the split they are from;
     ``lexicon`` the lexicon's sources (its annotated splits, then its vocabulary files), empty
-    for a run without one; ``template`` and ``mode`` how the prompts were made; ``version``
+    for a run without one; ``template``, ``examples`` (the worked examples each prompt
+    shows, ``none`` for zero-shot) and ``mode`` how the prompts were made; ``version``
     the library's, and ``date`` when the run was scored (ISO 8601, UTC).
     """
 
@@ -38,6 +39,7 @@ class Provenance:
     split: str | None = None
     lexicon: tuple[str, ...] | None = None
     template: str | None = None
+    examples: str | None = None
     mode: str | None = None
     version: str | None = None
     date: str | None = None
@@ -61,6 +63,7 @@ class Provenance:
             split=text("split"),
             lexicon=None if lexicon is None else tuple(str(s) for s in lexicon),
             template=text("template"),
+            examples=text("examples"),
             mode=text("mode"),
             version=text("version"),
             date=text("date"),
@@ -72,6 +75,17 @@ class Provenance:
         if self.lexicon is None:
             return "unknown"
         return "+".join(self.lexicon) if self.lexicon else "none"
+
+
+def examples_text(chooser: object | None) -> str:
+    """The worked examples a template's chooser gives: ``3 random (seed 0)``, ``3 nearest``."""
+    if chooser is None:
+        return "none"
+    k = getattr(chooser, "k", "?")
+    kind = type(chooser).__name__
+    if kind == "FewShot":
+        return f"{k} random (seed {getattr(chooser, 'seed', '?')})"
+    return f"{k} nearest" if kind == "KNearest" else f"{k} from {kind}"
 
 
 def content_hash(documents: Iterable[Document]) -> str:

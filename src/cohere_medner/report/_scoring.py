@@ -24,7 +24,13 @@ from cohere_medner.parsing.relations import Triple
 from cohere_medner.prompts.tasks import Task
 from cohere_medner.prompts.templates import Template
 from cohere_medner.report._errors import NoDocumentsError
-from cohere_medner.report._provenance import Provenance, content_hash, library_version, now
+from cohere_medner.report._provenance import (
+    Provenance,
+    content_hash,
+    examples_text,
+    library_version,
+    now,
+)
 from cohere_medner.report._runs import DocumentView, EvaluationRun
 from cohere_medner.scoring import official as scoring
 from cohere_medner.scoring.lists import ListScores, score_lists, score_relation_lists
@@ -85,6 +91,7 @@ def score_run(
             split=split,
             lexicon=() if lexicon is None else (*lexicon.splits, *lexicon.vocabularies),
             template=template.name,
+            examples=examples_text(template.few_shot),
             mode=mode,
             version=library_version(),
             date=now(),

@@ -93,13 +93,13 @@ def _facets(run: EvaluationRun) -> dict[str, str]:
     return {
         "model": run.model,
         "template": made.template or "",
+        "examples": f"examples {made.examples}" if made.examples else "",
         "mode": made.mode or "",
         "lexicon": f"lexicon {made.lexicon_text}",
         "split": f"split {made.split}" if made.split else "",
         "documents": f"{run.documents} documents",
         "data": made.corpus or "",
         "hash": f"data {(made.content_hash or '')[:12]}",
-        "date": made.date or "",
     }
 
 
@@ -107,7 +107,8 @@ def with_unique_labels(runs: Sequence[EvaluationRun]) -> list[EvaluationRun]:
     """The runs, those sharing a label told apart by what differs between them.
 
     ``command-r, titled`` and ``command-r, seed`` for two runs of one model with two
-    templates; runs alike in all that is recorded are told apart by a number (``model #2``).
+    templates; runs alike in all that is recorded but the date are told apart by a number
+    (``model #2``).
     """
     facets = [_facets(run) for run in runs]
     named = []
@@ -162,6 +163,7 @@ def provenance_rows(run: EvaluationRun) -> list[str]:
         str(run.documents),
         made.lexicon_text,
         known(made.template),
+        known(made.examples),
         known(made.mode),
         run.model,
         known(made.version),
@@ -176,6 +178,7 @@ PROVENANCE_HEADER: Final = (
     "documents",
     "lexicon",
     "template",
+    "examples",
     "mode",
     "model",
     "version",
