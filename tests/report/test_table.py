@@ -73,6 +73,12 @@ def test_runs_sharing_a_label_are_named_by_what_differs() -> None:
     nearest = attrs.evolve(run, provenance=attrs.evolve(run.provenance, examples="3 nearest"))
     labels = [r.label for r in with_unique_labels([run, nearest])]
     assert labels == ["lexicon, examples none", "lexicon, examples 3 nearest"]
+    few = attrs.evolve(run, views=run.views[:2], documents=2)
+    few = attrs.evolve(few, provenance=attrs.evolve(few.provenance, content_hash="0" * 64))
+    assert [r.label for r in with_unique_labels([run, few])] == [
+        "lexicon, 10 documents",
+        "lexicon, 2 documents",
+    ]
     later = attrs.evolve(run, provenance=attrs.evolve(run.provenance, date="2030-01-01"))
     assert [r.label for r in with_unique_labels([run, later])] == ["lexicon", "lexicon #2"]
     other = attrs.evolve(run, provenance=attrs.evolve(run.provenance, lexicon=("train",)))
@@ -88,7 +94,9 @@ def test_runs_over_other_documents_are_flagged_and_not_ranked() -> None:
     full, flawed = lexicon_run(), cohere_run()
     few = attrs.evolve(full, views=full.views[:2], documents=2, label="few")
     assert differences([full, full]) == []
-    assert differences([full, few]) == ["they evaluated different documents (lexicon 10, few 2)"]
+    assert differences([full, few]) == [
+        "they evaluated different documents (lexicon: 10 vs few: 2)"
+    ]
     text = markdown_report([full, few])
     assert "> **Not comparable, not ranked:** they evaluated different documents" in text
     assert "**0." not in text

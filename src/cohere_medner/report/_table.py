@@ -115,7 +115,9 @@ def with_unique_labels(runs: Sequence[EvaluationRun]) -> list[EvaluationRun]:
     for run, own in zip(runs, facets, strict=True):
         alike = [f for r, f in zip(runs, facets, strict=True) if r.label == run.label]
         differing = [key for key in own if len({f[key] for f in alike}) > 1]
-        named.append(", ".join([run.label, *(own[key] for key in differing if own[key])]))
+        # Where the data is, or what it hashes to, only names runs nothing else tells apart.
+        named_by = [key for key in differing if key not in ("data", "hash")] or differing
+        named.append(", ".join([run.label, *(own[key] for key in named_by if own[key])]))
     taken: set[str] = set()
     unique = []
     for run, base in zip(runs, named, strict=True):
@@ -138,7 +140,7 @@ def differences(runs: Sequence[EvaluationRun]) -> list[str]:
         return []
     found = []
     if len({run.pmids for run in runs}) > 1:
-        counts = ", ".join(f"{run.label} {run.documents}" for run in runs)
+        counts = " vs ".join(f"{run.label}: {run.documents}" for run in runs)
         found.append(f"they evaluated different documents ({counts})")
     splits = {run.provenance.split for run in runs} - {None}
     if len(splits) > 1:
