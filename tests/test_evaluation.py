@@ -11,6 +11,7 @@ from cohere_medner.errors import AuthenticationError, DataLeakError
 from cohere_medner.evaluation import evaluate
 from cohere_medner.extractor import Extractor, Mode
 from cohere_medner.grounding.lexicon import Lexicon
+from cohere_medner.report import NoDocumentsError
 from cohere_medner.testing import FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document
@@ -84,7 +85,8 @@ def test_failed_documents_are_listed_not_scored() -> None:
     summary = result.as_json()
     assert [f["document"] for f in summary["failed"]] == [d.pmid for d in documents]
     assert "too many tokens" in summary["failed"][0]["error"]
-    assert summary["tasks"]["diseases"]["tp"] == 0 and summary["tasks"]["diseases"]["fn"] == 0
+    # Nothing answered, nothing scored: no score at all rather than a misleading 0.
+    assert summary["answered"] == 0 and summary["tasks"]["diseases"] is None
 
 
 def test_official_levels_need_a_lexicon_for_identifiers() -> None:
@@ -118,3 +120,8 @@ def test_a_lexicon_built_from_the_documents_is_refused_before_any_request() -> N
         assert server.requests == []
         told = evaluate(extractor, documents, lexicon, allow_seen=True)
     assert told.official["id"]["Chemical"].f1 > 0.9
+
+
+def test_no_documents_is_an_error_not_a_table_of_zeros() -> None:
+    with pytest.raises(NoDocumentsError, match="nothing to evaluate"):
+        evaluate(Extractor("lexicon", progress=False), [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+from cohere_medner.corpus import DocumentStream
 from cohere_medner.errors import DataLeakError
 from cohere_medner.extractor import Extractor
 from cohere_medner.grounding.lexicon import Lexicon
@@ -26,6 +27,8 @@ def evaluate(
     lexicon: Lexicon | None = None,
     *,
     allow_seen: bool = False,
+    corpus: str | None = None,
+    split: str | None = None,
 ) -> EvaluationRun:
     """Run ``extractor`` over ``documents`` and score every task it extracts.
 
@@ -34,8 +37,13 @@ def evaluate(
     A lexicon built from any of the documents is refused before anything is sent
     (:class:`~cohere_medner.errors.DataLeakError`) unless ``allow_seen``. Documents whose
     requests failed are left out of every score and listed in the run's ``failed``:
-    re-running the evaluation (answers are cached) fills them in.
+    re-running the evaluation (answers are cached) fills them in. No documents at all is
+    an error (:class:`~cohere_medner.report.NoDocumentsError`), not a table of zeros.
+    ``corpus`` (default: where a :class:`~cohere_medner.corpus.DocumentStream` was read from)
+    and ``split`` name the documents in the run's provenance.
     """
+    if corpus is None and isinstance(documents, DocumentStream):
+        corpus = documents.source
     items = list(documents)
     seen = lexicon.seen(items) if lexicon is not None and not allow_seen else []
     if seen:
@@ -59,4 +67,7 @@ def evaluate(
         lexicon or extractor.lexicon,
         usage=usage,
         seconds=seconds,
+        mode=extractor.mode,
+        corpus=corpus,
+        split=split,
     )

@@ -24,7 +24,7 @@ def test_evaluate_prints_the_documented_json(
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {
-        "model", "documents", "tasks", "official", "failed", "relations_listed",
+        "model", "documents", "answered", "provenance", "tasks", "official", "failed", "relations_listed",
         "relations_unresolved", "identified_by", "requests", "retries",
         "input_tokens", "output_tokens", "seconds",
     }  # fmt: skip
@@ -32,6 +32,12 @@ def test_evaluate_prints_the_documented_json(
     assert summary["tasks"]["diseases"]["f1"] == 1.0
     code, out, _ = run(capsys, *argv, "--no-progress")
     assert code == 0 and "relations" in out and "1.0000" in out
+
+
+def test_evaluate_over_no_documents_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["evaluate", "--model", "lexicon", "--split", "test", "--limit", "0", "--no-progress"]
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and out == "" and "nothing to evaluate" in err
 
 
 @pytest.mark.parametrize(
@@ -180,6 +186,7 @@ def test_evaluate_with_worked_examples(
     # Three chat requests; nearest examples add two embed calls (pool, then queries).
     assert summary["tasks"]["chemicals"]["f1"] == 1.0
     assert summary["requests"] == 3 + (2 if how else 0)
+    assert summary["provenance"]["examples"] == ("2 nearest" if how else "2 random (seed 0)")
 
 
 def test_extract_as_a_batch_and_collect_it_later(
@@ -220,6 +227,19 @@ def test_evaluate_report_and_compare(capsys: pytest.CaptureFixture[str], tmp_pat
     ]  # fmt: skip
     markdown = (tmp_path / "c" / "report.md").read_text()
     assert "| lexicon |" in markdown and "| diseases only |" in markdown
+    assert "Not comparable" not in markdown and "| test | 10 |" in markdown
+    argv = ["evaluate", "--model", "lexicon", "--split", "test", "--no-progress", "--limit", "3"]
+    assert run(capsys, *argv, "--report", str(tmp_path / "few"))[0] == 0
+    code, _, err = run(
+        capsys,
+        "compare",
+        str(tmp_path / "a"),
+        str(tmp_path / "few"),
+        "--output",
+        str(tmp_path / "e"),
+    )
+    assert code == 0 and "warning: runs not ranked: they evaluated different documents" in err
+    assert "Not comparable, not ranked" in (tmp_path / "e" / "report.md").read_text()
     code, _, err = run(
         capsys, "compare", str(tmp_path / "missing"), "--output", str(tmp_path / "d")
     )

@@ -6,11 +6,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from cohere_medner.report import (
     RUN_FILE,
     EvaluationRun,
+    Provenance,
     SavedRunError,
     SavedRunNotFoundError,
     load_run,
@@ -118,3 +120,31 @@ def test_unresolved_relations_are_counted_named_and_kept(tmp_path: Path) -> None
     again = load_run(save_run(run, tmp_path))
     assert again.unresolved == run.unresolved
     assert again.views[0].identifications == run.views[0].identifications
+
+
+def test_a_run_records_where_it_came_from(tmp_path: Path) -> None:
+    made = lexicon_run().provenance
+    assert made.corpus is not None and made.corpus.startswith("bundled sample")
+    assert made.content_hash is not None and len(made.content_hash) == 64
+    assert (made.lexicon, made.template, made.mode) == (
+        ("train", "validation"),
+        "titled",
+        "per-task",
+    )
+    assert made.examples == "none"
+    assert made.version and made.date and made.date.endswith("+00:00")
+    assert cohere_run().provenance.lexicon == ()  # no lexicon, and it says so
+    save_run(lexicon_run(), tmp_path)
+    data = json.loads((tmp_path / RUN_FILE).read_text(encoding="utf-8"))
+    assert data["version"] == 2 and data["provenance"]["content_hash"] == made.content_hash
+    assert load_run(tmp_path).provenance == made
+
+
+def test_a_run_saved_before_provenance_still_loads(tmp_path: Path) -> None:
+    save_run(lexicon_run(), tmp_path)
+    data = json.loads((tmp_path / RUN_FILE).read_text(encoding="utf-8"))
+    del data["provenance"]  # what version 1 wrote: the rest is the same
+    (tmp_path / RUN_FILE).write_text(json.dumps({**data, "version": 1}), encoding="utf-8")
+    old = load_run(tmp_path)
+    assert old.provenance == Provenance() and old.provenance.lexicon_text == "unknown"
+    assert attrs.evolve(old, provenance=lexicon_run().provenance) == lexicon_run()

@@ -6,7 +6,7 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cohere_medner.report._table import markdown_report, with_unique_labels
+from cohere_medner.report._table import differences, markdown_report, with_unique_labels
 from cohere_medner.types import DISEASE
 from evaluation_runs import FAILED_ERROR, FAILED_PMID, cohere_run, lexicon_run, unresolved_run
 
@@ -63,3 +63,58 @@ def test_unresolved_relations_are_named_under_their_run() -> None:
     assert "- m: 1 of 2 listed" in text
     assert "  - 5: Timolol maleate \u2192 rash" in text
     assert "Relations left unresolved" not in markdown_report([lexicon_run()])
+
+
+def test_runs_sharing_a_label_are_named_by_what_differs() -> None:
+    run = lexicon_run()
+    seed = attrs.evolve(run, provenance=attrs.evolve(run.provenance, template="seed"))
+    labels = [r.label for r in with_unique_labels([run, seed])]
+    assert labels == ["lexicon, titled", "lexicon, seed"]
+    nearest = attrs.evolve(run, provenance=attrs.evolve(run.provenance, examples="3 nearest"))
+    labels = [r.label for r in with_unique_labels([run, nearest])]
+    assert labels == ["lexicon, examples none", "lexicon, examples 3 nearest"]
+    few = attrs.evolve(run, views=run.views[:2], documents=2)
+    few = attrs.evolve(few, provenance=attrs.evolve(few.provenance, content_hash="0" * 64))
+    assert [r.label for r in with_unique_labels([run, few])] == [
+        "lexicon, 10 documents",
+        "lexicon, 2 documents",
+    ]
+    later = attrs.evolve(run, provenance=attrs.evolve(run.provenance, date="2030-01-01"))
+    assert [r.label for r in with_unique_labels([run, later])] == ["lexicon", "lexicon #2"]
+    other = attrs.evolve(run, provenance=attrs.evolve(run.provenance, lexicon=("train",)))
+    labels = [r.label for r in with_unique_labels([run, other, seed])]
+    assert labels == [
+        "lexicon, titled, lexicon train+validation",
+        "lexicon, titled, lexicon train",
+        "lexicon, seed, lexicon train+validation",
+    ]
+
+
+def test_runs_over_other_documents_are_flagged_and_not_ranked() -> None:
+    full, flawed = lexicon_run(), cohere_run()
+    few = attrs.evolve(full, views=full.views[:2], documents=2, label="few")
+    assert differences([full, full]) == []
+    assert differences([full, few]) == [
+        "they evaluated different documents (lexicon: 10 vs few: 2)"
+    ]
+    text = markdown_report([full, few])
+    assert "> **Not comparable, not ranked:** they evaluated different documents" in text
+    assert "**0." not in text
+    # Comparable runs are ranked: the better F1 in bold.
+    assert "**0." in markdown_report([full, attrs.evolve(flawed, failed=(), label="c")])
+    test = attrs.evolve(full, provenance=attrs.evolve(full.provenance, split="test"))
+    other = attrs.evolve(full, provenance=attrs.evolve(full.provenance, split="validation"))
+    assert differences([test, other]) == ["they are from different splits (test, validation)"]
+    changed = attrs.evolve(full, provenance=attrs.evolve(full.provenance, content_hash="0" * 64))
+    assert differences([full, changed]) == [
+        "the same documents have other text or annotations (content hashes differ)"
+    ]
+
+
+def test_the_report_says_where_each_run_came_from() -> None:
+    run = lexicon_run()
+    text = markdown_report([run])
+    assert "## Where each run came from" in text
+    row = next(line for line in text.splitlines() if line.startswith("| lexicon | bundled"))
+    assert f"| {run.provenance.content_hash[:12]} |" in row and "| train+validation |" in row
+    assert "| titled | none | per-task | lexicon |" in row

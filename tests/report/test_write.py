@@ -10,19 +10,58 @@ from pathlib import Path
 import attrs
 import pytest
 
+from cohere_medner.corpus import load_sample
+from cohere_medner.extraction import Extraction
+from cohere_medner.grounding.lexicon import Lexicon
+from cohere_medner.prompts.tasks import CHEMICALS, DISEASES, RELATIONS
+from cohere_medner.prompts.templates import TITLED
 from cohere_medner.report import (
     CHART_FILE,
     HTML_FILE,
     JSON_FILE,
     MARKDOWN_FILE,
     EmptyReportError,
+    EvaluationRun,
+    NoDocumentsError,
+    html_report,
     load_run,
     markdown_report,
     report_json,
     save_run,
+    score_run,
     write_report,
 )
 from evaluation_runs import FAILED_ERROR, FAILED_PMID, MODEL, cohere_run, lexicon_run
+
+
+def nothing_answered() -> EvaluationRun:
+    """Every document of the sample failed: a run with nothing scored, at every level."""
+    documents = load_sample("test").to_list()
+    failed = [Extraction(d.pmid, error="Cohere API error 500") for d in documents]
+    tasks = (DISEASES, CHEMICALS, RELATIONS)
+    return score_run(MODEL, failed, documents, tasks, TITLED, Lexicon.from_data())
+
+
+def test_a_run_with_nothing_answered_shows_no_score_not_zero(tmp_path: Path) -> None:
+    run = nothing_answered()
+    assert (run.documents, run.answered, len(run.failed)) == (10, 0, 10)
+    assert "0.0000" not in run.summary() and "\u2014" in run.summary()
+    assert "(10 failed, 0 scored)" in run.summary().splitlines()[0]
+    figures = run.as_json()
+    assert set(figures["tasks"].values()) == {None}
+    assert all(s is None for by_type in figures["official"].values() for s in by_type.values())
+    text = markdown_report([run])
+    assert "0.0000" not in text and "| 10 (10 failed) | \u2014 |" in text
+    assert "0.0000" not in html_report([run])
+    reported = report_json([run])["runs"][0]
+    assert {t["micro"] is None and t["macro"] is None for t in reported["tasks"].values()} == {True}
+    assert {s for by_type in reported["official"].values() for s in by_type.values()} == {None}
+    assert load_run(save_run(run, tmp_path)).as_json() == figures
+
+
+def test_no_documents_is_an_error_not_a_table_of_zeros() -> None:
+    with pytest.raises(NoDocumentsError, match="no documents given"):
+        score_run(MODEL, [], [], (DISEASES,), TITLED)
 
 
 def test_a_saved_run_reads_back_in_another_process(tmp_path: Path) -> None:
@@ -77,3 +116,16 @@ def test_a_saved_run_reports_as_the_run_it_was(tmp_path: Path) -> None:
     save_run(cohere_run(), tmp_path)
     assert report_json([load_run(tmp_path)]) == json.loads(json.dumps(report_json([cohere_run()])))
     assert markdown_report([load_run(tmp_path)]) == markdown_report([cohere_run()])
+
+
+def test_every_report_says_where_runs_came_from_and_whether_they_compare() -> None:
+    full = lexicon_run()
+    few = attrs.evolve(full, views=full.views[:2], documents=2, label="few")
+    reported = report_json([full, few])
+    assert reported["comparable"] is False and reported["differences"]
+    assert reported["runs"][0]["provenance"] == full.provenance.as_json()
+    assert report_json([full])["comparable"] is True
+    page = html_report([full, few])
+    assert "Not comparable, not ranked: they evaluated different documents" in page
+    assert "Where each run came from" in page and full.provenance.content_hash[:12] in page
+    assert "Not comparable" not in html_report([full])

@@ -173,7 +173,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     documents = options.documents(args)
     lexicon = options.lexicon(args, documents)
-    run = evaluate(options.extractor(args, lexicon), documents, lexicon, allow_seen=args.allow_seen)
+    run = evaluate(
+        options.extractor(args, lexicon),
+        documents,
+        lexicon,
+        allow_seen=args.allow_seen,
+        corpus=str(args.data.resolve()) if args.data is not None else "bundled sample",
+        split=args.split,
+    )
     if args.report is not None:
         save_run(run, args.report, label=args.label)
         files = write_report([run], args.report)
@@ -190,9 +197,12 @@ def add_compare(commands: Commands) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from cohere_medner.report import load_run, write_report
+    from cohere_medner.report import differences, load_run, write_report
 
-    files = write_report([load_run(path) for path in args.runs], args.output)
+    runs = [load_run(path) for path in args.runs]
+    for reason in differences(runs):
+        print(f"warning: runs not ranked: {reason}", file=sys.stderr)
+    files = write_report(runs, args.output)
     for path in files:
         print(path)
     return 0

@@ -1,4 +1,4 @@
-"""What goes wrong with a report: no runs, or a saved run that cannot be read."""
+"""What goes wrong with a report: no runs or documents, or a saved run that cannot be read."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ class SavedRunError(ReportError, ValueError):
 
 class SavedRunNotFoundError(ReportError, FileNotFoundError):
     """No saved run (``run.json``) where one was expected."""
+
+
+class NoDocumentsError(ReportError, ValueError):
+    """An evaluation was asked for over no documents: a score of nothing would read as 0."""

@@ -18,8 +18,23 @@ from html import escape
 from typing import Any, Final
 
 from cohere_medner.extraction import Extraction
-from cohere_medner.report._runs import STATUSES, DocumentView, EvaluationRun, Mark, Status
-from cohere_medner.report._table import MISSING, Column, columns, cost, score_of
+from cohere_medner.report._runs import (
+    MISSING,
+    STATUSES,
+    DocumentView,
+    EvaluationRun,
+    Mark,
+    Status,
+)
+from cohere_medner.report._table import (
+    PROVENANCE_HEADER,
+    Column,
+    columns,
+    cost,
+    differences,
+    provenance_rows,
+    score_of,
+)
 from cohere_medner.scoring.lists import Comparison
 from cohere_medner.types import CHEMICAL
 
@@ -204,12 +219,33 @@ def _summary_table(runs: Sequence[EvaluationRun], cols: Sequence[Column]) -> str
             f'<td class="num">{int(spent["requests"]):,}</td>'
             f'<td class="num">{spent["seconds"]:.1f}</td></tr>'
         )
+    unlike = differences(runs)
+    caption = (
+        f'<caption class="failed">Not comparable, not ranked: {_e("; ".join(unlike))}.</caption>'
+        if unlike
+        else ""
+    )
     return (
-        '<table class="summary"><thead><tr><th rowspan="2">run</th>'
+        f'<table class="summary">{caption}<thead><tr><th rowspan="2">run</th>'
         f'<th rowspan="2">documents</th>{groups}<th colspan="2">tokens</th>'
         '<th rowspan="2">requests</th><th rowspan="2">seconds</th></tr>'
         f"<tr>{keys}<th>in</th><th>out</th>"
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _provenance_table(runs: Sequence[EvaluationRun]) -> str:
+    """Where each run came from: data, split, lexicon, prompts, model, version, date."""
+    header = "".join(f"<th>{_e(name)}</th>" for name in ("run", *PROVENANCE_HEADER))
+    rows = "".join(
+        f"<tr><th>{_e(run.label)}</th>"
+        + "".join(f"<td>{_e(cell)}</td>" for cell in provenance_rows(run))
+        + "</tr>"
+        for run in runs
+    )
+    return (
+        '<table class="summary provenance"><caption>Where each run came from</caption>'
+        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
@@ -383,7 +419,8 @@ def html_report(runs: Sequence[EvaluationRun], chart: str | None = None) -> str:
         f"<p>{len(runs)} run{'s' if len(runs) != 1 else ''}. F1 micro-averaged over the "
         "documents answered; mentions are marked by the official mention rule (start, end "
         "and entity type).</p></header>"
-        f'<section id="summary">{_summary_table(runs, cols)}{figure}</section>'
+        f'<section id="summary">{_summary_table(runs, cols)}{figure}'
+        f"{_provenance_table(runs)}</section>"
         '<nav id="controls">'
         f"{selector}"
         '<label>Filter <input id="filter" type="search" placeholder="PMID or text"></label>'

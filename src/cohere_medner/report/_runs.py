@@ -28,6 +28,7 @@ from cohere_medner.grounding.identify import IDENTIFICATION_RULES, Identificatio
 from cohere_medner.grounding.prediction import Prediction
 from cohere_medner.parsing.relations import Triple
 from cohere_medner.report._errors import SavedRunError, SavedRunNotFoundError
+from cohere_medner.report._provenance import Provenance
 from cohere_medner.scoring.lists import Comparison, ListScores
 from cohere_medner.types import Document, Mention, Relation, Score
 
@@ -45,7 +46,11 @@ __all__ = [
 RUN_FILE: Final = "run.json"
 EXTRACTIONS_FILE: Final = "extractions.jsonl"
 _FORMAT: Final = "cohere-medner-run"
-_VERSION: Final = 1
+_VERSION: Final = 2
+"""Version 2 adds ``provenance``; version 1 runs still load, with their provenance unknown."""
+
+MISSING: Final = "\u2014"
+"""What a table shows for a score that does not exist: a level not scored, or no document."""
 
 Status = Literal["tp", "fp", "fn"]
 STATUSES: Final[tuple[Status, ...]] = ("tp", "fp", "fn")
@@ -143,7 +148,7 @@ class EvaluationRun:
     scored (those answered), gold beside predicted. ``documents`` counts every document
     evaluated, failed ones included, and ``failed`` pairs each failed document with its error
     (both default to what ``extractions`` say); ``label`` names the run in reports (default:
-    the model).
+    the model); ``provenance`` where the run came from (data, lexicon, prompts, software).
     """
 
     model: str
@@ -163,6 +168,17 @@ class EvaluationRun:
         )
     )
     label: str = attrs.field(default=attrs.Factory(lambda run: run.model, takes_self=True))
+    provenance: Provenance = attrs.field(factory=Provenance)
+
+    @property
+    def pmids(self) -> frozenset[str]:
+        """Every document evaluated: those answered and those failed."""
+        return frozenset(view.pmid for view in self.views) | {pmid for pmid, _ in self.failed}
+
+    @property
+    def answered(self) -> int:
+        """How many documents were answered and scored: with none, a run has no scores."""
+        return len(self.views)
 
     @property
     def gold(self) -> tuple[Document, ...]:
@@ -204,16 +220,24 @@ class EvaluationRun:
         return {name: s.documents[pmid] for name, s in self.scores.items() if pmid in s.documents}
 
     def as_json(self) -> dict[str, Any]:
-        """The summary ``evaluate --json`` prints (micro-averaged P, R, F1 per task)."""
+        """The summary ``evaluate --json`` prints (micro-averaged P, R, F1 per task).
+
+        With no document answered every score is ``null``: there is nothing to score, not 0.
+        """
+        scored = self.answered > 0
         return {
             "model": self.model,
             "documents": self.documents,
+            "answered": self.answered,
+            "provenance": self.provenance.as_json(),
             "tasks": {
-                name: {**s.micro.as_dict(), "macro_f1": s.macro_f1}
+                name: {**s.micro.as_dict(), "macro_f1": s.macro_f1} if scored else None
                 for name, s in self.scores.items()
             },
             "official": {
-                level: {kind: score.as_dict() for kind, score in by_type.items()}
+                level: {
+                    kind: score.as_dict() if scored else None for kind, score in by_type.items()
+                }
                 for level, by_type in self.official.items()
             },
             "failed": [{"document": pmid, "error": error} for pmid, error in self.failed],
@@ -228,20 +252,24 @@ class EvaluationRun:
         }
 
     def summary(self) -> str:
-        """A table for a terminal: P, R and F1 by task and official level, then the cost."""
+        """A table for a terminal: P, R and F1 by task and official level, then the cost.
+
+        With no document answered the figures read ``—``: nothing was scored.
+        """
         figures = self.as_json()
-        lines = [
-            f"model {self.model}: {figures['documents']} documents in {self.seconds:.1f} s",
-            f"{'task':<12} {'precision':>9} {'recall':>9} {'F1':>9}",
-        ]
+        head = f"model {self.model}: {figures['documents']} documents in {self.seconds:.1f} s"
+        if self.failed:
+            head += f" ({len(self.failed)} failed, {self.answered} scored)"
+        lines = [head, f"{'task':<12} {'precision':>9} {'recall':>9} {'F1':>9}"]
         lines += [
-            f"{name:<12} {task['precision']:>9.4f} {task['recall']:>9.4f} {task['f1']:>9.4f}"
+            f"{name:<12} {_figure(task, 'precision'):>9} {_figure(task, 'recall'):>9} "
+            f"{_figure(task, 'f1'):>9}"
             for name, task in figures["tasks"].items()
         ]
         lines += [
-            f"official {level:<8} {kind:<8} P {score.precision:.4f} "
-            f"R {score.recall:.4f} F {score.f1:.4f}"
-            for level, by_type in self.official.items()
+            f"official {level:<8} {kind:<8} P {_figure(score, 'precision')} "
+            f"R {_figure(score, 'recall')} F {_figure(score, 'f1')}"
+            for level, by_type in figures["official"].items()
             for kind, score in by_type.items()
         ]
         if self.unresolved:
@@ -257,6 +285,11 @@ class EvaluationRun:
             f"{figures['input_tokens']} in / {figures['output_tokens']} out"
         )
         return "\n".join(lines)
+
+
+def _figure(scores: Mapping[str, Any] | None, name: str) -> str:
+    """A figure to four places, or ``—`` where nothing was scored (never a misleading 0)."""
+    return MISSING if scores is None else f"{scores[name]:.4f}"
 
 
 def save_run(run: EvaluationRun, directory: PathLike, *, label: str | None = None) -> Path:
@@ -314,6 +347,7 @@ def _run_json(run: EvaluationRun) -> dict[str, Any]:
         "model": run.model,
         "label": run.label,
         "documents": run.documents,
+        "provenance": run.provenance.as_json(),
         "seconds": run.seconds,
         "usage": dict(run.usage),
         "scores": {name: _scores_json(s) for name, s in run.scores.items()},
@@ -327,7 +361,9 @@ def _run_json(run: EvaluationRun) -> dict[str, Any]:
 
 
 def _run_from(data: Mapping[str, Any], extractions: Iterable[Extraction]) -> EvaluationRun:
-    checked_format(data, _FORMAT, _VERSION, "saved run", SavedRunError)
+    # Version 1 differs only in having no provenance.
+    version = 1 if data.get("version") == 1 else _VERSION
+    checked_format(data, _FORMAT, version, "saved run", SavedRunError)
     return EvaluationRun(
         model=str(data["model"]),
         label=str(data.get("label") or data["model"]),
@@ -342,6 +378,7 @@ def _run_from(data: Mapping[str, Any], extractions: Iterable[Extraction]) -> Eva
         failed=tuple((str(f["document"]), str(f["error"])) for f in data.get("failed", [])),
         views=tuple(_view_from(v) for v in data.get("views", [])),
         extractions=tuple(extractions),
+        provenance=Provenance.from_json(data["provenance"]) if version > 1 else Provenance(),
     )
 
 

@@ -16,12 +16,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from cohere_medner.corpus import DocumentStream
 from cohere_medner.extraction import Extraction
 from cohere_medner.grounding.lexicon import Lexicon
 from cohere_medner.grounding.prediction import predict
 from cohere_medner.parsing.relations import Triple
 from cohere_medner.prompts.tasks import Task
 from cohere_medner.prompts.templates import Template
+from cohere_medner.report._errors import NoDocumentsError
+from cohere_medner.report._provenance import (
+    Provenance,
+    content_hash,
+    examples_text,
+    library_version,
+    now,
+)
 from cohere_medner.report._runs import DocumentView, EvaluationRun
 from cohere_medner.scoring import official as scoring
 from cohere_medner.scoring.lists import ListScores, score_lists, score_relation_lists
@@ -40,16 +49,29 @@ def score_run(
     *,
     usage: Mapping[str, int] | None = None,
     seconds: float = 0.0,
+    mode: str | None = None,
+    corpus: str | None = None,
+    split: str | None = None,
 ) -> EvaluationRun:
     """The run of ``model``'s extractions on ``documents``, scored by the tasks that asked.
 
     ``template`` is the one the prompts were made with (the gold lists hold what its prompts
     showed); ``lexicon`` gives predicted mentions and relations their MeSH identifiers, and
     without one only list and mention levels are scored. ``usage`` and ``seconds`` are what
-    the extractions cost, for the reports.
+    the extractions cost, for the reports; ``mode`` (the extractor's), ``corpus`` (the
+    data's name or path; default: where a :class:`~cohere_medner.corpus.DocumentStream` was
+    read from) and ``split`` go with them into the run's provenance. No documents at all is an error
+    (:class:`~cohere_medner.report.NoDocumentsError`): its scores would read as 0.
     """
     found = tuple(extractions)
+    if corpus is None and isinstance(documents, DocumentStream):
+        corpus = documents.source
     items = list(documents)
+    if not items:
+        raise NoDocumentsError(
+            "nothing to evaluate: no documents given (an empty corpus or split, or a limit "
+            "of 0); evaluate at least one document"
+        )
     answered = {e.document: e for e in found if e.ok}
     gold = [d for d in items if d.pmid in answered]
     predicted = [predict(answered[d.pmid], d, lexicon) for d in gold]
@@ -62,6 +84,17 @@ def score_run(
         official=official_scores(gold, [p.document for p in predicted], tasks, lexicon is not None),
         views=tuple(
             DocumentView.from_prediction(d, p) for d, p in zip(gold, predicted, strict=True)
+        ),
+        provenance=Provenance(
+            corpus=corpus,
+            content_hash=content_hash(items),
+            split=split,
+            lexicon=() if lexicon is None else (*lexicon.splits, *lexicon.vocabularies),
+            template=template.name,
+            examples=examples_text(template.few_shot),
+            mode=mode,
+            version=library_version(),
+            date=now(),
         ),
     )
 

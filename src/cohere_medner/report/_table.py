@@ -3,7 +3,8 @@
 A *column* is one scored thing: a task at the list level (``list``, ``diseases``) or an
 entity type (or ``CID``) at an official level (``mention``, ``id``, ``relation``). The
 columns of a comparison are those any of its runs scored; a run that did not score one
-shows ``—`` there (a Cohere run without a lexicon has no identifier or relation level).
+shows ``—`` there (a Cohere run without a lexicon has no identifier or relation level), and
+so does a run that had no document answered: a score over nothing is no score, not 0.
 """
 
 from __future__ import annotations
@@ -13,13 +14,21 @@ from typing import Final
 
 import attrs
 
-from cohere_medner.report._runs import EvaluationRun
+from cohere_medner.report._runs import MISSING, EvaluationRun
 from cohere_medner.scoring.official import LEVELS
 from cohere_medner.types import Score
 
-__all__ = ["Column", "columns", "cost", "markdown_report", "score_of", "with_unique_labels"]
+__all__ = [
+    "Column",
+    "columns",
+    "cost",
+    "differences",
+    "markdown_report",
+    "provenance_rows",
+    "score_of",
+    "with_unique_labels",
+]
 
-MISSING: Final = "—"
 LIST: Final = "list"
 LEVEL_TITLES: Final = {
     LIST: "List level: names as listed, after normalization",
@@ -56,7 +65,12 @@ def columns(runs: Sequence[EvaluationRun]) -> tuple[Column, ...]:
 
 
 def score_of(run: EvaluationRun, column: Column) -> Score | None:
-    """The run's micro-averaged score in ``column``, or ``None`` where it was not scored."""
+    """The run's micro-averaged score in ``column``, or ``None`` where it was not scored.
+
+    A run with no document answered scored nothing: ``None`` everywhere, never a 0.
+    """
+    if not run.answered:
+        return None
     if column.level == LIST:
         scores = run.scores.get(column.key)
         return scores.micro if scores is not None else None
@@ -73,18 +87,105 @@ def cost(run: EvaluationRun) -> dict[str, float]:
     }
 
 
+def _facets(run: EvaluationRun) -> dict[str, str]:
+    """What may tell runs apart, most telling first, as a label would say it."""
+    made = run.provenance
+    return {
+        "model": run.model,
+        "template": made.template or "",
+        "examples": f"examples {made.examples}" if made.examples else "",
+        "mode": made.mode or "",
+        "lexicon": f"lexicon {made.lexicon_text}",
+        "split": f"split {made.split}" if made.split else "",
+        "documents": f"{run.documents} documents",
+        "data": made.corpus or "",
+        "hash": f"data {(made.content_hash or '')[:12]}",
+    }
+
+
 def with_unique_labels(runs: Sequence[EvaluationRun]) -> list[EvaluationRun]:
-    """The runs, those sharing a label told apart by a number (``model #2``)."""
+    """The runs, those sharing a label told apart by what differs between them.
+
+    ``command-r, titled`` and ``command-r, seed`` for two runs of one model with two
+    templates; runs alike in all that is recorded but the date are told apart by a number
+    (``model #2``).
+    """
+    facets = [_facets(run) for run in runs]
+    named = []
+    for run, own in zip(runs, facets, strict=True):
+        alike = [f for r, f in zip(runs, facets, strict=True) if r.label == run.label]
+        differing = [key for key in own if len({f[key] for f in alike}) > 1]
+        # Where the data is, or what it hashes to, only names runs nothing else tells apart.
+        named_by = [key for key in differing if key not in ("data", "hash")] or differing
+        named.append(", ".join([run.label, *(own[key] for key in named_by if own[key])]))
     taken: set[str] = set()
     unique = []
-    for run in runs:
-        label, number = run.label, 1
+    for run, base in zip(runs, named, strict=True):
+        label, number = base, 1
         while label in taken:
             number += 1
-            label = f"{run.label} #{number}"
+            label = f"{base} #{number}"
         taken.add(label)
         unique.append(run if label == run.label else attrs.evolve(run, label=label))
     return unique
+
+
+def differences(runs: Sequence[EvaluationRun]) -> list[str]:
+    """Why ``runs`` cannot be ranked: other documents, splits or data; empty if they can.
+
+    Only what both runs recorded is compared (runs saved before provenance have no split or
+    content hash); the documents evaluated are always known.
+    """
+    if len(runs) < 2:
+        return []
+    found = []
+    if len({run.pmids for run in runs}) > 1:
+        counts = " vs ".join(f"{run.label}: {run.documents}" for run in runs)
+        found.append(f"they evaluated different documents ({counts})")
+    splits = {run.provenance.split for run in runs} - {None}
+    if len(splits) > 1:
+        found.append(f"they are from different splits ({', '.join(sorted(map(str, splits)))})")
+    hashes = {run.provenance.content_hash for run in runs} - {None}
+    if len(hashes) > 1 and not found:
+        found.append("the same documents have other text or annotations (content hashes differ)")
+    return found
+
+
+def provenance_rows(run: EvaluationRun) -> list[str]:
+    """The run's provenance as table cells, in :data:`PROVENANCE_HEADER`'s order."""
+    made = run.provenance
+
+    def known(value: str | None) -> str:
+        return value if value else "unknown"
+
+    return [
+        known(made.corpus),
+        known(made.content_hash and made.content_hash[:12]),
+        known(made.split),
+        str(run.documents),
+        made.lexicon_text,
+        known(made.template),
+        known(made.examples),
+        known(made.mode),
+        run.model,
+        known(made.version),
+        known(made.date),
+    ]
+
+
+PROVENANCE_HEADER: Final = (
+    "data",
+    "content hash",
+    "split",
+    "documents",
+    "lexicon",
+    "template",
+    "examples",
+    "mode",
+    "model",
+    "version",
+    "date",
+)
 
 
 # Markdown -------------------------------------------------------------------------------------
@@ -108,11 +209,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: i
     return [_row(header), _row(align), *(_row(r) for r in rows)]
 
 
-def _best_marked(values: Sequence[float | None]) -> list[str]:
-    """Each run's figure, the best in bold when several runs are compared."""
+def _best_marked(values: Sequence[float | None], rank: bool = True) -> list[str]:
+    """Each run's figure, the best in bold when several runs are compared and ``rank``."""
     known = [v for v in values if v is not None]
-    # Bold only tells something where the runs differ.
-    best = round(max(known), 4) if len({round(v, 4) for v in known}) > 1 else None
+    # Bold only tells something where the runs differ, and only between comparable runs.
+    best = round(max(known), 4) if rank and len({round(v, 4) for v in known}) > 1 else None
     return [
         MISSING
         if v is None
@@ -133,22 +234,33 @@ def markdown_report(runs: Sequence[EvaluationRun], chart: str | None = None) -> 
     ``chart`` is the file name of the F1 chart to show under the summary, if any.
     """
     cols = columns(runs)
+    unlike = differences(runs)
     lines = [
         "# cohere-medner evaluation report",
         "",
         f"{len(runs)} run{'s' if len(runs) != 1 else ''}. Scores are micro-averaged over "
-        f"the documents answered; {MISSING} marks a level a run was not scored at.",
+        f"the documents answered; {MISSING} marks a level a run was not scored at, or a run "
+        "with no document answered.",
         "",
         "## Summary: F1, and what each run cost",
         "",
-        *_summary_table(runs, cols),
     ]
+    if unlike:
+        lines += [f"> **Not comparable, not ranked:** {'; '.join(unlike)}.", ""]
+    lines += _summary_table(runs, cols, rank=not unlike)
     if chart:
         lines += ["", f"![F1 by run, task and level]({chart})"]
     for level, title in LEVEL_TITLES.items():
         level_cols = [c for c in cols if c.level == level]
         if level_cols:
-            lines += ["", f"## {title}", "", *_level_table(runs, level, level_cols)]
+            lines += ["", f"## {title}", ""]
+            lines += _level_table(runs, level, level_cols, rank=not unlike)
+    lines += ["", "## Where each run came from", ""]
+    lines += _table(
+        ["run", *PROVENANCE_HEADER],
+        [[_cell(run.label), *map(_cell, provenance_rows(run))] for run in runs],
+        numeric_from=len(PROVENANCE_HEADER) + 1,
+    )
     failed = [(run.label, pmid, error) for run in runs for pmid, error in run.failed]
     if failed:
         lines += ["", "## Failed documents (left out of every score)", ""]
@@ -174,11 +286,13 @@ def _unresolved(runs: Sequence[EvaluationRun]) -> list[str]:
     return lines
 
 
-def _summary_table(runs: Sequence[EvaluationRun], cols: Sequence[Column]) -> list[str]:
+def _summary_table(
+    runs: Sequence[EvaluationRun], cols: Sequence[Column], rank: bool = True
+) -> list[str]:
     """A row per run: its model and documents, its F1 in every column, and its cost."""
     header = ["run", "model", "documents", *(_cell(c.label) for c in cols)]
     header += ["tokens in", "tokens out", "requests", "seconds"]
-    f1s = [_best_marked([_f1(score_of(run, c)) for run in runs]) for c in cols]
+    f1s = [_best_marked([_f1(score_of(run, c)) for run in runs], rank) for c in cols]
     rows = []
     for index, run in enumerate(runs):
         spent = cost(run)
@@ -198,7 +312,7 @@ def _summary_table(runs: Sequence[EvaluationRun], cols: Sequence[Column]) -> lis
 
 
 def _level_table(
-    runs: Sequence[EvaluationRun], level: str, level_cols: Sequence[Column]
+    runs: Sequence[EvaluationRun], level: str, level_cols: Sequence[Column], rank: bool = True
 ) -> list[str]:
     """A row per run: precision, recall and F1 in each of the level's columns.
 
@@ -212,11 +326,11 @@ def _level_table(
         figures += [
             [MISSING if s is None else _fraction(s.precision) for s in scores],
             [MISSING if s is None else _fraction(s.recall) for s in scores],
-            _best_marked([_f1(s) for s in scores]),
+            _best_marked([_f1(s) for s in scores], rank),
         ]
         if level == LIST:
             header.append(f"{_cell(column.key)} macro F1")
-            figures.append(_best_marked([_macro_f1(run, column) for run in runs]))
+            figures.append(_best_marked([_macro_f1(run, column) for run in runs], rank))
     rows = [[_cell(run.label), *(f[i] for f in figures)] for i, run in enumerate(runs)]
     return _table(header, rows, numeric_from=1)
 
@@ -227,4 +341,4 @@ def _f1(score: Score | None) -> float | None:
 
 def _macro_f1(run: EvaluationRun, column: Column) -> float | None:
     scores = run.scores.get(column.key)
-    return None if scores is None else scores.macro_f1
+    return None if scores is None or not run.answered else scores.macro_f1

@@ -25,7 +25,7 @@ from cohere_medner.report._chart import f1_chart
 from cohere_medner.report._errors import EmptyReportError
 from cohere_medner.report._html import html_report
 from cohere_medner.report._runs import EvaluationRun
-from cohere_medner.report._table import markdown_report, with_unique_labels
+from cohere_medner.report._table import differences, markdown_report, with_unique_labels
 from cohere_medner.scoring import official as scoring
 from cohere_medner.types import Score
 
@@ -87,17 +87,23 @@ def _official_by_document(run: EvaluationRun) -> dict[str, dict[str, dict[str, d
 
 
 def report_json(runs: Sequence[EvaluationRun]) -> dict[str, Any]:
-    """Every figure of every run: micro and macro scores, per document counts, cost."""
+    """Every figure of every run: micro and macro scores, per document counts, cost.
+
+    A run with no document answered has ``null`` scores: nothing was scored, not 0.
+    """
     labelled = _labelled(runs)
     return {
         "format": _FORMAT,
         "version": _VERSION,
+        "comparable": not differences(labelled),
+        "differences": differences(labelled),
         "runs": [
             {
                 "label": run.label,
                 "model": run.model,
                 "documents": run.documents,
-                "answered": len(run.views),
+                "answered": run.answered,
+                "provenance": run.provenance.as_json(),
                 "failed": [{"document": pmid, "error": error} for pmid, error in run.failed],
                 "requests": run.usage.get("requests", 0),
                 "retries": run.usage.get("retries", 0),
@@ -107,13 +113,15 @@ def report_json(runs: Sequence[EvaluationRun]) -> dict[str, Any]:
                 "seconds": run.seconds,
                 "tasks": {
                     name: {
-                        "micro": scores.micro.as_dict(),
+                        "micro": scores.micro.as_dict() if run.answered else None,
                         "macro": {
                             "precision": scores.macro_precision,
                             "recall": scores.macro_recall,
                             "f1": scores.macro_f1,
                             "documents": len(scores.scored_documents),
-                        },
+                        }
+                        if run.answered
+                        else None,
                         "documents": {
                             pmid: {"tp": c.score.tp, "fp": c.score.fp, "fn": c.score.fn}
                             for pmid, c in scores.documents.items()
@@ -122,7 +130,10 @@ def report_json(runs: Sequence[EvaluationRun]) -> dict[str, Any]:
                     for name, scores in run.scores.items()
                 },
                 "official": {
-                    level: {kind: score.as_dict() for kind, score in by_type.items()}
+                    level: {
+                        kind: score.as_dict() if run.answered else None
+                        for kind, score in by_type.items()
+                    }
                     for level, by_type in run.official.items()
                 },
                 "official_documents": _official_by_document(run),
