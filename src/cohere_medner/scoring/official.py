@@ -6,10 +6,12 @@ Three levels, each counted per document and summed over documents (micro-average
 - ``id``: the document-level set of (entity type, MeSH identifier);
 - ``relation``: the document-level set of CID (chemical identifier, disease identifier) pairs.
 
-Identifiers are compared as the official evaluator does: a composite ``D1|D2`` counts as
-both, an identifier without a namespace is MeSH (``D003866`` equals ``MESH:D003866``),
-``-1`` means no identifier and is ignored, and any other namespace (``CHEBI:32875``) is an
-identifier of its own, which matches nothing in a MeSH-annotated gold standard. Documents
+Identifiers are compared as the official evaluator does: an identifier without a namespace
+is MeSH (``D003866`` equals ``MESH:D003866``), and any other namespace (``CHEBI:32875``) is
+an identifier of its own, which matches nothing in a MeSH-annotated gold standard. On a
+mention, a composite ``D1|D2`` counts as both and ``-1`` means no identifier; in a CID line
+the evaluator takes each column whole, so ``D1|D2`` is one identifier and a ``-1`` is an
+identifier too (both false positives against BC5CDR's gold, which has neither). Documents
 are paired by PMID; a document only one side has contributes false negatives (gold) or
 false positives (predicted).
 """
@@ -56,11 +58,9 @@ def document_keys(
         }
     if level == "relation":
         return {
-            (chemical, disease)
+            (mesh_id(r.chemical.strip()), mesh_id(r.disease.strip()))
             for r in document.relations
             if r.type == CID
-            for chemical in normalize_identifier(r.chemical)
-            for disease in normalize_identifier(r.disease)
         }
     raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
 
