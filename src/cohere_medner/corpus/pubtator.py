@@ -8,12 +8,13 @@ score in the last column (``... TYPE IDS SCORE`` and ``... CID CHEMICAL DISEASE 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from cohere_medner._files import PathLike, atomic_write, open_text
-from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.corpus.stream import DocumentStream, checked_documents, undecodable
 from cohere_medner.errors import (
     AnnotationError,
     CorpusFormatError,
@@ -24,25 +25,38 @@ from cohere_medner.types import ENTITY_TYPES, Document, Mention, Relation
 
 NO_ID = "-1"
 _TAB = "\t"
+_BOM = "\ufeff"
+_OFFSET_DIGITS = 9
+"""Digits an offset may have: no abstract is a billion characters long."""
 
 
 _CHUNK = 1 << 20
 _SEPARATOR = re.compile(r"(\n(?:[ \t]*\n)+)")
 # One gold line, mention or CID relation, matched in C for a whole document at once.
 _ROW = re.compile(
-    r"^(\d+)\t(?:(\d+)\t(\d+)\t([^\t\n]*)\t(Chemical|Disease)\t([^\t\n]*)"
+    r"^(\d+)\t(?:(\d{1,9})\t(\d{1,9})\t([^\t\n]*)\t(Chemical|Disease)\t([^\t\n]*)"
     r"|CID\t([^\t\n]+)\t([^\t\n]+))$",
     re.MULTILINE,
 )
 
 
 def read_pubtator(path: PathLike) -> DocumentStream:
-    """Documents of a PubTator file (plain or ``.gz``), streamed when iterated."""
+    """Documents of a PubTator file (plain or ``.gz``), streamed when iterated.
+
+    A byte-order mark is skipped. A file that is not UTF-8, holds no document or gives
+    one PMID twice is refused with an error naming the file and line.
+    """
     source = str(path)
 
     def documents() -> Iterator[Document]:
-        with open_text(path) as stream:
-            yield from parse_pubtator(iter(lambda: stream.read(_CHUNK), ""), source)
+        try:
+            with open_text(path) as stream:
+                chunks = iter(lambda: stream.read(_CHUNK), "")
+                first = next(chunks, "").removeprefix(_BOM)
+                placed = _parse(itertools.chain([first], chunks), source)
+                yield from checked_documents(placed, source)
+        except UnicodeDecodeError as error:
+            raise undecodable(path, source, error) from None
 
     return DocumentStream(documents, source)
 
@@ -53,13 +67,19 @@ def parse_pubtator(text: Iterable[str], source: str = "<pubtator>") -> Iterator[
     ``text`` is any iterable of consecutive pieces of the file: its lines, or chunks of
     any size. Only one document's text is held at a time.
     """
+    for document, _ in _parse(text, source):
+        yield document
+
+
+def _parse(text: Iterable[str], source: str) -> Iterator[tuple[Document, int]]:
+    """Documents, each with the line its title is on."""
     known_ids: dict[str, tuple[str, ...]] = {}
     line = 1
     for block, newlines in _blocks(text):
         content = block.lstrip("\n \t")
         if content:
             first = line + block.count("\n", 0, len(block) - len(content))
-            yield _document(content, first, source, known_ids)
+            yield _document(content, first, source, known_ids), first
         line += newlines
 
 
@@ -166,9 +186,8 @@ def _mention(columns: list[str], text: str, source: str, number: int) -> Mention
             f"(6 to 8 tab-separated columns), got {len(columns)} columns",
         )
     _, start_text, end_text, surface, kind, id_text, *extra = columns
-    if not end_text.isdigit():
-        raise CorpusFormatError(source, number, f"mention end {end_text!r} is not an integer")
-    start, end = int(start_text), int(end_text)
+    start = _offset(start_text, "start", source, number)
+    end = _offset(end_text, "end", source, number)
     if kind not in ENTITY_TYPES:
         raise UnknownEntityTypeError(
             source,
@@ -194,6 +213,19 @@ def _mention(columns: list[str], text: str, source: str, number: int) -> Mention
                 source, number, f"the last column should be a score, got {extra[-1]!r}"
             )
     return Mention(start, end, surface, kind, _ids(id_text), parts, score)
+
+
+def _offset(text: str, what: str, source: str, number: int) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise CorpusFormatError(source, number, f"mention {what} {text[:20]!r} is not an integer")
+    if len(text) > _OFFSET_DIGITS:
+        raise CorpusFormatError(
+            source,
+            number,
+            f"mention {what} {text[:12]}... has {len(text)} digits, more than any offset "
+            f"in a document can have ({_OFFSET_DIGITS})",
+        )
+    return int(text)
 
 
 def _ids(text: str) -> tuple[str, ...]:
