@@ -71,6 +71,10 @@ class DuplicateDocumentError(CorpusFormatError):
     """Two documents of one corpus file have the same PMID; the message names both places."""
 
 
+class DocumentMismatchError(CorpusError, ValueError):
+    """Gold and predictions do not hold the same documents, so their score would mislead."""
+
+
 class CorpusNotFoundError(CorpusError, FileNotFoundError):
     """No corpus file (or no official BC5CDR file name) where one was expected."""
 

@@ -8,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cohere_medner.corpus.pubtator import parse_pubtator, read_pubtator
-from cohere_medner.scoring.official import LEVELS, Level, document_keys, normalize_identifier, score
+from cohere_medner.scoring.official import (
+    LEVELS,
+    Level,
+    coverage,
+    document_keys,
+    normalize_identifier,
+    score,
+)
 from cohere_medner.types import Document, Mention, Relation, Score
 from strategies import documents
 
@@ -161,3 +168,16 @@ def test_tp_plus_fn_is_the_gold_count(
     assert result.tp + result.fn == gold_count
     assert result.tp + result.fp == predicted_count
     assert 0.0 <= result.f1 <= 1.0
+
+
+@given(corpora, corpora)
+def test_coverage_splits_the_documents_into_both_and_one_side_only(
+    gold: list[Document], predicted: list[Document]
+) -> None:
+    found = coverage(gold, predicted)
+    gold_pmids, predicted_pmids = {d.pmid for d in gold}, {d.pmid for d in predicted}
+    assert found.both | found.gold_only == gold_pmids
+    assert found.both | found.predicted_only == predicted_pmids
+    assert not found.gold_only & predicted_pmids and not found.predicted_only & gold_pmids
+    assert found.complete == (gold_pmids == predicted_pmids)
+    assert sum(found.as_dict().values()) == len(gold_pmids | predicted_pmids)

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Final, Literal
 
+import attrs
+
 from cohere_medner.types import CID, ENTITY_TYPES, Document, Score, mesh_id
 
 Level = Literal["mention", "id", "relation"]
@@ -63,6 +65,48 @@ def document_keys(
             if r.type == CID
         }
     raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+
+
+@attrs.frozen
+class Coverage:
+    """Which documents gold and predictions share: the official evaluator expects the same.
+
+    A document on one side only still counts (as misses, or as false alarms), so a
+    prediction file for another split scores F 0 rather than failing: look here first.
+    """
+
+    both: frozenset[str]
+    gold_only: frozenset[str]
+    predicted_only: frozenset[str]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every document is on both sides."""
+        return not (self.gold_only or self.predicted_only)
+
+    def summary(self) -> str:
+        """'500 documents in both, 0 in gold only, 0 in predictions only'."""
+        return (
+            f"{len(self.both)} documents in both, {len(self.gold_only)} in gold only, "
+            f"{len(self.predicted_only)} in predictions only"
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        """The three counts, as ``score --json`` prints them."""
+        return {
+            "both": len(self.both),
+            "gold_only": len(self.gold_only),
+            "predictions_only": len(self.predicted_only),
+        }
+
+
+def coverage(gold: Iterable[Document], predicted: Iterable[Document]) -> Coverage:
+    """The PMIDs on both sides, and those of gold or predictions only."""
+    gold_pmids = frozenset(d.pmid for d in gold)
+    predicted_pmids = frozenset(d.pmid for d in predicted)
+    return Coverage(
+        gold_pmids & predicted_pmids, gold_pmids - predicted_pmids, predicted_pmids - gold_pmids
+    )
 
 
 def compare(gold: set[Hashable], predicted: set[Hashable]) -> Score:
