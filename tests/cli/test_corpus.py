@@ -152,3 +152,23 @@ def test_score_takes_one_split_of_a_file_holding_several(
     assert code == 0
     assert json.loads(out)["documents"] == {"both": 10, "gold_only": 0, "predictions_only": 0}
     assert json.loads(out)["f1"] == 1.0
+
+
+def test_score_reads_a_zero_length_predicted_mention(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The official evaluator scores it as a false positive (issue 14); gold stays strict.
+    (document,) = load_sample("test")[:1]
+    gold, pred = tmp_path / "gold.PubTator", tmp_path / "pred.PubTator"
+    write_pubtator([document], gold)
+    pred.write_text(
+        f"{document.pmid}|t|{document.title}\n{document.pmid}|a|{document.abstract}\n"
+        f"{document.pmid}\t5\t5\t\tDisease\t-1\n\n"
+    )
+    args = ["--level", "mention", "--type", "Disease", "--json"]
+    code, out, _ = run(capsys, "score", "--gold", str(gold), "--pred", str(pred), *args)
+    assert code == 0
+    disease = sum(m.type == "Disease" for m in document.mentions)
+    assert json.loads(out)["fp"] == 1 and json.loads(out)["fn"] == disease
+    code, _, err = run(capsys, "score", "--gold", str(pred), "--pred", str(gold), *args)
+    assert code == 1 and "has no extent" in err

@@ -260,3 +260,15 @@ def test_a_pmid_given_twice_names_both_lines(docs: list[Document], data: st.Data
             read_pubtator(path).to_list()
     assert caught.value.where == titles[1]
     assert f"PMID {again.pmid}; the first is at line {titles[0]}" in str(caught.value)
+
+
+def test_a_zero_length_mention_is_refused_in_gold_and_kept_in_predictions() -> None:
+    # Issue 14: the official evaluator scores "806 806" with no text in a system's output;
+    # in gold it is an error, whose message used to read "does not match ... ('')".
+    text = f"{TITLE}\n{ABSTRACT}\n1\t7\t7\t\tDisease\tD1\n"
+    with pytest.raises(OffsetMismatchError, match=r"line 3: mention '' at 7\.\.7 has no extent"):
+        parse(text)
+    (document,) = parse_pubtator([text], "run.PubTator", predictions=True)
+    assert document.mentions == (Mention(7, 7, "", "Disease", ("D1",)),)
+    with pytest.raises(OffsetMismatchError, match="has no extent"):
+        list(parse_pubtator([text.replace("\t7\t7\t\t", "\t7\t7\tx\t")], predictions=True))

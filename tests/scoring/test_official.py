@@ -97,7 +97,8 @@ def test_id_level_composites_and_namespaces() -> None:
 # A third-party prediction file with the cases where the official evaluator's reading differs
 # from a strict one. The expected counts are the evaluator's, as issue 14 reports them from
 # running BC5CDR_Evaluation-0.0.3 itself (its jar ships without source and Java is not run
-# here): a "-1" in a CID line is a pair like any other (a false positive), and a composite
+# here): a zero-length mention ("14 14" with no text) is scored, a false positive at mention
+# level; a "-1" in a CID line is a pair like any other (a false positive); and a composite
 # "D1|D2" in a CID line is one identifier, not two.
 GOLD_PUBTATOR = """\
 7|t|Drug X
@@ -111,6 +112,7 @@ THIRD_PARTY_PUBTATOR = """\
 7|t|Drug X
 7|a|causes pain.
 7\t0\t6\tDrug X\tChemical\tD1\t0.9
+7\t14\t14\t\tDisease\tD2\t0.4
 7\tCID\tD1\tD2\t0.9
 7\tCID\t-1\tD2\t0.5
 7\tCID\tD1\t-1\t0.5
@@ -119,9 +121,14 @@ THIRD_PARTY_PUBTATOR = """\
 """
 
 
-def test_cid_lines_of_a_third_party_file_score_as_the_evaluator_scores_them() -> None:
+def test_a_third_party_file_scores_as_the_evaluator_scores_it() -> None:
     gold = list(parse_pubtator([GOLD_PUBTATOR]))
-    predicted = list(parse_pubtator([THIRD_PARTY_PUBTATOR]))
+    predicted = list(parse_pubtator([THIRD_PARTY_PUBTATOR], predictions=True))
+    # The empty mention at 14..14 is a false positive; "pain" at 14..18 is missed.
+    assert score(gold, predicted, "mention", "Disease") == Score(0, 1, 1)
+    assert score(gold, predicted, "mention", "Chemical") == Score(1, 0, 0)
+    # Its identifier still names the document's disease (the id level is per document).
+    assert score(gold, predicted, "id", "Disease") == Score(1, 0, 0)
     # (D1, D2) is right; (-1, D2), (D1, -1) and (D1|D3, D2) are three false positives.
     assert score(gold, predicted, "relation") == Score(1, 3, 0)
 

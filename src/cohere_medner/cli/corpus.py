@@ -80,7 +80,7 @@ def add_score(commands: Commands) -> None:
 
 def _score(args: argparse.Namespace) -> int:
     gold = read_file(args.gold, args.split).to_list()
-    predicted = read_file(args.pred, args.split).to_list()
+    predicted = read_file(args.pred, args.split, predictions=True).to_list()
     covered = scoring.coverage(gold, predicted)
     if not (covered.complete or args.missing_as_empty):
         raise DocumentMismatchError(_mismatch(args, covered))

@@ -40,11 +40,14 @@ _ROW = re.compile(
 )
 
 
-def read_pubtator(path: PathLike) -> DocumentStream:
+def read_pubtator(path: PathLike, *, predictions: bool = False) -> DocumentStream:
     """Documents of a PubTator file (plain or ``.gz``), streamed when iterated.
 
     A byte-order mark is skipped. A file that is not UTF-8, holds no document or gives
-    one PMID twice is refused with an error naming the file and line.
+    one PMID twice is refused with an error naming the file and line. With
+    ``predictions``, the file is read as the official evaluator reads a system's output:
+    a zero-length mention (``806 806`` with no text) is kept, to score as a false
+    positive, where a gold file's is an error.
     """
     source = str(path)
 
@@ -53,7 +56,7 @@ def read_pubtator(path: PathLike) -> DocumentStream:
             with open_text(path) as stream:
                 chunks = iter(lambda: stream.read(_CHUNK), "")
                 first = next(chunks, "").removeprefix(_BOM)
-                placed = _parse(itertools.chain([first], chunks), source)
+                placed = _parse(itertools.chain([first], chunks), source, predictions)
                 yield from checked_documents(placed, source)
         except UnicodeDecodeError as error:
             raise undecodable(path, source, error) from None
@@ -61,17 +64,22 @@ def read_pubtator(path: PathLike) -> DocumentStream:
     return DocumentStream(documents, source)
 
 
-def parse_pubtator(text: Iterable[str], source: str = "<pubtator>") -> Iterator[Document]:
+def parse_pubtator(
+    text: Iterable[str], source: str = "<pubtator>", *, predictions: bool = False
+) -> Iterator[Document]:
     """Parse PubTator text into documents, one at a time.
 
     ``text`` is any iterable of consecutive pieces of the file: its lines, or chunks of
-    any size. Only one document's text is held at a time.
+    any size. Only one document's text is held at a time. ``predictions`` as for
+    :func:`read_pubtator`.
     """
-    for document, _ in _parse(text, source):
+    for document, _ in _parse(text, source, predictions):
         yield document
 
 
-def _parse(text: Iterable[str], source: str) -> Iterator[tuple[Document, int]]:
+def _parse(
+    text: Iterable[str], source: str, predictions: bool = False
+) -> Iterator[tuple[Document, int]]:
     """Documents, each with the line its title is on."""
     known_ids: dict[str, tuple[str, ...]] = {}
     line = 1
@@ -79,7 +87,7 @@ def _parse(text: Iterable[str], source: str) -> Iterator[tuple[Document, int]]:
         content = block.lstrip("\n \t")
         if content:
             first = line + block.count("\n", 0, len(block) - len(content))
-            yield _document(content, first, source, known_ids), first
+            yield _document(content, first, source, known_ids, predictions), first
         line += newlines
 
 
@@ -102,7 +110,11 @@ def _blocks(text: Iterable[str]) -> Iterator[tuple[str, int]]:
 
 
 def _document(
-    block: str, first: int, source: str, known_ids: dict[str, tuple[str, ...]]
+    block: str,
+    first: int,
+    source: str,
+    known_ids: dict[str, tuple[str, ...]],
+    predictions: bool = False,
 ) -> Document:
     lines = block.split("\n")
     pmid, title = _header(lines[0], "t", source, first)
@@ -136,7 +148,7 @@ def _document(
                 f"got {line.rstrip()[:60]!r}",
             )
         if len(columns) > 1 and columns[1].isdigit():
-            mentions.append(_mention(columns, text, source, number))
+            mentions.append(_mention(columns, text, source, number, predictions))
         else:
             relations.append(_relation(columns, source, number))
     return Document(pmid, title, abstract, tuple(mentions), tuple(relations))
@@ -177,7 +189,9 @@ def _header(line: str, kind: str, source: str, number: int) -> tuple[str, str]:
     )
 
 
-def _mention(columns: list[str], text: str, source: str, number: int) -> Mention:
+def _mention(
+    columns: list[str], text: str, source: str, number: int, predictions: bool = False
+) -> Mention:
     if not 6 <= len(columns) <= 8:
         raise CorpusFormatError(
             source,
@@ -194,7 +208,14 @@ def _mention(columns: list[str], text: str, source: str, number: int) -> Mention
             number,
             f"unknown entity type {kind!r}, expected one of {', '.join(ENTITY_TYPES)}",
         )
-    if text[start:end] != surface or start >= end:
+    if start >= end and not (predictions and start == end and not surface):
+        raise OffsetMismatchError(
+            source,
+            number,
+            f"mention {surface!r} at {start}..{end} has no extent: a mention's end must lie "
+            "after its start",
+        )
+    if text[start:end] != surface:
         raise OffsetMismatchError(
             source,
             number,
