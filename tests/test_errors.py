@@ -43,6 +43,8 @@ JOB = BatchJob("batch-1", "ds-1", "run", "command-r", None, "per-task", ["diseas
 SPECIAL: dict[type[Exception], errors.MedNerError] = {
     errors.CorpusFormatError: errors.CorpusFormatError("CDR_TestSet.txt", 12, "bad line"),
     errors.OffsetMismatchError: errors.OffsetMismatchError("a.xml", "document 1", "offsets"),
+    errors.EmptyCorpusError: errors.EmptyCorpusError("a.json", None, "holds no documents"),
+    errors.DuplicateDocumentError: errors.DuplicateDocumentError("a.txt", 9, "PMID 1 again"),
     errors.UnknownEntityTypeError: errors.UnknownEntityTypeError("a.txt", None, "Gene"),
     errors.FinetuneRequirementError: errors.FinetuneRequirementError(("a, line 1: x",)),
     fake_errors.UnmappedPromptError: fake_errors.UnmappedPromptError("Create a list " * 10),

@@ -63,6 +63,18 @@ class UnknownEntityTypeError(CorpusFormatError):
     """An annotation has an entity type other than Chemical or Disease."""
 
 
+class EmptyCorpusError(CorpusFormatError):
+    """A corpus file (or the split asked of it) holds no documents: nothing to run or score."""
+
+
+class DuplicateDocumentError(CorpusFormatError):
+    """Two documents of one corpus file have the same PMID; the message names both places."""
+
+
+class DocumentMismatchError(CorpusError, ValueError):
+    """Gold and predictions do not hold the same documents, so their score would mislead."""
+
+
 class CorpusNotFoundError(CorpusError, FileNotFoundError):
     """No corpus file (or no official BC5CDR file name) where one was expected."""
 

@@ -29,7 +29,10 @@ def mesh_id(identifier: str) -> str:
 
 
 def _check_mention(instance: Mention, attribute: attrs.Attribute[str], text: str) -> None:
-    if not 0 <= instance.start < instance.end:
+    # An empty mention (start == end, no text) is what a prediction file may hold; the
+    # official evaluator scores it, so it can be read from one. Gold readers refuse it.
+    empty = instance.start == instance.end and not text
+    if not (0 <= instance.start < instance.end or (empty and instance.start >= 0)):
         raise AnnotationError(
             f"mention {text!r}: offsets must satisfy 0 <= start < end, "
             f"got {instance.start}..{instance.end}"

@@ -19,6 +19,8 @@ from cohere_medner.corpus.stream import DocumentStream
 from cohere_medner.errors import (
     CorpusFormatError,
     CorpusNotFoundError,
+    DuplicateDocumentError,
+    EmptyCorpusError,
     OffsetMismatchError,
     UnknownEntityTypeError,
     UnknownSplitError,
@@ -80,7 +82,6 @@ def test_stream_reads_the_file_afresh_each_iteration(bigbio_file: Path) -> None:
         (None, ["3403780", "6415512"]),
         ("train", ["3403780"]),
         ("validation", ["6415512"]),
-        ("test", []),
     ],
 )
 def test_split_chooses_documents_by_dataset_type(
@@ -88,6 +89,13 @@ def test_split_chooses_documents_by_dataset_type(
 ) -> None:
     assert [d.pmid for d in read_bigbio(bigbio_file, split)] == pmids
     assert [d.pmid for d in parse_bigbio(json.loads(bigbio_file.read_text()), "x", split)] == pmids
+
+
+def test_a_split_the_file_does_not_hold_is_an_error(bigbio_file: Path) -> None:
+    # Issue 14: an empty selection used to read as an empty corpus, scored as nothing missed.
+    with pytest.raises(EmptyCorpusError, match=r"bc5cdr\.json: holds no test documents"):
+        list(read_bigbio(bigbio_file, "test"))
+    assert list(parse_bigbio(json.loads(bigbio_file.read_text()), "x", "test")) == []
 
 
 def test_unknown_split_is_refused_before_reading(tmp_path: Path) -> None:
@@ -286,3 +294,52 @@ def test_json_and_pubtator_give_the_same_documents(bc5cdr_json: Path, split: str
     from_json = list(read_bigbio(bc5cdr_json, split))
     pubtator = read_pubtator(bc5cdr_json.parent / f"{SPLITS[split]}.PubTator.txt")
     assert from_json == [without_empty_parts_column(d) for d in pubtator]
+
+
+# Files that used to crash or read as nothing (issue 14) --------------------------------
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path, bigbio_file: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + bigbio_file.read_bytes())
+    assert read_bigbio(path).to_list() == read_bigbio(bigbio_file).to_list()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "lists or objects nested too deeply"),
+        (f"[{'9' * 5000}]", "a number has more than 4300 digits"),
+        ("[]", "holds no documents"),
+    ],
+)
+def test_files_that_hold_no_readable_documents(tmp_path: Path, text: str, message: str) -> None:
+    path = write_text(tmp_path / "bad.json", text)
+    with pytest.raises(CorpusFormatError, match=f"bad.json: {message}"):
+        read_bigbio(path).to_list()
+
+
+def test_invalid_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'[\n{"x":\n"caf\xe9"}]')
+    with pytest.raises(CorpusFormatError, match=r"latin1\.json, line 3: not UTF-8 text"):
+        read_bigbio(path).to_list()
+
+
+def test_a_pmid_given_twice_names_both_places(tmp_path: Path) -> None:
+    validation = copy.deepcopy(RENAL_AND_HEPATIC_FAILURE)
+    validation["dataset_type"] = "validation"
+    path = write_json(
+        tmp_path / "bc5cdr.json", [RENAL_AND_HEPATIC_FAILURE, MYOCLONIC_SEIZURES, validation]
+    )
+    with pytest.raises(DuplicateDocumentError) as caught:
+        read_bigbio(path).to_list()
+    assert str(caught.value) == (
+        f"{path}, index 2: a second document with PMID 3403780; the first is at index 0. "
+        "Each PMID may appear once"
+    )
+
+
+def write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -25,7 +25,7 @@ from bioc_xml import (
 )
 from cohere_medner.corpus.bioc import parse_bioc, read_bioc
 from cohere_medner.corpus.stream import DocumentStream
-from cohere_medner.errors import CorpusFormatError
+from cohere_medner.errors import CorpusFormatError, DuplicateDocumentError, EmptyCorpusError
 from cohere_medner.types import CHEMICAL, DISEASE, Document, Mention
 
 SPLITS = {"train": "Training", "validation": "Development", "test": "Test"}
@@ -221,3 +221,48 @@ def test_external_dtd_is_not_fetched(tmp_path: Path) -> None:
     ).encode()
     with pytest.raises(CorpusFormatError, match="undefined entity &leak;"):
         parse(data)
+
+
+# Files that used to read as empty or crash (issue 14) ----------------------------------
+
+
+def test_an_offset_of_thousands_of_digits_names_its_line() -> None:
+    offset = "9" * 5000
+    data = collection(title(annotation(offset=offset)), abstract())
+    with pytest.raises(CorpusFormatError, match="more digits than any place") as caught:
+        parse(data)
+    assert caught.value.where == line_of(data, f"<location offset='{offset}' length='8' />")
+
+
+def test_a_collection_without_documents_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.BioC.xml"
+    path.write_text("<?xml version='1.0'?><collection><source>x</source></collection>\n")
+    with pytest.raises(EmptyCorpusError, match=r"empty\.BioC\.xml: holds no documents"):
+        read_bioc(path).to_list()
+
+
+def test_a_deeply_nested_file_is_an_error_not_an_empty_corpus(tmp_path: Path) -> None:
+    depth = 200_000
+    path = tmp_path / "deep.BioC.xml"
+    path.write_text(f"<collection>{'<a>' * depth}{'</a>' * depth}</collection>")
+    with pytest.raises(EmptyCorpusError, match="holds no documents"):
+        read_bioc(path).to_list()
+
+
+def test_two_documents_with_one_pmid_name_both_lines(tmp_path: Path) -> None:
+    one = collection(title(), abstract()).decode()
+    document = one[one.index("<document>") : one.index("</collection>")]
+    data = one.replace("</collection>", document + "</collection>")
+    path = tmp_path / "twice.BioC.xml"
+    path.write_text(data)
+    lines = [number for number, line in enumerate(data.splitlines(), 1) if line == "<document>"]
+    with pytest.raises(DuplicateDocumentError, match=f"the first is at line {lines[0]}") as caught:
+        read_bioc(path).to_list()
+    assert caught.value.where == lines[1]
+    assert str(caught.value).startswith(f"{path}, line {lines[1]}: a second document with PMID 1")
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.BioC.xml"
+    path.write_bytes(b"\xef\xbb\xbf" + collection(title(), abstract()))
+    assert [d.pmid for d in read_bioc(path)] == ["1"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from cohere_medner.corpus.pubtator import (
 from cohere_medner.errors import (
     AnnotationError,
     CorpusFormatError,
+    DuplicateDocumentError,
+    EmptyCorpusError,
     OffsetMismatchError,
     UnknownEntityTypeError,
 )
@@ -141,8 +144,13 @@ def test_writer_refuses_what_pubtator_cannot_hold(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+def _pmid(document: Document) -> str:
+    # A file gives each PMID once, and holds at least one document (issue 14).
+    return document.pmid
+
+
 @settings(max_examples=200)
-@given(st.lists(documents(), max_size=4))
+@given(st.lists(documents(), min_size=1, max_size=4, unique_by=_pmid))
 def test_round_trip(tmp_path_factory: pytest.TempPathFactory, docs: list[Document]) -> None:
     path = tmp_path_factory.mktemp("rt") / "out.PubTator"
     write_pubtator(docs, path)
@@ -202,3 +210,65 @@ def test_list_of_a_stream_reads_the_file_once(tmp_path: Path) -> None:
     opened = stream._open
     stream._open = lambda: (reads.append(1), opened())[1]  # type: ignore[method-assign]
     assert len(list(stream)) == 1 and len(reads) == 1
+
+
+# Files that used to crash or read as nothing (issue 14) --------------------------------
+
+DOCUMENT = f"{TITLE}\n{ABSTRACT}\n{COMPOSITE}\n\n"
+
+
+def test_invalid_utf8_names_the_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.PubTator"
+    path.write_bytes(DOCUMENT.encode() + "2|t|Caf\u00e9\n2|a|x\n".encode("latin-1"))
+    with pytest.raises(CorpusFormatError, match="line 5: not UTF-8 text: byte b'\\\\xe9' at col"):
+        read_pubtator(path).to_list()
+
+
+def test_an_offset_of_thousands_of_digits_is_a_format_error() -> None:
+    line = f"1\t{'9' * 5000}\t{'9' * 5001}\tOcular\tDisease\tD1"
+    with pytest.raises(
+        CorpusFormatError, match=r"line 3: mention start 9{12}\.\.\. has 5000 digits"
+    ):
+        parse(f"{TITLE}\n{ABSTRACT}\n{line}\n")
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.PubTator"
+    path.write_text("\ufeff" + DOCUMENT, encoding="utf-8")
+    assert read_pubtator(path).to_list() == parse(DOCUMENT)
+
+
+def test_a_file_without_documents_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "blank.PubTator"
+    path.write_text("\n\n")
+    with pytest.raises(EmptyCorpusError, match=r"blank\.PubTator: holds no documents"):
+        read_pubtator(path).to_list()
+
+
+@given(st.lists(documents(), min_size=1, max_size=4, unique_by=_pmid), st.data())
+def test_a_pmid_given_twice_names_both_lines(docs: list[Document], data: st.DataObject) -> None:
+    again = data.draw(st.sampled_from(docs))
+    docs = [*docs, again]
+    text = "".join(format_pubtator(d) for d in docs)
+    titles = [
+        n for n, line in enumerate(text.split("\n"), 1) if line.startswith(f"{again.pmid}|t|")
+    ]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "twice.PubTator"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(DuplicateDocumentError) as caught:
+            read_pubtator(path).to_list()
+    assert caught.value.where == titles[1]
+    assert f"PMID {again.pmid}; the first is at line {titles[0]}" in str(caught.value)
+
+
+def test_a_zero_length_mention_is_refused_in_gold_and_kept_in_predictions() -> None:
+    # Issue 14: the official evaluator scores "806 806" with no text in a system's output;
+    # in gold it is an error, whose message used to read "does not match ... ('')".
+    text = f"{TITLE}\n{ABSTRACT}\n1\t7\t7\t\tDisease\tD1\n"
+    with pytest.raises(OffsetMismatchError, match=r"line 3: mention '' at 7\.\.7 has no extent"):
+        parse(text)
+    (document,) = parse_pubtator([text], "run.PubTator", predictions=True)
+    assert document.mentions == (Mention(7, 7, "", "Disease", ("D1",)),)
+    with pytest.raises(OffsetMismatchError, match="has no extent"):
+        list(parse_pubtator([text.replace("\t7\t7\t\t", "\t7\t7\tx\t")], predictions=True))

@@ -7,8 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cohere_medner.corpus.pubtator import read_pubtator
-from cohere_medner.scoring.official import LEVELS, Level, document_keys, normalize_identifier, score
+from cohere_medner.corpus.pubtator import parse_pubtator, read_pubtator
+from cohere_medner.scoring.official import (
+    LEVELS,
+    Level,
+    coverage,
+    document_keys,
+    normalize_identifier,
+    score,
+)
 from cohere_medner.types import Document, Mention, Relation, Score
 from strategies import documents
 
@@ -83,7 +90,47 @@ def test_id_level_composites_and_namespaces() -> None:
     assert score([gold], [predicted], "id", "Chemical") == Score(0, 0, 0)
     assert score([gold], [predicted], "mention", "Disease") == Score(0, 1, 1)
     assert score([gold], [predicted], "mention", "Chemical") == Score(1, 0, 0)
-    assert score([gold], [predicted], "relation") == Score(1, 1, 0)
+    # A composite in a CID line is one identifier (issue 14): "D1|D2" matches nothing.
+    assert score([gold], [predicted], "relation") == Score(0, 1, 1)
+
+
+# A third-party prediction file with the cases where the official evaluator's reading differs
+# from a strict one. The expected counts are the evaluator's, as issue 14 reports them from
+# running BC5CDR_Evaluation-0.0.3 itself (its jar ships without source and Java is not run
+# here): a zero-length mention ("14 14" with no text) is scored, a false positive at mention
+# level; a "-1" in a CID line is a pair like any other (a false positive); and a composite
+# "D1|D2" in a CID line is one identifier, not two.
+GOLD_PUBTATOR = """\
+7|t|Drug X
+7|a|causes pain.
+7\t0\t6\tDrug X\tChemical\tD1
+7\t14\t18\tpain\tDisease\tD2
+7\tCID\tD1\tD2
+
+"""
+THIRD_PARTY_PUBTATOR = """\
+7|t|Drug X
+7|a|causes pain.
+7\t0\t6\tDrug X\tChemical\tD1\t0.9
+7\t14\t14\t\tDisease\tD2\t0.4
+7\tCID\tD1\tD2\t0.9
+7\tCID\t-1\tD2\t0.5
+7\tCID\tD1\t-1\t0.5
+7\tCID\tD1|D3\tD2\t0.5
+
+"""
+
+
+def test_a_third_party_file_scores_as_the_evaluator_scores_it() -> None:
+    gold = list(parse_pubtator([GOLD_PUBTATOR]))
+    predicted = list(parse_pubtator([THIRD_PARTY_PUBTATOR], predictions=True))
+    # The empty mention at 14..14 is a false positive; "pain" at 14..18 is missed.
+    assert score(gold, predicted, "mention", "Disease") == Score(0, 1, 1)
+    assert score(gold, predicted, "mention", "Chemical") == Score(1, 0, 0)
+    # Its identifier still names the document's disease (the id level is per document).
+    assert score(gold, predicted, "id", "Disease") == Score(1, 0, 0)
+    # (D1, D2) is right; (-1, D2), (D1, -1) and (D1|D3, D2) are three false positives.
+    assert score(gold, predicted, "relation") == Score(1, 3, 0)
 
 
 def test_documents_on_one_side_only_count_as_misses_or_false_alarms() -> None:
@@ -128,3 +175,16 @@ def test_tp_plus_fn_is_the_gold_count(
     assert result.tp + result.fn == gold_count
     assert result.tp + result.fp == predicted_count
     assert 0.0 <= result.f1 <= 1.0
+
+
+@given(corpora, corpora)
+def test_coverage_splits_the_documents_into_both_and_one_side_only(
+    gold: list[Document], predicted: list[Document]
+) -> None:
+    found = coverage(gold, predicted)
+    gold_pmids, predicted_pmids = {d.pmid for d in gold}, {d.pmid for d in predicted}
+    assert found.both | found.gold_only == gold_pmids
+    assert found.both | found.predicted_only == predicted_pmids
+    assert not found.gold_only & predicted_pmids and not found.predicted_only & gold_pmids
+    assert found.complete == (gold_pmids == predicted_pmids)
+    assert sum(found.as_dict().values()) == len(gold_pmids | predicted_pmids)

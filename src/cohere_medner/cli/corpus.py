@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from cohere_medner.cli import options
 from cohere_medner.corpus.bc5cdr import load_corpus, load_splits, read_file
 from cohere_medner.corpus.detect import FORMATS
+from cohere_medner.errors import DocumentMismatchError
 from cohere_medner.scoring import official as scoring
 from cohere_medner.types import ENTITY_TYPES
 
@@ -60,18 +61,51 @@ def add_score(commands: Commands) -> None:
     score.add_argument("--pred", required=True, type=Path, help="predicted PubTator or BioC file")
     score.add_argument("--level", required=True, choices=scoring.LEVELS)
     score.add_argument("--type", choices=ENTITY_TYPES, help="entity type (mention and id levels)")
-    score.add_argument("--json", action="store_true", help="print tp fp fn precision recall f1")
+    score.add_argument(
+        "--split",
+        help="train, validation or test: the documents of that split in a file holding "
+        "several, such as bc5cdr.json (default: all documents of both files)",
+    )
+    score.add_argument(
+        "--missing-as-empty",
+        action="store_true",
+        help="count a document found in one file only as having no annotations in the other "
+        "(default: an error, as the official evaluator's users expect the same documents)",
+    )
+    score.add_argument(
+        "--json", action="store_true", help="print tp fp fn precision recall f1 and documents"
+    )
     score.set_defaults(run=_score)
 
 
 def _score(args: argparse.Namespace) -> int:
-    gold = read_file(args.gold)
-    predicted = read_file(args.pred)
+    gold = read_file(args.gold, args.split).to_list()
+    predicted = read_file(args.pred, args.split, predictions=True).to_list()
+    covered = scoring.coverage(gold, predicted)
+    if not (covered.complete or args.missing_as_empty):
+        raise DocumentMismatchError(_mismatch(args, covered))
     entity_type = None if args.level == "relation" else args.type
     result = scoring.score(gold, predicted, args.level, entity_type)
     if args.json:
-        print(json.dumps(result.as_dict()))
+        print(json.dumps({**result.as_dict(), "documents": covered.as_dict()}))
     else:
         print(f"TP: {result.tp}\nFP: {result.fp}\nFN: {result.fn}")
         print(f"Precision: {result.precision}\nRecall: {result.recall}\nF-score: {result.f1}")
+        print(f"Documents: {covered.summary()}")
     return 0
+
+
+def _mismatch(args: argparse.Namespace, covered: scoring.Coverage) -> str:
+    """Why ``score`` refuses files that differ in documents, and what to do about it."""
+    lines = [f"{args.gold} and {args.pred} hold different documents: {covered.summary()}."]
+    for side, pmids in (("gold", covered.gold_only), ("predictions", covered.predicted_only)):
+        if pmids:
+            shown = sorted(pmids, key=lambda pmid: (len(pmid), pmid))
+            more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
+            lines.append(f"In {side} only: {', '.join(shown[:5])}{more}.")
+    if not covered.both:
+        lines.append("No document is on both sides: are they of the same split?")
+    if args.split is None:
+        lines.append("Pass --split to score one split of a file holding several.")
+    lines.append("Pass --missing-as-empty to count a document missing on one side as empty there.")
+    return " ".join(lines)

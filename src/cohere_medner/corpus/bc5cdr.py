@@ -45,14 +45,19 @@ def official_path(data_dir: PathLike, split: str, format: Format) -> Path:
 
 
 def read_file(
-    path: PathLike, split: str | None = None, format: Format | None = None
+    path: PathLike,
+    split: str | None = None,
+    format: Format | None = None,
+    *,
+    predictions: bool = False,
 ) -> DocumentStream:
     """Documents of one corpus file in any of the three formats (detected when not given).
 
     For the tutorial's JSON, ``split`` selects documents by their ``dataset_type``. A
     PubTator or BioC file holds one split: if it carries an official name
     (``CDR_TestSet.PubTator.txt``), ``split`` must agree with it; otherwise ``split`` is
-    the caller's label for the whole file.
+    the caller's label for the whole file. ``predictions`` reads a PubTator file as the
+    official evaluator reads a system's output (see :func:`read_pubtator`).
     """
     # Each reader is imported when its format is read: scoring PubTator files (the
     # evaluator's format) need not load the XML and JSON readers.
@@ -64,7 +69,7 @@ def read_file(
     if split is not None:
         _check_official_name(Path(path), normalize_split(split))
     if format == "pubtator":
-        return read_pubtator(path)
+        return read_pubtator(path, predictions=predictions)
     from cohere_medner.corpus.bioc import read_bioc
 
     return read_bioc(path)

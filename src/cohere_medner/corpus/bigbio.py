@@ -21,6 +21,7 @@ contiguous span.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
@@ -28,7 +29,7 @@ import attrs
 
 from cohere_medner._files import PathLike, open_text
 from cohere_medner.corpus.splits import SPLITS
-from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.corpus.stream import DocumentStream, checked_documents, undecodable
 from cohere_medner.errors import (
     CorpusFormatError,
     CorpusNotFoundError,
@@ -48,14 +49,16 @@ def read_bigbio(path: PathLike, split: str | None = None) -> DocumentStream:
     source = str(path)
 
     def documents() -> Iterator[Document]:
-        return _parse(_load(path, source), source, chosen)
+        what = "documents" if chosen is None else f"{chosen} documents"
+        return checked_documents(_parse(_load(path, source), source, chosen), source, what)
 
     return DocumentStream(documents, source)
 
 
 def parse_bigbio(data: object, source: str, split: str | None = None) -> Iterator[Document]:
     """Documents of already-decoded JSON; ``source`` names it in error messages."""
-    return _parse(data, source, None if split is None else check_split(split))
+    placed = _parse(data, source, None if split is None else check_split(split))
+    return (document for document, _ in placed)
 
 
 def check_split(split: str) -> str:
@@ -68,7 +71,7 @@ def check_split(split: str) -> str:
 def _load(path: PathLike, source: str) -> object:
     try:
         with open_text(path) as stream:
-            return json.load(stream)
+            return json.loads(stream.read().removeprefix("\ufeff"))
     except FileNotFoundError:
         raise CorpusNotFoundError(f"{source}: no such corpus file") from None
     except json.JSONDecodeError as error:
@@ -76,12 +79,23 @@ def _load(path: PathLike, source: str) -> object:
             source, error.lineno, f"invalid JSON at column {error.colno}: {error.msg}"
         ) from None
     except UnicodeDecodeError as error:
+        raise undecodable(path, source, error) from None
+    except RecursionError:
         raise CorpusFormatError(
-            source, None, f"not UTF-8 text (byte {error.start}), expected JSON"
+            source, None, "lists or objects nested too deeply to read; expected a list of documents"
+        ) from None
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits (sys.int_info).
+        raise CorpusFormatError(
+            source,
+            None,
+            f"a number has more than {sys.get_int_max_str_digits()} digits, more than any "
+            "offset or identifier can have",
         ) from None
 
 
-def _parse(data: object, source: str, split: str | None) -> Iterator[Document]:
+def _parse(data: object, source: str, split: str | None) -> Iterator[tuple[Document, str]]:
+    """Documents, each with its place in the list."""
     if not isinstance(data, list):
         raise CorpusFormatError(
             source, None, f"expected a JSON list of documents, got {_kind(data)}"
@@ -89,7 +103,7 @@ def _parse(data: object, source: str, split: str | None) -> Iterator[Document]:
     for index, record in enumerate(data):
         if split is not None and _split_of(record, source, index) != split:
             continue
-        yield parse_record(record, source, index)
+        yield parse_record(record, source, index), f"index {index}"
 
 
 def _kind(value: object) -> str:

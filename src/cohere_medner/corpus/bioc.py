@@ -27,9 +27,12 @@ from cohere_medner.corpus.bioc_records import (
     RawRelation,
     build_document,
 )
-from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.corpus.stream import DocumentStream, checked_documents
 from cohere_medner.errors import CorpusFormatError
 from cohere_medner.types import Document
+
+_OFFSET_DIGITS = 9
+"""Digits an offset or length may have: no abstract is a billion characters long."""
 
 
 def read_bioc(path: PathLike) -> DocumentStream:
@@ -38,7 +41,7 @@ def read_bioc(path: PathLike) -> DocumentStream:
 
     def documents() -> Iterator[Document]:
         with open_binary(path) as stream:
-            yield from parse_bioc(stream, source)
+            yield from checked_documents(_parse(stream, source), source)
 
     return DocumentStream(documents, source)
 
@@ -48,6 +51,12 @@ def parse_bioc(stream: IO[bytes], source: str) -> Iterator[Document]:
 
     ``source`` names the stream in error messages, which also give the line.
     """
+    for document, _ in _parse(stream, source):
+        yield document
+
+
+def _parse(stream: IO[bytes], source: str) -> Iterator[tuple[Document, int]]:
+    """Documents, each with the line its ``<document>`` starts on."""
     reader = _Reader(source)
     parser = reader.parser
     try:
@@ -71,7 +80,7 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.done: list[Document] = []
+        self.done: list[tuple[Document, int]] = []
         self._document: RawDocument | None = None
         self._passage: RawPassage | None = None
         self._annotation: RawAnnotation | None = None
@@ -116,9 +125,14 @@ class _Reader:
             offset = attributes.get("offset", "")
             length = attributes.get("length", "")
             if not (offset.isascii() and offset.isdigit()):
-                self._fail(f"location offset {offset!r} is not a non-negative integer")
+                self._fail(f"location offset {offset[:20]!r} is not a non-negative integer")
             if not (length.isascii() and length.isdigit()) or length == "0" * len(length):
-                self._fail(f"location length {length!r} is not a positive integer")
+                self._fail(f"location length {length[:20]!r} is not a positive integer")
+            if len(offset) > _OFFSET_DIGITS or len(length) > _OFFSET_DIGITS:
+                self._fail(
+                    f"location offset {offset[:12]!r} or length {length[:12]!r} has more "
+                    f"digits than any place in a document can have ({_OFFSET_DIGITS})"
+                )
             annotation.locations.append((int(offset), int(length)))
         elif name == "text":
             if self._passage is not None:
@@ -180,7 +194,7 @@ class _Reader:
             self._relation = None
         elif name == "document":
             assert self._document is not None
-            self.done.append(build_document(self._document, self.source))
+            self.done.append((build_document(self._document, self.source), self._document.line))
             self._document = None
         elif name == "offset":
             if chars is not None and self._passage is not None:

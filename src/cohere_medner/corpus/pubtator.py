@@ -8,12 +8,13 @@ score in the last column (``... TYPE IDS SCORE`` and ``... CID CHEMICAL DISEASE 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from cohere_medner._files import PathLike, atomic_write, open_text
-from cohere_medner.corpus.stream import DocumentStream
+from cohere_medner.corpus.stream import DocumentStream, checked_documents, undecodable
 from cohere_medner.errors import (
     AnnotationError,
     CorpusFormatError,
@@ -24,42 +25,69 @@ from cohere_medner.types import ENTITY_TYPES, Document, Mention, Relation
 
 NO_ID = "-1"
 _TAB = "\t"
+_BOM = "\ufeff"
+_OFFSET_DIGITS = 9
+"""Digits an offset may have: no abstract is a billion characters long."""
 
 
 _CHUNK = 1 << 20
 _SEPARATOR = re.compile(r"(\n(?:[ \t]*\n)+)")
 # One gold line, mention or CID relation, matched in C for a whole document at once.
 _ROW = re.compile(
-    r"^(\d+)\t(?:(\d+)\t(\d+)\t([^\t\n]*)\t(Chemical|Disease)\t([^\t\n]*)"
+    r"^(\d+)\t(?:(\d{1,9})\t(\d{1,9})\t([^\t\n]*)\t(Chemical|Disease)\t([^\t\n]*)"
     r"|CID\t([^\t\n]+)\t([^\t\n]+))$",
     re.MULTILINE,
 )
 
 
-def read_pubtator(path: PathLike) -> DocumentStream:
-    """Documents of a PubTator file (plain or ``.gz``), streamed when iterated."""
+def read_pubtator(path: PathLike, *, predictions: bool = False) -> DocumentStream:
+    """Documents of a PubTator file (plain or ``.gz``), streamed when iterated.
+
+    A byte-order mark is skipped. A file that is not UTF-8, holds no document or gives
+    one PMID twice is refused with an error naming the file and line. With
+    ``predictions``, the file is read as the official evaluator reads a system's output:
+    a zero-length mention (``806 806`` with no text) is kept, to score as a false
+    positive, where a gold file's is an error.
+    """
     source = str(path)
 
     def documents() -> Iterator[Document]:
-        with open_text(path) as stream:
-            yield from parse_pubtator(iter(lambda: stream.read(_CHUNK), ""), source)
+        try:
+            with open_text(path) as stream:
+                chunks = iter(lambda: stream.read(_CHUNK), "")
+                first = next(chunks, "").removeprefix(_BOM)
+                placed = _parse(itertools.chain([first], chunks), source, predictions)
+                yield from checked_documents(placed, source)
+        except UnicodeDecodeError as error:
+            raise undecodable(path, source, error) from None
 
     return DocumentStream(documents, source)
 
 
-def parse_pubtator(text: Iterable[str], source: str = "<pubtator>") -> Iterator[Document]:
+def parse_pubtator(
+    text: Iterable[str], source: str = "<pubtator>", *, predictions: bool = False
+) -> Iterator[Document]:
     """Parse PubTator text into documents, one at a time.
 
     ``text`` is any iterable of consecutive pieces of the file: its lines, or chunks of
-    any size. Only one document's text is held at a time.
+    any size. Only one document's text is held at a time. ``predictions`` as for
+    :func:`read_pubtator`.
     """
+    for document, _ in _parse(text, source, predictions):
+        yield document
+
+
+def _parse(
+    text: Iterable[str], source: str, predictions: bool = False
+) -> Iterator[tuple[Document, int]]:
+    """Documents, each with the line its title is on."""
     known_ids: dict[str, tuple[str, ...]] = {}
     line = 1
     for block, newlines in _blocks(text):
         content = block.lstrip("\n \t")
         if content:
             first = line + block.count("\n", 0, len(block) - len(content))
-            yield _document(content, first, source, known_ids)
+            yield _document(content, first, source, known_ids, predictions), first
         line += newlines
 
 
@@ -82,7 +110,11 @@ def _blocks(text: Iterable[str]) -> Iterator[tuple[str, int]]:
 
 
 def _document(
-    block: str, first: int, source: str, known_ids: dict[str, tuple[str, ...]]
+    block: str,
+    first: int,
+    source: str,
+    known_ids: dict[str, tuple[str, ...]],
+    predictions: bool = False,
 ) -> Document:
     lines = block.split("\n")
     pmid, title = _header(lines[0], "t", source, first)
@@ -116,7 +148,7 @@ def _document(
                 f"got {line.rstrip()[:60]!r}",
             )
         if len(columns) > 1 and columns[1].isdigit():
-            mentions.append(_mention(columns, text, source, number))
+            mentions.append(_mention(columns, text, source, number, predictions))
         else:
             relations.append(_relation(columns, source, number))
     return Document(pmid, title, abstract, tuple(mentions), tuple(relations))
@@ -157,7 +189,9 @@ def _header(line: str, kind: str, source: str, number: int) -> tuple[str, str]:
     )
 
 
-def _mention(columns: list[str], text: str, source: str, number: int) -> Mention:
+def _mention(
+    columns: list[str], text: str, source: str, number: int, predictions: bool = False
+) -> Mention:
     if not 6 <= len(columns) <= 8:
         raise CorpusFormatError(
             source,
@@ -166,16 +200,22 @@ def _mention(columns: list[str], text: str, source: str, number: int) -> Mention
             f"(6 to 8 tab-separated columns), got {len(columns)} columns",
         )
     _, start_text, end_text, surface, kind, id_text, *extra = columns
-    if not end_text.isdigit():
-        raise CorpusFormatError(source, number, f"mention end {end_text!r} is not an integer")
-    start, end = int(start_text), int(end_text)
+    start = _offset(start_text, "start", source, number)
+    end = _offset(end_text, "end", source, number)
     if kind not in ENTITY_TYPES:
         raise UnknownEntityTypeError(
             source,
             number,
             f"unknown entity type {kind!r}, expected one of {', '.join(ENTITY_TYPES)}",
         )
-    if text[start:end] != surface or start >= end:
+    if start >= end and not (predictions and start == end and not surface):
+        raise OffsetMismatchError(
+            source,
+            number,
+            f"mention {surface!r} at {start}..{end} has no extent: a mention's end must lie "
+            "after its start",
+        )
+    if text[start:end] != surface:
         raise OffsetMismatchError(
             source,
             number,
@@ -194,6 +234,19 @@ def _mention(columns: list[str], text: str, source: str, number: int) -> Mention
                 source, number, f"the last column should be a score, got {extra[-1]!r}"
             )
     return Mention(start, end, surface, kind, _ids(id_text), parts, score)
+
+
+def _offset(text: str, what: str, source: str, number: int) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise CorpusFormatError(source, number, f"mention {what} {text[:20]!r} is not an integer")
+    if len(text) > _OFFSET_DIGITS:
+        raise CorpusFormatError(
+            source,
+            number,
+            f"mention {what} {text[:12]}... has {len(text)} digits, more than any offset "
+            f"in a document can have ({_OFFSET_DIGITS})",
+        )
+    return int(text)
 
 
 def _ids(text: str) -> tuple[str, ...]:

@@ -21,7 +21,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "score_relations",
     ),
     "cohere_medner.scoring.official": (
+        "Coverage",
         "compare",
+        "coverage",
         "document_keys",
         "normalize_identifier",
         "score",
@@ -42,7 +44,9 @@ if TYPE_CHECKING:  # `X as X`: re-exported for type checkers
     from cohere_medner.scoring.lists import score_lists as score_lists
     from cohere_medner.scoring.lists import score_relation_lists as score_relation_lists
     from cohere_medner.scoring.lists import score_relations as score_relations
+    from cohere_medner.scoring.official import Coverage as Coverage
     from cohere_medner.scoring.official import compare as compare
+    from cohere_medner.scoring.official import coverage as coverage
     from cohere_medner.scoring.official import document_keys as document_keys
     from cohere_medner.scoring.official import normalize_identifier as normalize_identifier
     from cohere_medner.scoring.official import score as score

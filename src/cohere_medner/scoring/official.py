@@ -6,10 +6,12 @@ Three levels, each counted per document and summed over documents (micro-average
 - ``id``: the document-level set of (entity type, MeSH identifier);
 - ``relation``: the document-level set of CID (chemical identifier, disease identifier) pairs.
 
-Identifiers are compared as the official evaluator does: a composite ``D1|D2`` counts as
-both, an identifier without a namespace is MeSH (``D003866`` equals ``MESH:D003866``),
-``-1`` means no identifier and is ignored, and any other namespace (``CHEBI:32875``) is an
-identifier of its own, which matches nothing in a MeSH-annotated gold standard. Documents
+Identifiers are compared as the official evaluator does: an identifier without a namespace
+is MeSH (``D003866`` equals ``MESH:D003866``), and any other namespace (``CHEBI:32875``) is
+an identifier of its own, which matches nothing in a MeSH-annotated gold standard. On a
+mention, a composite ``D1|D2`` counts as both and ``-1`` means no identifier; in a CID line
+the evaluator takes each column whole, so ``D1|D2`` is one identifier and a ``-1`` is an
+identifier too (both false positives against BC5CDR's gold, which has neither). Documents
 are paired by PMID; a document only one side has contributes false negatives (gold) or
 false positives (predicted).
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from typing import Final, Literal
+
+import attrs
 
 from cohere_medner.types import CID, ENTITY_TYPES, Document, Score, mesh_id
 
@@ -56,13 +60,53 @@ def document_keys(
         }
     if level == "relation":
         return {
-            (chemical, disease)
+            (mesh_id(r.chemical.strip()), mesh_id(r.disease.strip()))
             for r in document.relations
             if r.type == CID
-            for chemical in normalize_identifier(r.chemical)
-            for disease in normalize_identifier(r.disease)
         }
     raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+
+
+@attrs.frozen
+class Coverage:
+    """Which documents gold and predictions share: the official evaluator expects the same.
+
+    A document on one side only still counts (as misses, or as false alarms), so a
+    prediction file for another split scores F 0 rather than failing: look here first.
+    """
+
+    both: frozenset[str]
+    gold_only: frozenset[str]
+    predicted_only: frozenset[str]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every document is on both sides."""
+        return not (self.gold_only or self.predicted_only)
+
+    def summary(self) -> str:
+        """'500 documents in both, 0 in gold only, 0 in predictions only'."""
+        return (
+            f"{len(self.both)} documents in both, {len(self.gold_only)} in gold only, "
+            f"{len(self.predicted_only)} in predictions only"
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        """The three counts, as ``score --json`` prints them."""
+        return {
+            "both": len(self.both),
+            "gold_only": len(self.gold_only),
+            "predictions_only": len(self.predicted_only),
+        }
+
+
+def coverage(gold: Iterable[Document], predicted: Iterable[Document]) -> Coverage:
+    """The PMIDs on both sides, and those of gold or predictions only."""
+    gold_pmids = frozenset(d.pmid for d in gold)
+    predicted_pmids = frozenset(d.pmid for d in predicted)
+    return Coverage(
+        gold_pmids & predicted_pmids, gold_pmids - predicted_pmids, predicted_pmids - gold_pmids
+    )
 
 
 def compare(gold: set[Hashable], predicted: set[Hashable]) -> Score:
