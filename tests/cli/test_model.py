@@ -18,8 +18,8 @@ def test_evaluate_prints_the_documented_json(
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {
-        "model", "documents", "tasks", "official", "failed", "relations_listed",
-        "relations_unresolved", "identified_by", "requests", "retries",
+        "model", "documents", "tasks", "official", "failed", "truncated", "oversized",
+        "relations_listed", "relations_unresolved", "identified_by", "requests", "retries",
         "input_tokens", "output_tokens", "seconds",
     }  # fmt: skip
     assert summary["documents"] == 4 and summary["requests"] == 4

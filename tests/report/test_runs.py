@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from cohere_medner.report import (
@@ -117,3 +118,24 @@ def test_unresolved_relations_are_counted_named_and_kept(tmp_path: Path) -> None
     again = load_run(save_run(run, tmp_path))
     assert again.unresolved == run.unresolved
     assert again.views[0].identifications == run.views[0].identifications
+
+
+def test_answers_cut_or_run_past_max_tokens_are_named_and_kept(tmp_path: Path) -> None:
+    run = lexicon_run()
+    flagged = [
+        attrs.evolve(
+            e, truncated=("diseases",) if i < 6 else (), oversized=("chemicals",) * (i == 2)
+        )
+        for i, e in enumerate(run.extractions)
+    ]
+    run = attrs.evolve(run, extractions=tuple(flagged))
+    pmids = [e.document for e in flagged]
+    assert list(run.truncated) == pmids[:6] and run.oversized == {pmids[2]: ("chemicals",)}
+    summary = run.summary()
+    assert (
+        f"answers cut at max_tokens in 6 documents (PMIDs {', '.join(pmids[:5])} and 1 more)"
+        in summary
+    )
+    assert f"answers far past max_tokens in 1 document (PMIDs {pmids[2]})" in summary
+    again = load_run(save_run(run, tmp_path))
+    assert (again.truncated, again.oversized) == (run.truncated, run.oversized)

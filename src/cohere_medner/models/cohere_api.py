@@ -74,14 +74,21 @@ class _CohereModel(abc.ABC):
         }
 
     async def complete(self, request: Request) -> Completion:
-        """The answer to ``request``: from the cache, else asked (and then cached)."""
+        """The answer to ``request``: from the cache, else asked (and then cached).
+
+        Only answers worth keeping are cached: not one that ran far past ``max_tokens``
+        (the server ignored it: a rerun asks again), and no empty one, which the client
+        refuses (an empty answer an earlier version cached is asked again). An answer cut
+        at ``max_tokens`` is kept, flagged by its finish reason: asking again would pay for
+        the same cut, and a larger ``max_tokens`` is another cache key.
+        """
         key = self.key(request)
         if self.cache is not None:
             found = self.cache.get(key)
-            if found is not None:
+            if found is not None and found.text.strip():
                 return attrs.evolve(found, origin="cache")
         completion = await self._send(request)
-        if self.cache is not None:
+        if self.cache is not None and not completion.oversized:
             self.cache.put(key, completion)
         return completion
 
