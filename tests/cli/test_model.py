@@ -7,6 +7,7 @@ import pytest
 
 from cohere_medner.corpus import load_sample
 from cohere_medner.extraction import read_extractions
+from cohere_medner.testing import FakeCohere, Fault
 from command_line import run
 
 
@@ -46,6 +47,32 @@ def test_extract_writes_jsonl_and_reports_failures(
     assert code == 1 and "numeric PMIDs" in err
     code, _, err = run(capsys, *argv, "--text", "Aspirin.", "--split", "test")
     assert code == 1 and "not both" in err
+
+
+def test_extract_says_which_answers_were_cut_and_never_shows_a_key(
+    capsys: pytest.CaptureFixture[str],
+    fake_cohere: FakeCohere,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    output = tmp_path / "out.jsonl"
+    argv = ["extract", "--model", "command-r-08-2024", "--output", str(output), "--no-progress"]
+    fake_cohere.inject(Fault.TRUNCATED)
+    code, _, err = run(capsys, *argv, "--split", "test", "--limit", "2")
+    assert code == 0
+    assert err == (
+        "1 of 2 documents have answers cut at max_tokens (raise --max-tokens): "
+        "their lists may be incomplete\n"
+    )
+    assert [len(e.truncated) for e in read_extractions(output)] == [1, 0]
+    monkeypatch.setenv("CO_API_KEY", "sk-cli-key\u00a00123456789")
+    code, _, err = run(capsys, *argv, "--text", "Aspirin.")
+    assert code == 1 and "sk-cli-key" not in err
+    assert err == (
+        "cohere-medner extract: error: the API key from CO_API_KEY holds NO-BREAK SPACE at "
+        "character 11, which no HTTP header can carry: set CO_API_KEY again to the key alone "
+        "(copy it from https://dashboard.cohere.com/api-keys)\n"
+    )
 
 
 def test_offline_baseline_writes_pubtator_that_scores(
