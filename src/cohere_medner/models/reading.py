@@ -300,11 +300,23 @@ def _first_lines(text: str, limit: AnswerLimit) -> str:
 
 
 _TEXT_KEY = re.compile(rb'"text"\s*:\s*"')
-_STRING_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.DOTALL)
-# An escape the cut broke off (``\u12``), then a surrogate pair's lone first half: never
-# decoded wrong. The even run of backslashes before it (escaped backslashes) stays.
-_HALF_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[0-9a-fA-F]{0,3}$")
+# An escape the cut broke off (a lone ``\`` or ``\u12``), then a surrogate pair's lone first
+# half: never decoded wrong. The even run of backslashes before it (escaped backslashes) stays.
+_HALF_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u[0-9a-fA-F]{0,3})?$")
 _HALF_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][89abAB][0-9a-fA-F]{2}$")
+
+
+def _closing_quote(text: str) -> int:
+    """Where the JSON string ``text`` is the inside of ends: its closing quote, or -1."""
+    at = text.find('"')
+    while at != -1:
+        escapes = 0
+        while escapes < at and text[at - 1 - escapes] == "\\":
+            escapes += 1
+        if escapes % 2 == 0:
+            return at
+        at = text.find('"', at + 1)
+    return -1
 
 
 def salvaged_text(body: bytes) -> tuple[str, bool]:
@@ -316,11 +328,9 @@ def salvaged_text(body: bytes) -> tuple[str, bool]:
     if found is None:
         return "", False
     rest = body[found.end() :].decode("utf-8", "ignore")
-    inside = _STRING_BODY.match(rest)
-    raw = inside.group() if inside else ""
-    whole = inside is not None and rest[inside.end() : inside.end() + 1] == '"'
-    if not whole:
-        raw = _HALF_PAIR.sub(r"\1", _HALF_ESCAPE.sub(r"\1", raw))
+    end = _closing_quote(rest)
+    whole = end != -1
+    raw = rest[:end] if whole else _HALF_PAIR.sub(r"\1", _HALF_ESCAPE.sub(r"\1", rest))
     try:
         value = json.loads(f'"{raw}"', strict=False)
     except ValueError:
