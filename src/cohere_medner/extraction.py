@@ -35,6 +35,7 @@ def _frozen_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _redacted(error: str | None) -> str | None:
+    """An error without any key, however it came (also read back from an older file)."""
     return None if error is None else redact(error)
 
 
