@@ -8,6 +8,7 @@ import pkgutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
 import cohere_medner
@@ -17,6 +18,7 @@ from cohere_medner.extraction import Extraction
 from cohere_medner.models import batches, finetuning
 from cohere_medner.models.batches._job import BatchJob, BatchState
 from cohere_medner.models.batches._output import BatchResult
+from cohere_medner.models.retrying import final_error
 from cohere_medner.testing import errors as fake_errors
 
 
@@ -128,3 +130,18 @@ def test_an_error_in_a_worker_process_reaches_the_parent_whole(tmp_path: Path) -
     ):
         pool.submit(read_all, path).result()
     assert caught.value.source == str(path) and caught.value.where == 3
+
+
+@pytest.mark.parametrize("cls", [c for c in CLASSES if c not in SPECIAL], ids=lambda c: c.__name__)
+def test_no_error_shows_a_key(cls: type[Exception]) -> None:
+    error = cls("the proxy said: Authorization: Bearer sk-shown-0123456789")
+    assert "sk-shown" not in str(error) and "sk-shown" not in repr(error)
+    assert "Bearer [redacted]" in str(error)
+
+
+def test_a_key_an_exception_quotes_is_not_shown_by_the_error_it_becomes() -> None:
+    quoted = httpx.LocalProtocolError("Illegal header value b'Bearer sk-quoted-0123\\n456'")
+    error = final_error(quoted)
+    assert "sk-quoted" not in str(error) and "Illegal header value b'Bearer [redacted]'" in str(
+        error
+    )

@@ -11,8 +11,8 @@ from cohere_medner.errors import AuthenticationError, DataLeakError
 from cohere_medner.evaluation import evaluate
 from cohere_medner.extractor import Extractor, Mode
 from cohere_medner.grounding.lexicon import Lexicon
-from cohere_medner.report import NoDocumentsError
-from cohere_medner.testing import FakeCohere, Fault
+from cohere_medner.report import NoDocumentsError, load_run, save_run, write_report
+from cohere_medner.testing import FLAWED_ANSWERS, FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Document
 
@@ -59,7 +59,7 @@ def test_oracle_scores_one_through_twenty_percent_faults(mode: Mode) -> None:
     with FakeCohere(
         responder=oracle(documents),
         fault_rate=0.2,
-        fault_kinds=list(Fault),
+        fault_kinds=[f for f in Fault if f not in FLAWED_ANSWERS],  # those a client undoes
         retry_after=0.05,
         slow_delay=1.0,
         seed=3,
@@ -125,3 +125,52 @@ def test_a_lexicon_built_from_the_documents_is_refused_before_any_request() -> N
 def test_no_documents_is_an_error_not_a_table_of_zeros() -> None:
     with pytest.raises(NoDocumentsError, match="nothing to evaluate"):
         evaluate(Extractor("lexicon", progress=False), [])
+
+
+KEY = "sk-never-shown-0123456789"
+
+
+def test_no_key_reaches_a_run_a_saved_run_or_a_report(tmp_path: Path) -> None:
+    # A proxy that echoes the key in its errors had it copied into every report.
+    documents = load_sample("test").to_list()[:3]
+    with FakeCohere(responder=oracle(documents)) as server:
+        server.inject(Fault.KEY_ECHOED, count=50, prompt=documents[0].abstract[:80])
+        result = run(server, documents, api_key=KEY, retry_budget=1.0, timeout=10.0)
+    [(pmid, error)] = result.failed
+    assert pmid == documents[0].pmid and "refused the key [redacted]" in error
+    assert "Bearer [redacted]" in error and KEY not in error
+    saved = tmp_path / "run"
+    save_run(result, saved)
+    write_report([result], saved)
+    files = sorted(saved.iterdir())
+    assert len(files) == 6 and not [f.name for f in files if KEY in f.read_text()]
+
+
+def test_a_key_saved_by_an_earlier_version_is_not_shown_again(tmp_path: Path) -> None:
+    documents = load_sample("test").to_list()[:2]
+    with FakeCohere(responder=oracle(documents)) as server:
+        server.inject(Fault.KEY_ECHOED, count=50, prompt=documents[0].abstract[:80])
+        result = run(server, documents, api_key=KEY, retry_budget=1.0, timeout=10.0)
+    saved = tmp_path / "old"
+    save_run(result, saved)
+    for name in ("run.json", "extractions.jsonl"):  # as a version without redaction wrote it
+        path = saved / name
+        path.write_text(path.read_text().replace("[redacted]", KEY))
+        assert KEY in path.read_text()
+    loaded = load_run(saved)
+    assert KEY not in str(loaded.failed) and KEY not in str(loaded.extractions)
+    write_report([loaded], tmp_path / "report")
+    assert not [f for f in (tmp_path / "report").iterdir() if KEY in f.read_text()]
+
+
+def test_answers_cut_at_max_tokens_are_flagged_in_the_run() -> None:
+    documents = load_sample("test").to_list()[:3]
+    with FakeCohere(responder=oracle(documents)) as server:
+        server.inject(Fault.TRUNCATED, endpoint="chat", prompt=documents[1].abstract[:80])
+        result = run(server, documents, mode="combined")
+    assert not result.failed and result.truncated == {documents[1].pmid: ("combined",)}
+    assert result.as_json()["truncated"] == {documents[1].pmid: ["combined"]}
+    assert result.as_json()["oversized"] == {}
+    assert f"answers cut at max_tokens in 1 document (PMIDs {documents[1].pmid})" in (
+        result.summary()
+    )

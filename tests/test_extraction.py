@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cohere_medner._redact import remember_secret
 from cohere_medner.errors import CorpusFormatError
 from cohere_medner.extraction import Extraction, read_extractions, write_extractions
 from cohere_medner.parsing.lines import Rejected
@@ -23,6 +25,8 @@ extractions = st.builds(
     ),
     input_tokens=st.integers(0, 999),
     error=st.none() | names,
+    truncated=st.sampled_from([(), ("diseases",), ("combined",)]),
+    oversized=st.sampled_from([(), ("chemicals",)]),
 )
 
 
@@ -44,3 +48,16 @@ def test_unreadable_line_names_file_and_line(tmp_path: Path) -> None:
     path.write_text('{"document": "1"}\nnot json\n')
     with pytest.raises(CorpusFormatError, match=r"out\.jsonl, line 2"):
         list(read_extractions(path))
+
+
+def test_an_error_never_holds_a_key_even_read_back(tmp_path: Path) -> None:
+    remember_secret("sk-extraction-0123456789")
+    error = "502: refused sk-extraction-0123456789 (Authorization: Bearer sk-other-token)"
+    assert Extraction("1", error=error).error == (
+        "502: refused [redacted] (Authorization: Bearer [redacted])"
+    )
+    path = tmp_path / "old.jsonl"  # as a version without redaction wrote it
+    path.write_text(json.dumps({"document": "1", "error": error}) + "\n")
+    [read] = read_extractions(path)
+    assert read.error is not None and "sk-" not in read.error
+    assert (read.truncated, read.oversized) == ((), ())

@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "cohere_medner"
 
 ROWS: list[set[str]] = [
-    {"types", "errors", "extraction", "_files", "_lazy", "_xml"},
+    {"types", "errors", "extraction", "_files", "_lazy", "_redact", "_xml"},
     {"corpus", "parsing"},
     {"prompts", "scoring"},
     {"grounding", "training"},

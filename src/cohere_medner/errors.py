@@ -10,9 +10,18 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
+from cohere_medner._redact import redact
+
 
 class MedNerError(Exception):
     """Base class of every error cohere-medner raises on purpose."""
+
+    def __str__(self) -> str:
+        # Whatever a message quotes (a server's answer, an exception), it never shows a key.
+        return redact(super().__str__())
+
+    def __repr__(self) -> str:
+        return redact(super().__repr__())
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as it stands (message and attributes) rather than by calling __init__
@@ -158,9 +167,25 @@ class CohereApiError(MedNerError):
 
     def __init__(self, message: str, status: int | None = None) -> None:
         self.status = status
-        self.message = message
+        self.message = redact(message)
         prefix = f"Cohere API error {status}" if status is not None else "Cohere API error"
-        super().__init__(f"{prefix}: {message}")
+        super().__init__(f"{prefix}: {self.message}")
+
+
+class UnexpectedAnswerError(CohereApiError):
+    """A 200 answer that is not what the endpoint answers: another shape, or no text.
+
+    The message says what was expected and what came. Retried a few times, as a glitch may
+    pass; then the request fails, and with it its document.
+    """
+
+
+class EmptyAnswerError(UnexpectedAnswerError):
+    """An answer without text: ``content`` empty or null, or tool calls only; never cached."""
+
+
+class InvalidApiKeyError(ConfigurationError):
+    """The API key holds characters no HTTP header can carry (a line break, non-ASCII ...)."""
 
 
 class FatalApiError(CohereApiError):

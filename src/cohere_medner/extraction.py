@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from cohere_medner._files import PathLike, atomic_write, open_text
+from cohere_medner._redact import redact
 from cohere_medner.errors import CorpusFormatError, EmptyTextError
 from cohere_medner.types import Document, Rejected, Triple
 
@@ -33,6 +34,11 @@ def _frozen_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
     return dict(value)
 
 
+def _redacted(error: str | None) -> str | None:
+    """An error without any key, however it came (also read back from an older file)."""
+    return None if error is None else redact(error)
+
+
 @attrs.frozen
 class Extraction:
     """The extracted entities (by entity type) and relation triples of one document.
@@ -40,7 +46,10 @@ class Extraction:
     ``raw`` keeps each request's answer text by task name, and ``rejected`` the lines
     of those answers the parsers could not read, so nothing the model said is lost.
     ``error`` is set when the document failed (its requests still failed after
-    retrying); what was answered before the failure is kept.
+    retrying); what was answered before the failure is kept, and no key is ever in it.
+    ``truncated`` names the requests (task names) whose answers stopped at ``max_tokens``,
+    and ``oversized`` those whose answers ran far past it and were cut: their lists may be
+    incomplete, though the document did not fail.
     """
 
     document: str
@@ -52,7 +61,9 @@ class Extraction:
     output_tokens: int = 0
     requests: int = 0
     cached: int = 0
-    error: str | None = None
+    error: str | None = attrs.field(default=None, converter=_redacted)
+    truncated: tuple[str, ...] = ()
+    oversized: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -72,6 +83,8 @@ class Extraction:
             "requests": self.requests,
             "cached": self.cached,
             "error": self.error,
+            "truncated": list(self.truncated),
+            "oversized": list(self.oversized),
         }
 
     @classmethod
@@ -89,6 +102,8 @@ class Extraction:
             requests=int(data.get("requests", 0)),
             cached=int(data.get("cached", 0)),
             error=data.get("error"),
+            truncated=tuple(str(name) for name in data.get("truncated", ())),
+            oversized=tuple(str(name) for name in data.get("oversized", ())),
         )
 
 

@@ -176,12 +176,17 @@ Origin: TypeAlias = Literal["request", "cache", "offline"]
 """Where an answer came from (:attr:`Completion.origin`)."""
 
 
+TRUNCATED_REASONS: Final = frozenset({"MAX_TOKENS", "LENGTH"})
+"""Finish reasons that say the answer was cut at ``max_tokens`` (Cohere's, and OpenAI's)."""
+
+
 @attrs.frozen
 class Completion:
     """One answer: the model's text, what it was billed, and where it came from.
 
     ``origin`` says who answered: a ``"request"`` to the model, the response ``"cache"``, or
-    an ``"offline"`` model that sends nothing (the lexicon baseline).
+    an ``"offline"`` model that sends nothing (the lexicon baseline). ``oversized`` marks an
+    answer that ran far past ``max_tokens``, of which ``text`` keeps only the beginning.
     """
 
     text: str
@@ -189,3 +194,9 @@ class Completion:
     output_tokens: int = 0
     finish_reason: str | None = None
     origin: Origin = "request"
+    oversized: bool = False
+
+    @property
+    def truncated(self) -> bool:
+        """True when the model stopped at ``max_tokens``: the list may be incomplete."""
+        return (self.finish_reason or "").upper() in TRUNCATED_REASONS

@@ -24,8 +24,9 @@ def test_evaluate_prints_the_documented_json(
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {
-        "model", "documents", "answered", "provenance", "tasks", "official", "failed", "relations_listed",
-        "relations_unresolved", "identified_by", "requests", "retries",
+        "model", "documents", "answered", "provenance", "tasks", "official", "failed",
+        "truncated", "oversized", "relations_listed", "relations_unresolved", "identified_by",
+        "requests", "retries",
         "input_tokens", "output_tokens", "seconds",
     }  # fmt: skip
     assert summary["documents"] == 4 and summary["requests"] == 4
@@ -142,6 +143,32 @@ def test_timeout_and_retry_budget_reach_the_client(
     code, _, err = run(capsys, *argv, "--retry-budget", "0")
     assert code == 3 and "503" in err
     assert len(fake_cohere.requests) == 2 + 1
+
+
+def test_extract_says_which_answers_were_cut_and_never_shows_a_key(
+    capsys: pytest.CaptureFixture[str],
+    fake_cohere: FakeCohere,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    output = tmp_path / "out.jsonl"
+    argv = ["extract", "--model", "command-r-08-2024", "--output", str(output), "--no-progress"]
+    fake_cohere.inject(Fault.TRUNCATED)
+    code, _, err = run(capsys, *argv, "--split", "test", "--limit", "2")
+    assert code == 0
+    assert err == (
+        "1 of 2 documents have answers cut at max_tokens (raise --max-tokens): "
+        "their lists may be incomplete\n"
+    )
+    assert [len(e.truncated) for e in read_extractions(output)] == [1, 0]
+    monkeypatch.setenv("CO_API_KEY", "sk-cli-key\u00a00123456789")
+    code, _, err = run(capsys, *argv, "--text", "Aspirin.")
+    assert code == 1 and "sk-cli-key" not in err
+    assert err == (
+        "cohere-medner extract: error: the API key from CO_API_KEY holds NO-BREAK SPACE at "
+        "character 11, which no HTTP header can carry: set CO_API_KEY again to the key alone "
+        "(copy it from https://dashboard.cohere.com/api-keys)\n"
+    )
 
 
 def test_offline_baseline_writes_pubtator_that_scores(

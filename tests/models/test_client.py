@@ -16,6 +16,7 @@ from cohere_medner.errors import (
     ConfigurationError,
     FatalApiError,
     ForbiddenError,
+    InvalidApiKeyError,
     InvalidRequestError,
     MissingApiKeyError,
     ModelNotFoundError,
@@ -29,7 +30,7 @@ from cohere_medner.models.client import (
     resolve_api_key,
     run_sync,
 )
-from cohere_medner.testing import FakeCohere, FakeRequest, Fault, Responder
+from cohere_medner.testing import FLAWED_ANSWERS, FakeCohere, FakeRequest, Fault, Responder
 from cohere_medner.testing.responders import fixed
 
 MODEL = "command-r-08-2024"
@@ -83,7 +84,7 @@ def test_legacy_generate(server: FakeCohere) -> None:
 SLOW_FAULTS = (Fault.SLOW, Fault.DRIP, Fault.HANG)
 
 
-@pytest.mark.parametrize("fault", list(Fault))
+@pytest.mark.parametrize("fault", [f for f in Fault if f not in FLAWED_ANSWERS])
 def test_every_retryable_fault_is_retried_to_success(server: FakeCohere, fault: Fault) -> None:
     # Only the slow answers need a short timeout: a long one keeps the attempt that is
     # answered from timing out on a busy machine. A dripped answer sends a byte every
@@ -280,6 +281,48 @@ def test_missing_key_fails_before_any_request(monkeypatch: pytest.MonkeyPatch) -
 
 def test_repr_never_shows_the_key(server: FakeCohere) -> None:
     assert "good-key" not in repr(client(server))
+
+
+@pytest.mark.parametrize(
+    ("key", "what"),
+    [
+        ("sk-0123\n456789", "'\\n' at character 8"),
+        ("sk-0123 456789", "SPACE at character 8"),
+        ("sk-cl\u00e9-456789", "LATIN SMALL LETTER E WITH ACUTE at character 6"),
+        ("sk-0123\x7f456789", "'\\x7f' at character 8"),
+    ],
+)
+def test_a_key_no_header_can_carry_fails_at_once_without_showing_it(
+    server: FakeCohere, monkeypatch: pytest.MonkeyPatch, key: str, what: str
+) -> None:
+    # It used to be retried for the whole budget, then printed: Illegal header value b'Bearer ...'
+    with pytest.raises(InvalidApiKeyError) as given:
+        CohereClient(f"  {key}\n", base_url=server.url)
+    monkeypatch.setenv("CO_API_KEY", key)
+    with pytest.raises(InvalidApiKeyError) as from_environment:
+        CohereClient(base_url=server.url)
+    for error, source in ((given.value, "api_key"), (from_environment.value, "CO_API_KEY")):
+        assert f"the API key from {source} holds {what}" in str(error)
+        assert key not in str(error) and key.split()[0] not in str(error)
+    assert server.requests == []
+
+
+def test_surrounding_whitespace_is_not_part_of_the_key(server: FakeCohere) -> None:
+    assert client(server).chat_sync(MODEL, HELLO).text == ANSWER  # good-key, as given
+    co = CohereClient(" good-key\n", base_url=server.url, retry_budget=0.0)
+    assert co.chat_sync(MODEL, HELLO).text == ANSWER
+
+
+def test_a_key_a_proxy_echoes_is_never_shown(server: FakeCohere) -> None:
+    key = "sk-echoed-by-a-proxy-0123456789"
+    server.inject(Fault.KEY_ECHOED, count=10)
+    co = CohereClient(key, base_url=server.url, retry_budget=0.0)
+    with pytest.raises(RetriesExhaustedError) as raised:
+        co.chat_sync(MODEL, HELLO)
+    shown = f"{raised.value}\n{raised.value!r}\n{raised.value.message}"
+    assert "proxy error: the upstream refused the key [redacted]" in shown
+    assert "Bearer [redacted]" in shown and key not in shown
+    assert raised.value.__cause__ is None  # a traceback would show the SDK's error, key and all
 
 
 def test_bad_settings() -> None:

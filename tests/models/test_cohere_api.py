@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from cohere_medner.corpus import load_sample
+from cohere_medner.errors import EmptyAnswerError
 from cohere_medner.models.base import Metered, Model, Request
 from cohere_medner.models.cache import ResponseCache
 from cohere_medner.models.client import CohereClient
 from cohere_medner.models.cohere_api import CohereChat, CohereGenerate
+from cohere_medner.models.reading import BAD_ANSWER_ATTEMPTS, AnswerLimit
 from cohere_medner.prompts.tasks import DISEASES
 from cohere_medner.prompts.templates import SEED
-from cohere_medner.testing import FakeCohere
+from cohere_medner.testing import FakeCohere, Fault
 from cohere_medner.testing.oracle import oracle
 from cohere_medner.types import Completion
 
@@ -98,3 +100,39 @@ def test_two_processes_on_one_cache_pay_for_each_answer_once(tmp_path: Path) -> 
     assert len(fake.requests) == len(requests)
     assert [a.text for a in answers] == [DISEASES.gold(d, SEED) for d in documents for _ in models]
     assert sorted(a.origin for a in answers) == ["cache"] * 6 + ["request"] * 6
+
+
+def test_an_empty_answer_is_not_cached_and_one_cached_before_is_asked_again(
+    server: FakeCohere, tmp_path: Path
+) -> None:
+    cache = ResponseCache(tmp_path / "c.sqlite3")
+    chat = CohereChat(MODEL, api_key="k", base_url=server.url, cache=cache)
+    server.inject(Fault.EMPTY_CONTENT, count=BAD_ANSWER_ATTEMPTS)
+    with pytest.raises(EmptyAnswerError, match=r"empty answer: message.content is \[\]"):
+        asyncio.run(chat.complete(REQUEST))
+    assert len(cache) == 0
+    cache.put(chat.key(REQUEST), Completion(""))  # what earlier versions cached: "no entities"
+    answer = asyncio.run(chat.complete(REQUEST))
+    assert answer.origin == "request" and answer.text == DISEASES.gold(DOCUMENT)
+    assert cache.get(chat.key(REQUEST)) == answer  # cached in its place
+
+
+def test_an_answer_cut_at_max_tokens_is_cached_and_stays_flagged(
+    server: FakeCohere, tmp_path: Path
+) -> None:
+    chat = CohereChat(MODEL, api_key="k", base_url=server.url, cache=tmp_path / "c.sqlite3")
+    server.inject(Fault.TRUNCATED)
+    first = asyncio.run(chat.complete(REQUEST))
+    again = asyncio.run(chat.complete(REQUEST))
+    assert first.truncated and again.truncated and again.origin == "cache"
+    assert again.text == first.text and len(server.requests) == 1
+
+
+def test_an_answer_far_past_max_tokens_is_never_cached(server: FakeCohere, tmp_path: Path) -> None:
+    chat = CohereChat(MODEL, api_key="k", base_url=server.url, cache=tmp_path / "c.sqlite3")
+    server.inject(Fault.OVERSIZED, size=1_000_000)
+    first = asyncio.run(chat.complete(REQUEST))
+    assert first.oversized and len(first.text) <= AnswerLimit.for_tokens(600).characters
+    assert chat.cache is not None and len(chat.cache) == 0
+    again = asyncio.run(chat.complete(REQUEST))  # asked again: the server now keeps to it
+    assert (again.origin, again.oversized, len(chat.cache)) == ("request", False, 1)

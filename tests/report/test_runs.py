@@ -148,3 +148,24 @@ def test_a_run_saved_before_provenance_still_loads(tmp_path: Path) -> None:
     old = load_run(tmp_path)
     assert old.provenance == Provenance() and old.provenance.lexicon_text == "unknown"
     assert attrs.evolve(old, provenance=lexicon_run().provenance) == lexicon_run()
+
+
+def test_answers_cut_or_run_past_max_tokens_are_named_and_kept(tmp_path: Path) -> None:
+    run = lexicon_run()
+    flagged = [
+        attrs.evolve(
+            e, truncated=("diseases",) if i < 6 else (), oversized=("chemicals",) * (i == 2)
+        )
+        for i, e in enumerate(run.extractions)
+    ]
+    run = attrs.evolve(run, extractions=tuple(flagged))
+    pmids = [e.document for e in flagged]
+    assert list(run.truncated) == pmids[:6] and run.oversized == {pmids[2]: ("chemicals",)}
+    summary = run.summary()
+    assert (
+        f"answers cut at max_tokens in 6 documents (PMIDs {', '.join(pmids[:5])} and 1 more)"
+        in summary
+    )
+    assert f"answers far past max_tokens in 1 document (PMIDs {pmids[2]})" in summary
+    again = load_run(save_run(run, tmp_path))
+    assert (again.truncated, again.oversized) == (run.truncated, run.oversized)

@@ -37,6 +37,23 @@ def _report_failures(extractions: Sequence[Extraction], advice: str = _RETRY_ADV
     return 3 if failed else 0
 
 
+def _report_flags(extractions: Sequence[Extraction]) -> None:
+    """On stderr, how many documents kept answers cut at ``max_tokens``, or far past it."""
+    for flagged, what in (
+        (sum(bool(e.truncated) for e in extractions), "cut at max_tokens (raise --max-tokens)"),
+        (
+            sum(bool(e.oversized) for e in extractions),
+            "far past max_tokens, of which only the first lines were read",
+        ),
+    ):
+        if flagged:
+            print(
+                f"{flagged} of {len(extractions)} documents have answers {what}: "
+                "their lists may be incomplete",
+                file=sys.stderr,
+            )
+
+
 def add_extract(commands: Commands) -> None:
     extract = commands.add_parser("extract", help="extract entities and relations with a model")
     options.add_model(extract, required=False)
@@ -82,6 +99,7 @@ def _extract(args: argparse.Namespace) -> int:
         from cohere_medner.grounding import predictions
 
         write_pubtator(predictions(extractions, documents, lexicon), args.output)
+    _report_flags(extractions)
     return _report_failures(extractions)
 
 

@@ -16,6 +16,7 @@ import asyncio
 import functools
 import os
 import threading
+import unicodedata
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final, Literal, TypeAlias, TypeVar
@@ -28,14 +29,19 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception,
+    retry_if_exception_type,
 )
 
+from cohere_medner._redact import KEY_VARIABLES, redact, remember_secret
 from cohere_medner.errors import (
     CohereApiError,
     ConfigurationError,
     FatalApiError,
+    InvalidApiKeyError,
     MissingApiKeyError,
+    UnexpectedAnswerError,
 )
+from cohere_medner.models import reading
 from cohere_medner.models.ratelimit import RateLimiter
 from cohere_medner.models.refusals import (
     Refusals,
@@ -56,7 +62,6 @@ EmbedInputType = Literal["search_document", "search_query", "classification", "c
 MAX_EMBED_TEXTS = 96
 """Texts per v2 embed call, as the API documents and enforces."""
 Message = Mapping[str, str]
-KEY_VARIABLES = ("CO_API_KEY", "COHERE_API_KEY")
 URL_VARIABLE = "CO_API_URL"
 T = TypeVar("T")
 _Send: TypeAlias = Callable[[Mapping[str, Any]], Awaitable[tuple[T, int, int]]]
@@ -78,17 +83,36 @@ class Usage:
 
 
 def resolve_api_key(api_key: str | None = None) -> str:
-    """The key given, else ``CO_API_KEY``, else ``COHERE_API_KEY``."""
-    if api_key:
-        return api_key
-    for variable in KEY_VARIABLES:
-        value = os.environ.get(variable, "").strip()
+    """The key given, else ``CO_API_KEY``, else ``COHERE_API_KEY``; never shown from now on.
+
+    Surrounding whitespace is dropped; a key that no HTTP header can carry is refused at
+    once (:func:`check_api_key`) rather than retried to the end of the budget.
+    """
+    found = [("api_key", api_key.strip())] if api_key and api_key.strip() else []
+    found += [(variable, os.environ.get(variable, "").strip()) for variable in KEY_VARIABLES]
+    for source, value in found:
         if value:
-            return value
+            remember_secret(value)
+            return check_api_key(value, source)
     raise MissingApiKeyError(
         "no Cohere API key: pass api_key=... or set CO_API_KEY (or COHERE_API_KEY) "
         "to a key from https://dashboard.cohere.com/api-keys"
     )
+
+
+def check_api_key(key: str, source: str) -> str:
+    """``key``, once every character is one an HTTP header can carry (printable ASCII).
+
+    The message names where the key came from and the character's position, never the key.
+    """
+    for position, character in enumerate(key, start=1):
+        if not (character.isascii() and character.isprintable()) or character.isspace():
+            raise InvalidApiKeyError(
+                f"the API key from {source} holds {unicodedata.name(character, repr(character))} "
+                f"at character {position}, which no HTTP header can carry: set {source} "
+                "again to the key alone (copy it from https://dashboard.cohere.com/api-keys)"
+            )
+    return key
 
 
 def resolve_connection(
@@ -120,6 +144,22 @@ def _billed(units: object) -> tuple[int, int]:
         int(getattr(units, "input_tokens", 0) or 0),
         int(getattr(units, "output_tokens", 0) or 0),
     )
+
+
+def _unread(
+    error: Exception, receipt: reading.Receipt, expected: str
+) -> tuple[Completion, int, int]:
+    """What an answer that could not be read whole gives: its salvaged beginning, or an error.
+
+    A body cut off at its limit keeps its first lines; one the SDK failed to read raises
+    :class:`~cohere_medner.errors.UnexpectedAnswerError`; any other error is raised as it is.
+    """
+    if isinstance(error, reading.AnswerTooLarge):
+        return reading.salvaged(receipt), 0, 0
+    unexpected = reading.unreadable(error, receipt, expected)
+    if unexpected is None:
+        raise error
+    raise unexpected from None
 
 
 class CohereClient:
@@ -205,43 +245,58 @@ class CohereClient:
                 base_url=self.base_url,
                 timeout=self.timeout,
                 client_name="cohere-medner",
+                # The tap bounds what is read of a chat or generate answer (see .reading).
+                httpx_client=httpx.AsyncClient(
+                    timeout=self.timeout, event_hooks={"response": [reading.tap]}
+                ),
             )
             found = (sdk, Slots(self.max_concurrency, self._answer_times))
             self._per_loop[loop] = found
         return found
 
     async def chat(self, model: str, messages: Sequence[Message], **params: Any) -> Completion:
-        """One v2 chat request; ``params`` go to the API (``temperature``, ``max_tokens`` ...)."""
+        """One v2 chat request; ``params`` go to the API (``temperature``, ``max_tokens`` ...).
+
+        Its answer is read as :mod:`.reading` says: bounded by ``max_tokens``, and an error
+        (retried a few times) where it holds no text.
+        """
         sdk, _ = self._for_this_loop()
+        limit = reading.AnswerLimit.for_tokens(params.get("max_tokens"))
 
         async def send(options: Mapping[str, Any]) -> tuple[Completion, int, int]:
-            response = await sdk.chat(
-                model=model,
-                messages=[dict(m) for m in messages],  # type: ignore[misc]
-                request_options=options,  # type: ignore[arg-type]
-                **params,
-            )
-            content = response.message.content or []
-            text = "".join(getattr(part, "text", "") for part in content)
-            tokens = _billed(response.usage.billed_units if response.usage else None)
-            reason = str(response.finish_reason) if response.finish_reason else None
-            return (Completion(text, *tokens, reason), *tokens)
+            with reading.receiving(limit) as receipt:
+                try:
+                    response = await sdk.chat(
+                        model=model,
+                        messages=[dict(m) for m in messages],  # type: ignore[misc]
+                        request_options=options,  # type: ignore[arg-type]
+                        **params,
+                    )
+                except Exception as error:
+                    return _unread(error, receipt, reading.CHAT_ANSWER)
+                completion = reading.chat_completion(response, receipt)
+            return completion, completion.input_tokens, completion.output_tokens
 
         return await self._send(send, model=model)
 
     async def generate(self, model: str, prompt: str, **params: Any) -> Completion:
         """One legacy v1 generate request, for the tutorial's generative fine-tuned models."""
         sdk, _ = self._for_this_loop()
+        limit = reading.AnswerLimit.for_tokens(params.get("max_tokens"))
 
         async def send(options: Mapping[str, Any]) -> tuple[Completion, int, int]:
-            response = await sdk.generate(
-                model=model,
-                prompt=prompt,
-                request_options=options,  # type: ignore[arg-type]
-                **params,
-            )
-            tokens = _billed(response.meta.billed_units if response.meta else None)
-            return (Completion(response.generations[0].text, *tokens, None), *tokens)
+            with reading.receiving(limit) as receipt:
+                try:
+                    response = await sdk.generate(
+                        model=model,
+                        prompt=prompt,
+                        request_options=options,  # type: ignore[arg-type]
+                        **params,
+                    )
+                except Exception as error:
+                    return _unread(error, receipt, reading.GENERATE_ANSWER)
+                completion = reading.generate_completion(response, receipt)
+            return completion, completion.input_tokens, completion.output_tokens
 
         return await self._send(send, model=model)
 
@@ -257,10 +312,12 @@ class CohereClient:
         limiter = self.limiters[endpoint]
         budget = _RetryBudget(self.retry_budget, limiter.clock)
         waiter = self.refusals.waiter(model)
+        bad_answers = reading.BadAnswers()
         retrying = AsyncRetrying(
-            retry=retry_if_exception(is_retryable),
+            # An answer without text is retried too, but only a few times (reading.BadAnswers).
+            retry=retry_if_exception(is_retryable) | retry_if_exception_type(UnexpectedAnswerError),
             wait=retry_wait,
-            stop=functools.partial(self._exhausted, budget),
+            stop=lambda state: bad_answers(state) | self._exhausted(budget, state),
             sleep=waiter.sleep,
             before_sleep=functools.partial(self._before_retry, limiter),
             reraise=True,
@@ -271,7 +328,8 @@ class CohereClient:
             failure = request_error(error, model=model, server=self.server, reached=self._reached)
             if isinstance(failure, FatalApiError):
                 self.refusals.refuse(refusal_scope(failure, model), failure)
-            raise failure from error
+            # Not chained to an error whose text holds a key: a traceback would show it.
+            raise failure from (error if redact(str(error)) == str(error) else None)
         return value
 
     async def _attempt(

@@ -78,15 +78,21 @@ class _CohereModel(abc.ABC):
 
         A request another process sharing the cache is asking is not asked again: its
         answer is awaited (see :meth:`~cohere_medner.models.cache.ResponseCache.claim`).
+        Only answers worth keeping are cached: not one that ran far past ``max_tokens``
+        (the server ignored it: a rerun asks again), and no empty one, which the client
+        refuses (an empty answer an earlier version cached is asked again). An answer cut
+        at ``max_tokens`` is kept, flagged by its finish reason: asking again would pay for
+        the same cut, and a larger ``max_tokens`` is another cache key.
         """
         key = self.key(request)
         if self.cache is None:
             return await self._send(request)
         async with self.cache.claim(key) as found:
-            if found is not None:
+            if found is not None and found.text.strip():
                 return attrs.evolve(found, origin="cache")
             completion = await self._send(request)
-            self.cache.put(key, completion)
+            if not completion.oversized:
+                self.cache.put(key, completion)
         return completion
 
     @abc.abstractmethod

@@ -25,7 +25,9 @@ def build_extraction(
 
     An answer is a :class:`~cohere_medner.types.Completion`, or a string saying why the
     unit's request failed (the document is then marked failed, keeping the rest); units
-    named in ``cached`` were answered from the response cache, not by a request.
+    named in ``cached`` were answered from the response cache, not by a request. Answers
+    cut at ``max_tokens``, or far past it, are named in the Extraction's ``truncated`` and
+    ``oversized``.
     """
     entities: dict[str, tuple[str, ...]] = {}
     relations: list[Triple] = []
@@ -33,12 +35,18 @@ def build_extraction(
     rejected: dict[str, tuple[Rejected, ...]] = {}
     tokens_in = tokens_out = requests = from_cache = 0
     errors: list[str] = []
+    truncated: list[str] = []
+    oversized: list[str] = []
     for unit in units:
         answer = answers.get(unit.name, "no answer")
         if isinstance(answer, str):
             errors.append(f"{unit.name}: {answer}")
             continue
         raw[unit.name] = answer.text
+        if answer.truncated:
+            truncated.append(unit.name)
+        if answer.oversized:
+            oversized.append(unit.name)
         tokens_in += answer.input_tokens
         tokens_out += answer.output_tokens
         if unit.name in cached:
@@ -61,4 +69,6 @@ def build_extraction(
         requests,
         from_cache,
         "; ".join(errors) or None,
+        tuple(truncated),
+        tuple(oversized),
     )

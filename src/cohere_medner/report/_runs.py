@@ -23,6 +23,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from cohere_medner._files import PathLike, atomic_write, checked_format
+from cohere_medner._redact import redact
 from cohere_medner.extraction import Extraction, read_extractions, write_extractions
 from cohere_medner.grounding.identify import IDENTIFICATION_RULES, Identification
 from cohere_medner.grounding.prediction import Prediction
@@ -137,6 +138,11 @@ class DocumentView:
         )
 
 
+def _redacted(failed: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Failed documents with their errors, no key in any (runs saved before included)."""
+    return tuple((pmid, redact(error)) for pmid, error in failed)
+
+
 @attrs.frozen
 class EvaluationRun:
     """One model's extractions on a set of documents, scored task by task and level by level.
@@ -165,7 +171,8 @@ class EvaluationRun:
         default=attrs.Factory(
             lambda run: tuple((e.document, e.error or "") for e in run.extractions if not e.ok),
             takes_self=True,
-        )
+        ),
+        converter=_redacted,
     )
     label: str = attrs.field(default=attrs.Factory(lambda run: run.model, takes_self=True))
     provenance: Provenance = attrs.field(factory=Provenance)
@@ -210,6 +217,16 @@ class EvaluationRun:
         return sum(len(e.relations) for e in self.extractions if e.document in scored)
 
     @property
+    def truncated(self) -> dict[str, tuple[str, ...]]:
+        """By document, the requests whose answers stopped at ``max_tokens``."""
+        return {e.document: e.truncated for e in self.extractions if e.truncated}
+
+    @property
+    def oversized(self) -> dict[str, tuple[str, ...]]:
+        """By document, the requests whose answers ran far past ``max_tokens`` and were cut."""
+        return {e.document: e.oversized for e in self.extractions if e.oversized}
+
+    @property
     def identified_by(self) -> dict[str, int]:
         """How many identified names (per document) each rule identified, most literal first."""
         counts = Counter(i.rule for view in self.views for i in view.identifications)
@@ -241,6 +258,8 @@ class EvaluationRun:
                 for level, by_type in self.official.items()
             },
             "failed": [{"document": pmid, "error": error} for pmid, error in self.failed],
+            "truncated": {pmid: list(names) for pmid, names in self.truncated.items()},
+            "oversized": {pmid: list(names) for pmid, names in self.oversized.items()},
             "relations_listed": self.listed_relations,
             "relations_unresolved": len(self.unresolved),
             "identified_by": self.identified_by,
@@ -277,6 +296,16 @@ class EvaluationRun:
                 f"relations: {len(self.unresolved)} of {self.listed_relations} listed left "
                 "unresolved (a side got no identifier; named in the report)"
             )
+        if self.truncated:
+            lines.append(
+                f"answers cut at max_tokens in {_documents(self.truncated)}: their lists may "
+                "be incomplete (raise --max-tokens)"
+            )
+        if self.oversized:
+            lines.append(
+                f"answers far past max_tokens in {_documents(self.oversized)}: only their "
+                "first lines were read (the server ignored max_tokens)"
+            )
         if self.identified_by:
             rules = ", ".join(f"{rule} {n}" for rule, n in self.identified_by.items())
             lines.append(f"identified names by rule: {rules}")
@@ -290,6 +319,13 @@ class EvaluationRun:
 def _figure(scores: Mapping[str, Any] | None, name: str) -> str:
     """A figure to four places, or ``—`` where nothing was scored (never a misleading 0)."""
     return MISSING if scores is None else f"{scores[name]:.4f}"
+
+
+def _documents(flagged: Mapping[str, tuple[str, ...]]) -> str:
+    """``3 documents (PMIDs 1, 2, 3)``, the first five named."""
+    pmids = list(flagged)
+    shown = ", ".join(pmids[:5]) + (f" and {len(pmids) - 5} more" if len(pmids) > 5 else "")
+    return f"{len(pmids)} document{'s' if len(pmids) != 1 else ''} (PMIDs {shown})"
 
 
 def save_run(run: EvaluationRun, directory: PathLike, *, label: str | None = None) -> Path:

@@ -32,7 +32,7 @@ from cohere_medner.testing.errors import (
     ResponderError,
     UnmappedPromptError,
 )
-from cohere_medner.testing.faults import STATUS_FAULTS, Fault
+from cohere_medner.testing.faults import FLAWED_ANSWERS, SHAPE_FAULTS, STATUS_FAULTS, Fault
 from cohere_medner.testing.finetune_store import finetuned_name
 from cohere_medner.testing.handling import Outcome
 from cohere_medner.testing.jobs import POLL, Pace
@@ -46,8 +46,10 @@ __all__ = [
     "DEFAULT_EMBED_MODELS",
     "DEFAULT_MODELS",
     "DEFAULT_RERANK_MODELS",
+    "FLAWED_ANSWERS",
     "POLL",
     "ROUTES",
+    "SHAPE_FAULTS",
     "STATUS_FAULTS",
     "Exchange",
     "FakeCohere",

@@ -50,6 +50,29 @@ class Fault(str, enum.Enum):
     """The right answer, its body one byte every ``delay`` seconds: no read ever times out."""
     HANG = "hang"
     """No answer at all: the request is held until the server stops."""
+    # Answers that are not what they seem (:mod:`.flaws`): the right answer, rewritten.
+    NO_MESSAGE = "no_message"
+    """200 without the answer: ``{"id": ..., "finish_reason": "COMPLETE"}``."""
+    OTHER_API = "other_api"
+    """200 in the other Cohere API's shape: a v1 generate body on chat, a v2 chat body on generate."""
+    ERROR_AS_200 = "error_as_200"
+    """200 whose body is a gateway's error, ``{"message": "upstream request timeout"}``."""
+    OPENAI_SHAPE = "openai_shape"
+    """200 in OpenAI's shape: ``choices[0].message.content``."""
+    NULL_CONTENT = "null_content"
+    """200 whose ``message.content`` is null (generate: an empty text)."""
+    EMPTY_CONTENT = "empty_content"
+    """200 whose ``message.content`` is ``[]`` (generate: an empty text)."""
+    UNKNOWN_CONTENT = "unknown_content"
+    """200 whose content items are of a type no client knows (``{"type": "image", ...}``)."""
+    TOOL_CALLS_ONLY = "tool_calls_only"
+    """200 with a tool call and no text, ``finish_reason: TOOL_CALL`` (generate: an empty text)."""
+    TRUNCATED = "truncated"
+    """200 with the first half of the answer's words and ``finish_reason: MAX_TOKENS``."""
+    OVERSIZED = "oversized"
+    """200 whose text runs to ``size`` characters whatever ``max_tokens`` said: the answer, repeated."""
+    KEY_ECHOED = "key_echoed"
+    """502 from a proxy whose message quotes the request's key and ``Authorization`` header."""
 
 
 STATUS_FAULTS: Final = (
@@ -61,6 +84,20 @@ STATUS_FAULTS: Final = (
 )
 """The faults the SDK itself retries (429 and 5xx): the random plan's default."""
 
+SHAPE_FAULTS: Final = (
+    Fault.NO_MESSAGE,
+    Fault.OTHER_API,
+    Fault.ERROR_AS_200,
+    Fault.OPENAI_SHAPE,
+    Fault.NULL_CONTENT,
+    Fault.EMPTY_CONTENT,
+    Fault.UNKNOWN_CONTENT,
+    Fault.TOOL_CALLS_ONLY,
+)
+"""200s that hold no answer text (for a chat or generate request): worth another try."""
+FLAWED_ANSWERS: Final = (Fault.TRUNCATED, Fault.OVERSIZED)
+"""200s whose text is there but flawed: cut at ``max_tokens``, or far past it."""
+
 
 @attrs.frozen
 class PlannedFault:
@@ -69,6 +106,8 @@ class PlannedFault:
     kind: Fault
     retry_after: float = 1.0
     delay: float = 5.0
+    size: int = 20_000_000
+    """Characters of an :attr:`Fault.OVERSIZED` answer's text."""
 
 
 def fault_reply(fault: PlannedFault) -> Reply | None:
@@ -107,20 +146,28 @@ class _Queued:
     fault: PlannedFault
     remaining: int
     endpoint: str | None
+    prompt: str | None = None
 
 
 @attrs.define
 class FaultQueue:
-    """Faults for the next requests, in order; each entry may be limited to one endpoint."""
+    """Faults for the next requests, in order; each entry may be limited to one endpoint.
+
+    An entry may also be limited to requests whose prompt holds a text (one document's).
+    """
 
     _entries: list[_Queued] = attrs.field(factory=list)
 
-    def push(self, fault: PlannedFault, count: int, endpoint: str | None) -> None:
-        self._entries.append(_Queued(fault, count, endpoint))
+    def push(
+        self, fault: PlannedFault, count: int, endpoint: str | None, prompt: str | None = None
+    ) -> None:
+        self._entries.append(_Queued(fault, count, endpoint, prompt))
 
-    def pop(self, endpoint: str) -> PlannedFault | None:
-        """The fault for a request to ``endpoint``, if one is queued for it."""
+    def pop(self, endpoint: str, prompt: str = "") -> PlannedFault | None:
+        """The fault for a request to ``endpoint`` with ``prompt``, if one is queued for it."""
         for entry in self._entries:
+            if entry.prompt is not None and entry.prompt not in prompt:
+                continue
             if entry.endpoint is None or entry.endpoint == endpoint:
                 entry.remaining -= 1
                 if entry.remaining == 0:

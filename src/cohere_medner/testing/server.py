@@ -32,6 +32,7 @@ from cohere_medner.testing.faults import (
     retry_after_headers,
 )
 from cohere_medner.testing.finetune_store import FinetuneStore
+from cohere_medner.testing.flaws import flawed
 from cohere_medner.testing.handling import HTTPError, Outcome
 from cohere_medner.testing.jobs import Pace, check_pace
 from cohere_medner.testing.rerank import DEFAULT_RERANK_MODELS
@@ -342,11 +343,15 @@ class FakeCohere:
         retry_after: float | None = None,
         delay: float | None = None,
         endpoint: str | None = None,
+        size: int | None = None,
+        prompt: str | None = None,
     ) -> None:
         """Make the next ``count`` requests (to ``endpoint`` only, if given) fail with ``kind``.
 
         ``retry_after`` is the wait a 429 asks for; ``delay`` how long a slow answer takes,
-        or the pause between a dripped answer's bytes.
+        or the pause between a dripped answer's bytes; ``size`` the characters of an
+        oversized answer (20 million unless given); ``prompt`` limits the fault to requests
+        whose prompt holds that text (one document's).
         Queued faults apply in order, before the random plan and before authentication.
         """
         if count < 1:
@@ -356,8 +361,10 @@ class FakeCohere:
             self._plan.retry_after if retry_after is None else retry_after,
             self._plan.delay if delay is None else delay,
         )
+        if size is not None:
+            fault = attrs.evolve(fault, size=size)
         with self._lock:
-            self._queue.push(fault, count, endpoint)
+            self._queue.push(fault, count, endpoint, prompt)
 
     def revoke(self, key: str) -> None:
         """Refuse ``key`` (401) from now on, as when a key is deleted in the middle of a run."""
@@ -466,8 +473,9 @@ class FakeCohere:
             reply, outcome = faulty, fault.kind
         else:
             reply, outcome = self._process(route, request, json_error, headers)
-            if fault is not None:  # a slow answer: right, only late
+            if fault is not None:  # a slow answer: right, only late; a flawed one: spoilt
                 outcome = fault.kind
+                reply = flawed(fault, reply, request, headers.get("authorization", ""))
         if outcome is not Outcome.THROTTLED:
             # A rate-limited request is turned away at the door, as a real gateway does,
             # so its Retry-After counts from the moment the client reads it.
@@ -510,7 +518,7 @@ class FakeCohere:
         self, request: FakeRequest, route: Route, target: str, uploaded: bool
     ) -> PlannedFault | None:
         """Called with the lock held."""
-        queued = self._queue.pop(request.endpoint)
+        queued = self._queue.pop(request.endpoint, request.prompt)
         if queued is not None:
             return queued
         # What tells requests apart beyond a JSON body: an id in the path, a query, a file.

@@ -43,7 +43,8 @@ class LoopbackServer(ThreadingHTTPServer):
         return self.server_port
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client goes away (killed, interrupted); report anything else."""
+        """Stay quiet when a client goes away (killed, interrupted, or reading only the start
+        of an answer); report anything else."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
 

@@ -96,6 +96,26 @@ def test_unreadable_lines_are_kept_as_rejects_as_synchronous_parsing_keeps_them(
     assert extraction.rejected == {"diseases": DISEASES.parse(text).rejected}
 
 
+def test_a_line_without_text_fails_its_request_and_a_cut_one_is_flagged() -> None:
+    # An empty answer used to read as "no entities": the document looked answered.
+    job = job_of(("1", "2"))
+    empty = record("0-diseases-1", "x")
+    empty["body"]["message"]["content"] = []
+    records = [
+        empty,
+        record("0-chemicals-1", "- aspirin"),
+        record("1-diseases-2", "- fever", finish_reason="MAX_TOKENS"),
+        record("1-chemicals-2", "- aspirin"),
+    ]
+    first, second = assemble(job, state(), UNITS, records, "missing").extractions
+    assert first.error == (
+        "diseases: the batch answered without text: empty answer: message.content is [] "
+        "(finish_reason COMPLETE)"
+    )
+    assert first.entities == {"Chemical": ("aspirin",)}
+    assert second.ok and second.truncated == ("diseases",)
+
+
 # Downloading -------------------------------------------------------------------------------------
 
 

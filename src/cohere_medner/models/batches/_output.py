@@ -20,8 +20,9 @@ import fastavro
 import httpx
 from cohere.core import ApiError
 
-from cohere_medner.errors import BatchError
+from cohere_medner.errors import BatchError, UnexpectedAnswerError
 from cohere_medner.extraction import Extraction
+from cohere_medner.models import reading
 from cohere_medner.models.batches._errors import BatchOutputError
 from cohere_medner.models.batches._job import BatchJob, BatchState
 from cohere_medner.models.retrying import final_error, is_retryable, retry_after_headers
@@ -124,18 +125,10 @@ def _answer(record: Mapping[str, Any]) -> Completion | str:
             return "the batch answered with a body that is not JSON"
     if not isinstance(body, Mapping):
         return "the batch output line holds neither an answer nor an error"
-    message = body.get("message") or {}
-    content = message.get("content") or [] if isinstance(message, Mapping) else []
-    text = "".join(str(part.get("text") or "") for part in content if isinstance(part, Mapping))
-    usage = body.get("usage") or {}
-    billed = usage.get("billed_units") or {} if isinstance(usage, Mapping) else {}
-    reason = body.get("finish_reason")
-    return Completion(
-        text,
-        int(billed.get("input_tokens") or 0),
-        int(billed.get("output_tokens") or 0),
-        str(reason) if reason else None,
-    )
+    try:  # read as a synchronous answer is: no text is an error, never "no entities"
+        return reading.chat_record(body, reading.AnswerLimit.for_tokens(None))
+    except UnexpectedAnswerError as error:
+        return f"the batch answered without text: {error.message}"
 
 
 # Downloading -------------------------------------------------------------------------------
