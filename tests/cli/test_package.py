@@ -78,7 +78,15 @@ def test_ctrl_c_says_in_one_line_what_was_kept_and_how_to_resume(tmp_path: Path)
     ]  # fmt: skip
     with FakeCohere(responder=oracle(load_sample()), latency=0.05) as server:
         environment = {**os.environ, "CO_API_URL": server.url, "CO_API_KEY": "test-key"}
-        interrupted = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
+        # A shell starts background jobs with SIGINT ignored, and children inherit that
+        # (CI may run us so): the command must see Ctrl-C as a terminal sends it.
+        interrupted = subprocess.Popen(
+            command,
+            env=environment,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         deadline = time.monotonic() + 60
         while len(server.requests) < 10 and time.monotonic() < deadline:
             time.sleep(0.01)
