@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cohere_medner.cli import INTERRUPTED, main
+from cohere_medner.cli import INTERRUPTED, PIPE_CLOSED, main
 from cohere_medner.corpus import load_sample
 from cohere_medner.testing import FakeCohere
 from cohere_medner.testing.oracle import oracle
@@ -96,3 +96,14 @@ def test_ctrl_c_says_in_one_line_what_was_kept_and_how_to_resume(tmp_path: Path)
         assert resumed.returncode == 0, resumed.stderr
         # Only what was in flight at the interrupt (two requests at most) is asked again.
         assert len(server.requests) <= 150 + 2 and sent >= 10
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # `cohere-medner stats | head -0` used to print "error: [Errno 32] Broken pipe".
+    command = [sys.executable, "-m", "cohere_medner.cli", "stats", "--split", "test"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command writes: its first write finds no reader
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == PIPE_CLOSED == 141
+    assert err == b""

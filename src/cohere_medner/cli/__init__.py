@@ -10,13 +10,16 @@ Exit status: 0 when all went well; 1 for an error in the options, the files or t
 3 when some documents failed after retrying (each is listed; running the same command again
 retries them); 4 when Cohere refused in a way no request can get past (the key, the model,
 a setting every request shares, or nothing answering at the address), stopping the run at
-the first such answer; 130 when interrupted (Ctrl-C).
+the first such answer; 130 when interrupted (Ctrl-C); 141 when the reader of its output
+went away early (``cohere-medner stats | head -1``), as a shell reports a tool that SIGPIPE
+stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -30,6 +33,9 @@ STOPPED = 4
 """The exit status of a run stopped by a refusal no request can get past (a bad key ...)."""
 INTERRUPTED = 130
 """The exit status of a run stopped by Ctrl-C (SIGINT), as shells report it."""
+PIPE_CLOSED = 141
+"""The exit status when stdout's reader went away (``| head``): 128 + SIGPIPE, as shells
+report ``yes | head``'s ``yes``, so ``set -o pipefail`` scripts still see the output was cut."""
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # In the order --help lists them: the tutorial's workflow, roughly.
@@ -71,6 +77,19 @@ def _command(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; errors go to stderr with a non-zero exit status."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe could not be caught
+    except BrokenPipeError:
+        # Python's documented way: point stdout at devnull so that the interpreter's own
+        # flush at exit cannot fail again and print "Exception ignored ...".
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return PIPE_CLOSED
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """:func:`main` but for a closed stdout."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_command(arguments))
     args = parser.parse_args(arguments)
@@ -83,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FatalApiError as error:
         print(f"cohere-medner {args.command}: stopped: {error}", file=sys.stderr)
         return STOPPED
+    except BrokenPipeError:
+        raise  # an OSError, but not an error of the run: main ends quietly
     except (MedNerError, OSError) as error:
         print(f"cohere-medner {args.command}: error: {error}", file=sys.stderr)
         return 1
