@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import cohere_medner
 from cohere_medner.cli import INTERRUPTED, PIPE_CLOSED, main
 from cohere_medner.corpus import load_sample
 from cohere_medner.testing import FakeCohere
@@ -107,3 +108,10 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     err = process.stderr.read()
     assert process.wait(timeout=60) == PIPE_CLOSED == 141
     assert err == b""
+
+
+def test_version_prints_the_package_s_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"cohere-medner {cohere_medner.__version__}\n"

@@ -23,6 +23,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from cohere_medner import __version__
 from cohere_medner.errors import FatalApiError, MedNerError
 
 __all__ = ["build_parser", "main"]
@@ -63,6 +64,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Extract diseases, chemicals and CID relations with Cohere models; "
         "read, convert and score BC5CDR corpora.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, add) in COMMANDS.items():
         if only is None or name == only:
