@@ -259,3 +259,14 @@ def test_a_cache_that_cannot_be_written_stops_the_run_before_anything_is_sent(
     assert code == 1 and fake_cohere.requests == [] and not output.exists()
     assert err.startswith(f"cohere-medner extract: error: {cache}: cannot use as a response cache")
     assert "(--no-cache, cache=False)" in err and len(err.splitlines()) == 1
+
+
+def test_evaluate_lexicon_without_split_scores_the_split_the_lexicon_was_not_built_from(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # It refused: "40 of the documents to extract ... are in the lexicon's training splits".
+    code, out, err = run(capsys, "evaluate", "--model", "lexicon", "--no-progress", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["documents"] == 10 and summary["provenance"]["split"] == "test"
+    assert "test split" in err

@@ -155,7 +155,11 @@ def add_evaluate(commands: Commands) -> None:
         "evaluate", help="extract from annotated documents and score the lists"
     )
     options.add_model(evaluation)
-    options.add_data(evaluation)
+    options.add_data(
+        evaluation,
+        "train, validation or test (default: all of --data; test with --model lexicon, "
+        "whose lexicon is built from the other two)",
+    )
     evaluation.add_argument("--json", action="store_true", help="print one JSON object")
     evaluation.add_argument(
         "--report",
@@ -171,6 +175,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     from cohere_medner.evaluation import evaluate
     from cohere_medner.report import save_run, write_report
 
+    if args.model == BASELINE and args.split is None and not _lexicon_given(args):
+        # The baseline's lexicon is --data's train and validation: only test is unseen.
+        args.split = "test"
+        print(
+            "note: evaluating the test split (the lexicon is built from the others)",
+            file=sys.stderr,
+        )
     documents = options.documents(args)
     lexicon = options.lexicon(args, documents)
     run = evaluate(
@@ -187,6 +198,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"report: {files.html}", file=sys.stderr)
     print(json.dumps(run.as_json()) if args.json else run.summary())
     return _report_failures(run.extractions)
+
+
+def _lexicon_given(args: argparse.Namespace) -> bool:
+    """Whether the lexicon comes from elsewhere than --data's own splits."""
+    return args.lexicon is not None or args.lexicon_data is not None
 
 
 def add_compare(commands: Commands) -> None:
