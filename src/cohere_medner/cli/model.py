@@ -37,6 +37,23 @@ def _report_failures(extractions: Sequence[Extraction], advice: str = _RETRY_ADV
     return 3 if failed else 0
 
 
+def _written(extractions: Sequence[Extraction], output: Path) -> None:
+    """extract's last line: what went where, how many failed, what was asked and what cached."""
+    failed = sum(not e.ok for e in extractions)
+    requests, cached = sum(e.requests for e in extractions), sum(e.cached for e in extractions)
+    if requests == cached == 0:
+        answered = "nothing asked of Cohere"
+    elif requests == 0:
+        answered = f"all {cached} answers from the response cache, none asked of Cohere"
+    else:
+        answered = f"{requests} answered by Cohere, {cached} from the response cache"
+    print(
+        f"wrote {len(extractions)} document{'' if len(extractions) == 1 else 's'} to {output} "
+        f"({failed} failed; {answered})",
+        file=sys.stderr,
+    )
+
+
 def add_extract(commands: Commands) -> None:
     extract = commands.add_parser("extract", help="extract entities and relations with a model")
     options.add_model(extract, required=False)
@@ -82,7 +99,9 @@ def _extract(args: argparse.Namespace) -> int:
         from cohere_medner.grounding import predictions
 
         write_pubtator(predictions(extractions, documents, lexicon), args.output)
-    return _report_failures(extractions)
+    code = _report_failures(extractions)
+    _written(extractions, args.output)
+    return code
 
 
 def _output_format(args: argparse.Namespace) -> str:
@@ -145,9 +164,11 @@ def _write_batch(collect: Callable[[], BatchResult], output: Path) -> int:
         write_extractions(error.result.extractions, output)  # what could be kept
         raise
     write_extractions(result.extractions, output)
-    return _report_failures(
+    code = _report_failures(
         result.extractions, "extract them again without --batch, or in a new batch"
     )
+    _written(result.extractions, output)
+    return code
 
 
 def add_evaluate(commands: Commands) -> None:
