@@ -75,6 +75,7 @@ def test_build_refuses_what_it_cannot_build(
     test = ["--corpus", str(corpus), "--split", "train,test"]
     code, _, err = run(capsys, "lexicon", "build", *vocabularies, *test, *output)
     assert code == 1 and "test split" in err
+    assert "or pass --allow-test if" in err and "allow_test" not in err
     assert run(capsys, "lexicon", "build", *test, "--allow-test", *output)[0] == 0
     # A chemicals file given as diseases: named, with its line.
     wrong = ["--ctd-diseases", vocabularies[3]]

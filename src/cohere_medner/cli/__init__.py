@@ -38,6 +38,13 @@ PIPE_CLOSED = 141
 """The exit status when stdout's reader went away (``| head``): 128 + SIGPIPE, as shells
 report ``yes | head``'s ``yes``, so ``set -o pipefail`` scripts still see the output was cut."""
 
+CLI_WORDS = (
+    ("pass api_key=... or set CO_API_KEY", "set CO_API_KEY"),
+    ("allow_test=True", "--allow-test"),
+    ("allow_seen=True", "--allow-seen"),
+)
+"""What the library's messages tell Python callers to pass, and what the command line has instead."""
+
 COMMANDS: dict[str, tuple[str, str]] = {
     # In the order --help lists them: the tutorial's workflow, roughly.
     "stats": ("corpus", "add_stats"),
@@ -102,15 +109,23 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return run(args)
     except FatalApiError as error:
-        print(f"cohere-medner {args.command}: stopped: {error}", file=sys.stderr)
+        print(f"cohere-medner {args.command}: stopped: {_in_cli_words(error)}", file=sys.stderr)
         return STOPPED
     except BrokenPipeError:
         raise  # an OSError, but not an error of the run: main ends quietly
     except (MedNerError, OSError) as error:
-        print(f"cohere-medner {args.command}: error: {error}", file=sys.stderr)
+        print(f"cohere-medner {args.command}: error: {_in_cli_words(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         from cohere_medner.cli.options import interrupted
 
         print(f"cohere-medner {args.command}: {interrupted(args)}", file=sys.stderr)
         return INTERRUPTED
+
+
+def _in_cli_words(error: Exception) -> str:
+    """The error's message, with the Python arguments it suggests named as the options they are."""
+    message = str(error)
+    for python, cli in CLI_WORDS:
+        message = message.replace(python, cli)
+    return message

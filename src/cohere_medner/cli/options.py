@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,28 @@ if TYPE_CHECKING:
 
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
     """What ``add_subparsers`` returns: each command module adds its commands to it."""
+
+
+def above_zero(text: str) -> float:
+    """An argparse type: a finite number above 0, refused in the command line's words."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    return value
+
+
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of 1 or more, refused in the command line's words."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text}")
+    return value
 
 
 def add_data(parser: argparse.ArgumentParser, split_help: str = "") -> None:
@@ -67,10 +90,15 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
     )
     parser.add_argument(
         "--rpm",
-        type=float,
+        type=above_zero,
         help="requests per minute to stay under (default: learnt from the server's 429s)",
     )
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
+    parser.add_argument(
+        "--concurrency",
+        type=at_least_one,
+        default=8,
+        help="requests in flight at most (default: 8)",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
