@@ -387,7 +387,7 @@ def chat_files(scene: Scene) -> None:
     """``train.jsonl`` and ``eval.jsonl`` from ``bc5cdr.json``, as the pages' ``cohere-medner
     prepare`` writes them."""
     command = "prepare --data bc5cdr.json --split train,validation"
-    options = "--task diseases,chemicals,relations --format chat"
+    options = "--tasks diseases,chemicals,relations --format chat"
     files = "--output train.jsonl --eval-output eval.jsonl"
     assert main(f"{command} {options} {files}".split()) == 0
 

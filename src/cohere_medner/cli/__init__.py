@@ -45,6 +45,17 @@ CLI_WORDS = (
 )
 """What the library's messages tell Python callers to pass, and what the command line has instead."""
 
+EPILOG = """\
+examples:
+  cohere-medner stats --split test
+  cohere-medner evaluate --model lexicon --split test
+  CO_API_KEY=... cohere-medner evaluate --model command-r-08-2024 --split test --report runs/r
+
+'cohere-medner COMMAND --help' tells more of each. The documentation is in docs/ beside
+the code, starting at docs/getting-started.md; the README says how to build it as HTML.
+"""
+"""The end of the top level's --help: three commands to start from, and where the docs are."""
+
 COMMANDS: dict[str, tuple[str, str]] = {
     # In the order --help lists them: the tutorial's workflow, roughly.
     "stats": ("corpus", "add_stats"),
@@ -70,6 +81,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="cohere-medner",
         description="Extract diseases, chemicals and CID relations with Cohere models; "
         "read, convert and score BC5CDR corpora.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -100,11 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     """:func:`main` but for a closed stdout."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(_command(arguments))
-    args = parser.parse_args(arguments)
-    # A rule between two of score's options, which argparse cannot state.
-    if args.command == "score" and args.level != "relation" and args.type is None:
-        parser.error("score: --type Chemical|Disease is required for --level mention and id")
+    args = build_parser(_command(arguments)).parse_args(arguments)
     run: Command = args.run
     try:
         return run(args)

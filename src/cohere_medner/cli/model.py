@@ -55,7 +55,13 @@ def _written(extractions: Sequence[Extraction], output: Path) -> None:
 
 
 def add_extract(commands: Commands) -> None:
-    extract = commands.add_parser("extract", help="extract entities and relations with a model")
+    extract = commands.add_parser(
+        "extract",
+        help="extract entities and relations with a model",
+        description="Ask a Cohere model (or the offline lexicon baseline) for the diseases, "
+        "chemicals and CID relations of each document, and write them as JSONL or as "
+        "predictions for the official evaluator.",
+    )
     options.add_model(extract, required=False)
     extract.add_argument(
         "--batch", action="store_true", help="send the requests as one Cohere batch"
@@ -67,7 +73,10 @@ def add_extract(commands: Commands) -> None:
         "--collect", metavar="ID_OR_HANDLE", help="collect a batch submitted earlier"
     )
     extract.add_argument(
-        "--poll-interval", type=float, default=10.0, help="first wait between batch checks (s)"
+        "--poll-interval",
+        type=float,
+        default=10.0,
+        help="first wait between batch checks, in seconds (default: 10)",
     )
     extract.add_argument("--text", help="one text to extract from, instead of --data")
     options.add_data(extract)
@@ -173,7 +182,10 @@ def _write_batch(collect: Callable[[], BatchResult], output: Path) -> int:
 
 def add_evaluate(commands: Commands) -> None:
     evaluation = commands.add_parser(
-        "evaluate", help="extract from annotated documents and score the lists"
+        "evaluate",
+        help="extract from annotated documents and score the lists",
+        description="Extract from annotated documents and score what was found, by the "
+        "tutorial's lists and by the official BC5CDR definitions; --report saves the run.",
     )
     options.add_model(evaluation)
     options.add_data(
@@ -227,9 +239,16 @@ def _lexicon_given(args: argparse.Namespace) -> bool:
 
 
 def add_compare(commands: Commands) -> None:
-    compare = commands.add_parser("compare", help="one report over runs saved by --report")
+    compare = commands.add_parser(
+        "compare",
+        help="one report over runs saved by --report",
+        description="Write one report (report.md, .json, .html and f1.svg) setting side by "
+        "side the runs that 'evaluate --report' saved.",
+    )
     compare.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="saved-run directories")
-    compare.add_argument("--output", required=True, type=Path, metavar="DIR")
+    compare.add_argument(
+        "--output", required=True, type=Path, metavar="DIR", help="the directory to write to"
+    )
     compare.set_defaults(run=_compare)
 
 

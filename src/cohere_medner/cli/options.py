@@ -80,13 +80,21 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
         default="diseases,chemicals,relations",
         help="comma-separated tasks (default: diseases,chemicals,relations)",
     )
-    parser.add_argument("--mode", choices=MODES, default="per-task", help="requests per document")
+    parser.add_argument("--task", dest="tasks", help=argparse.SUPPRESS)  # prepare's old spelling
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="per-task",
+        help="per-task: one request per task and document; combined: one per document "
+        "(default: per-task)",
+    )
     add_template(parser)
     parser.add_argument(
         "--endpoint",
         choices=("chat", "generate"),
         default="chat",
-        help="v2 chat, or the legacy v1 generate of the tutorial's fine-tuned models",
+        help="v2 chat, or the legacy v1 generate of the tutorial's fine-tuned models "
+        "(default: chat)",
     )
     parser.add_argument(
         "--rpm",
@@ -113,8 +121,12 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
         "(default: 300)",
     )
     parser.add_argument("--limit", type=int, help="only the first N documents")
-    parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--max-tokens", type=int, default=600)
+    parser.add_argument(
+        "--temperature", type=float, default=0.0, help="sampling temperature (default: 0)"
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, default=600, help="the longest answer asked for (default: 600)"
+    )
     parser.add_argument(
         "--cache",
         type=Path,
@@ -137,7 +149,9 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
     parser.add_argument(
         "--examples-data", type=Path, help="corpus to draw examples from (default: --data)"
     )
-    parser.add_argument("--embed-model", default="embed-v4.0", help="for --nearest")
+    parser.add_argument(
+        "--embed-model", default="embed-v4.0", help="for --nearest (default: embed-v4.0)"
+    )
     parser.add_argument("--rerank-model", help="re-order nearest examples with Cohere Rerank")
     parser.add_argument("--seed", type=int, default=0, help="for random examples")
     parser.add_argument(
