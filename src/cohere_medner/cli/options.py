@@ -287,10 +287,11 @@ def _model(args: argparse.Namespace, lexicon: Lexicon | None) -> Model:
 def print_status(status: object) -> None:
     """A status line on stderr: a batch's or fine-tune's new status, what is being retried.
 
-    On a terminal it first clears the progress line it would otherwise run into.
+    It goes above the progress bar, which tqdm clears first and draws again after it.
     """
-    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
-    print(f"{clear}{status}", file=sys.stderr)
+    from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs ship with it
+
+    tqdm.write(str(status), file=sys.stderr)
 
 
 def interrupted(args: argparse.Namespace) -> str:
