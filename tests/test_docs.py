@@ -757,3 +757,5 @@ def test_the_readme_names_what_the_tests_read_and_how_to_build_the_docs() -> Non
     extras = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert "\ndocs = [" in extras and 'pip install -e ".[docs]"' in readme
     assert "sphinx-build docs " in readme
+    # How long a run takes at a trial key's pace, before a reader starts one.
+    assert re.search(r"At 20 a minute\s+#? ?the [\d,]+ requests take \d+ minutes", readme)
