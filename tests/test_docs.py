@@ -231,10 +231,10 @@ SUBSTITUTIONS: dict[str, tuple[Substitution, ...]] = {
     ),
     "docs/getting-started.md:bash:1": (
         Substitution(
-            "pip install cohere-medner",
-            "# pip install cohere-medner",
-            "the package under test is installed already (from the repository, not the "
-            "registry); installing would change the environment the suite runs in",
+            "pip install -e .",
+            "# pip install -e .",
+            "the package under test is installed already; installing would change the "
+            "environment the suite runs in",
         ),
         Substitution(
             "export CO_API_KEY=...",
@@ -387,7 +387,7 @@ def chat_files(scene: Scene) -> None:
     """``train.jsonl`` and ``eval.jsonl`` from ``bc5cdr.json``, as the pages' ``cohere-medner
     prepare`` writes them."""
     command = "prepare --data bc5cdr.json --split train,validation"
-    options = "--task diseases,chemicals,relations --format chat"
+    options = "--tasks diseases,chemicals,relations --format chat"
     files = "--output train.jsonl --eval-output eval.jsonl"
     assert main(f"{command} {options} {files}".split()) == 0
 
@@ -733,3 +733,29 @@ def test_the_bash_block_runs(
         assert json.loads(printed) == promised, (
             f"{block.id}: the page promises {json.dumps(promised)}, the command printed {printed}"
         )
+
+
+# What a reader needs before the first block ---------------------------------------------------
+
+
+def test_no_page_installs_from_a_registry_the_package_is_not_on() -> None:
+    # getting-started said `pip install cohere-medner`, which fails until it is published.
+    commands = [
+        line.split("#")[0]
+        for path in MARKDOWN
+        for block in fenced_blocks(path, "bash")
+        for line in block.source.splitlines()
+    ]
+    assert not [c for c in commands if re.search(r"pip install [\"']?cohere-medner\b", c)]
+    assert any(re.fullmatch(r"\s*pip install -e \.\s*", c) for c in commands)
+
+
+def test_the_readme_names_what_the_tests_read_and_how_to_build_the_docs() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    variables = set(re.findall(r"COHERE_MEDNER_\w+_DIR", (REPO / "tests/conftest.py").read_text()))
+    assert variables and not [v for v in variables if v not in readme]
+    extras = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert "\ndocs = [" in extras and 'pip install -e ".[docs]"' in readme
+    assert "sphinx-build docs " in readme
+    # How long a run takes at a trial key's pace, before a reader starts one.
+    assert re.search(r"At 20 a minute\s+#? ?the [\d,]+ requests take \d+ minutes", readme)

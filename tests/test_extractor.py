@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
@@ -24,7 +25,7 @@ from cohere_medner.errors import (
     ModelNotFoundError,
 )
 from cohere_medner.extraction import read_extractions
-from cohere_medner.extractor import Extractor, Mode
+from cohere_medner.extractor import Extractor, Mode, _Progress
 from cohere_medner.models.base import Request
 from cohere_medner.models.cache import ResponseCache
 from cohere_medner.models.client import Usage
@@ -332,3 +333,48 @@ def test_a_request_the_model_fails_fails_its_document_alone() -> None:
 def test_settings_are_for_a_model_built_by_name() -> None:
     with pytest.raises(ConfigurationError, match=r"give them to GoldStub\(...\)"):
         Extractor(GoldStub(), requests_per_minute=20)
+
+
+# Progress ------------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_off_a_terminal_is_plain_lines_with_rate_time_left_and_failures() -> None:
+    # It was one line redrawn with \r, which logs and CI consoles show as one endless line.
+    now = [0.0]
+    stream = io.StringIO()
+    progress = _Progress(20, stream, clock=lambda: now[0])
+    for done in range(1, 21):
+        now[0] = done * 3.0  # a document each 3 s: 20 a minute
+        progress.advance(ok=done != 5)
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert "\r" not in stream.getvalue() and len(lines) == 10  # one at each tenth
+    assert lines[0] == "2/20 documents (20/min, 0:54 left)"
+    assert lines[2] == "6/20 documents, 1 failed (20/min, 0:42 left)"
+    assert lines[-1] == "20/20 documents, 1 failed (20/min)"
+
+
+def test_progress_on_a_terminal_is_tqdm_s_bar() -> None:
+    stream = _Terminal()
+    progress = _Progress(10, stream)
+    for _ in range(10):
+        progress.advance(ok=True)
+    progress.close()
+    drawn = stream.getvalue()
+    assert "\r" in drawn and "10/10" in drawn and "doc/s" in drawn and "100%" in drawn
+
+
+def test_an_extractor_reports_progress_on_stderr_unless_told_not_to(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    documents = load_sample("test")
+    Extractor("lexicon", tasks="diseases").extract_many(documents)
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("10/10 documents (")
+    Extractor("lexicon", tasks="diseases", progress=False).extract_many(documents)
+    assert capsys.readouterr().err == ""

@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
@@ -295,32 +295,60 @@ def _single_tasks(tasks: str | Sequence[str] | Sequence[Task]) -> tuple[Task, ..
 
 
 class _Progress:
-    """A one-line progress report on stderr, redrawn at most ten times a second."""
+    """Documents done of all, failures, rate and time left, on stderr as the run goes.
 
-    def __init__(self, total: int, stream: TextIO) -> None:
+    tqdm's bar on a terminal, or its widget in a notebook (:mod:`tqdm.auto`); elsewhere (a
+    log file, a CI console), where ``\\r`` redraws pile up into one endless line, a plain
+    line at each tenth of the documents.
+    """
+
+    def __init__(
+        self, total: int, stream: TextIO, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.total, self.done, self.failed = total, 0, 0
-        self.stream = stream
-        self.start = self.last = time.monotonic()
-        self.drawn = -1
+        self.stream, self.clock = stream, clock
+        self.start = clock()
+        self.step = max(1, -(-total // 10))
+        self.bar = _bar(total, stream) if total and _interactive(stream) else None
 
     def advance(self, ok: bool) -> None:
         self.done += 1
         self.failed += 0 if ok else 1
-        now = time.monotonic()
-        if now - self.last >= 0.1 or self.done == self.total:
-            self.last = now
-            self._draw(now)
+        if self.bar is not None:
+            if not ok:
+                self.bar.set_postfix(failed=self.failed, refresh=False)
+            self.bar.update()
+        elif self.done % self.step == 0 or self.done == self.total:
+            self.stream.write(self.line() + "\n")
+            self.stream.flush()
 
-    def _draw(self, now: float) -> None:
-        self.drawn = self.done
-        rate = self.done / max(now - self.start, 1e-9) * 60
+    def line(self) -> str:
+        """``3/10 documents, 1 failed (20/min, 0:21 left)``: the plain line."""
+        elapsed = self.clock() - self.start
+        per_second = self.done / elapsed if elapsed > 0 else 0.0
         failed = f", {self.failed} failed" if self.failed else ""
-        self.stream.write(f"\r{self.done}/{self.total} documents{failed} ({rate:.0f}/min)")
-        self.stream.flush()
+        left = ""
+        if per_second and self.done < self.total:
+            hours, seconds = divmod(round((self.total - self.done) / per_second), 3600)
+            minutes, seconds = divmod(seconds, 60)
+            clock = f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+            left = f", {clock} left"
+        return f"{self.done}/{self.total} documents{failed} ({per_second * 60:.0f}/min{left})"
 
     def close(self) -> None:
-        if self.total:
-            if self.drawn != self.done:
-                self._draw(time.monotonic())
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _interactive(stream: TextIO) -> bool:
+    """Whether ``stream`` shows a redrawn bar: a terminal, or a notebook's output."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+
+
+def _bar(total: int, stream: TextIO) -> Any:
+    """tqdm's bar (a notebook widget under Jupyter) for ``total`` documents on ``stream``."""
+    # Imported here: importing tqdm would cost every run that shows no bar. No stubs ship.
+    from tqdm.auto import tqdm  # type: ignore[import-untyped]
+
+    return tqdm(total=total, file=stream, unit="doc", dynamic_ncols=True)

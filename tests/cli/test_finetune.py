@@ -65,7 +65,8 @@ def test_prepare_refuses_the_test_split_and_unknown_tasks(
 ) -> None:
     output = tmp_path / "out.jsonl"
     code, _, err = run(capsys, "prepare", "--split", "test", "--output", str(output))
-    assert code == 1 and "--allow-test" in err and not output.exists()
+    assert code == 1 and "or pass --allow-test if" in err and not output.exists()
+    assert "allow_test" not in err  # the Python name, which the command line has not
     code, _, err = run(capsys, "prepare", "--task", "genes", "--output", str(output))
     assert code == 1 and "unknown task 'genes'" in err
     argv = ["prepare", "--split", "train,validation", "--output", str(output)]

@@ -60,7 +60,8 @@ def test_extract_and_evaluate_show_the_title_unless_seed_is_asked(
     for command in (["extract", *output], ["evaluate", "--json"]):
         fake_cohere.reset()
         code, out, err = run(capsys, *command, *common, *flags, "--no-cache")
-        assert (code, err) == (0, ""), err
+        assert code == 0 and err in ("", f"wrote 1 document to {output[1]} (0 failed; 3 "
+            "answered by Cohere, 0 from the response cache)\n"), err  # fmt: skip
         assert sorted(json.dumps(r.body["messages"]) for r in fake_cohere.requests) == expected
     # The oracle answers the gold of what the prompts show: perfect either way.
     assert json.loads(out)["tasks"]["diseases"]["f1"] == 1.0
@@ -79,10 +80,15 @@ def test_extract_writes_jsonl_and_reports_failures(
     output = tmp_path / "out.jsonl"
     argv = ["extract", "--model", "command-r-08-2024", "--output", str(output), "--no-progress"]
     code, _, err = run(capsys, *argv, "--split", "test", "--limit", "3")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, f"wrote 3 documents to {output} (0 failed; 9 answered by Cohere, "
+        "0 from the response cache)\n")  # fmt: skip
     assert [e.document for e in read_extractions(output)] == [
         d.pmid for d in load_sample("test")[:3]
     ]
+    # A rerun answered from the cache says so (it said nothing; evaluate said "tokens 0 in").
+    code, _, err = run(capsys, *argv, "--split", "test", "--limit", "3")
+    assert (code, err) == (0, f"wrote 3 documents to {output} (0 failed; all 9 answers from "
+        "the response cache, none asked of Cohere)\n")  # fmt: skip
     code, _, err = run(capsys, *argv[:2], "unknown-model", *argv[3:], "--text", "Aspirin.")
     assert code == 4 and "model 'unknown-model' not found" in err and "failed" not in err
     code, _, err = run(capsys, *argv[:-2], str(tmp_path / "out.csv"), "--text", "Aspirin.")
@@ -138,6 +144,8 @@ def test_timeout_and_retry_budget_reach_the_client(
     assert code == 0
     assert err == (
         f"no complete answer from {fake_cohere.url} within 0.5 s, retrying for up to 5 min\n"
+        f"wrote 1 document to {tmp_path / 'x.jsonl'} (0 failed; 1 answered by Cohere, 0 from "
+        "the response cache)\n"
     )
     fake_cohere.inject(Fault.SERVICE_UNAVAILABLE)
     code, _, err = run(capsys, *argv, "--retry-budget", "0")
@@ -156,10 +164,11 @@ def test_extract_says_which_answers_were_cut_and_never_shows_a_key(
     fake_cohere.inject(Fault.TRUNCATED)
     code, _, err = run(capsys, *argv, "--split", "test", "--limit", "2")
     assert code == 0
-    assert err == (
+    assert err.splitlines()[0] == (
         "1 of 2 documents have answers cut at max_tokens (raise --max-tokens): "
-        "their lists may be incomplete\n"
+        "their lists may be incomplete"
     )
+    assert err.splitlines()[1].startswith(f"wrote 2 documents to {output} (0 failed;")
     assert [len(e.truncated) for e in read_extractions(output)] == [1, 0]
     monkeypatch.setenv("CO_API_KEY", "sk-cli-key\u00a00123456789")
     code, _, err = run(capsys, *argv, "--text", "Aspirin.")
@@ -177,7 +186,8 @@ def test_offline_baseline_writes_pubtator_that_scores(
     predicted = tmp_path / "pred.PubTator"
     argv = ["extract", "--model", "lexicon", "--split", "test", "--no-progress"]
     code, _, err = run(capsys, *argv, "--output", str(predicted))
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, f"wrote 10 documents to {predicted} (0 failed; nothing asked "
+        "of Cohere)\n")  # fmt: skip
     gold = tmp_path / "gold.PubTator"
     run(capsys, "convert", "--split", "test", "--to", "pubtator", "--output", str(gold))
     args = ("score", "--gold", str(gold), "--pred", str(predicted), "--level", "id")
@@ -286,3 +296,14 @@ def test_a_cache_that_cannot_be_written_stops_the_run_before_anything_is_sent(
     assert code == 1 and fake_cohere.requests == [] and not output.exists()
     assert err.startswith(f"cohere-medner extract: error: {cache}: cannot use as a response cache")
     assert "(--no-cache, cache=False)" in err and len(err.splitlines()) == 1
+
+
+def test_evaluate_lexicon_without_split_scores_the_split_the_lexicon_was_not_built_from(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # It refused: "40 of the documents to extract ... are in the lexicon's training splits".
+    code, out, err = run(capsys, "evaluate", "--model", "lexicon", "--no-progress", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["documents"] == 10 and summary["provenance"]["split"] == "test"
+    assert "test split" in err

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
 import runpy
+import shlex
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cohere_medner.cli import INTERRUPTED, main
+import cohere_medner
+from cohere_medner.cli import INTERRUPTED, PIPE_CLOSED, build_parser, main
 from cohere_medner.corpus import load_sample
 from cohere_medner.testing import FakeCohere
 from cohere_medner.testing.oracle import oracle
@@ -31,7 +35,9 @@ def test_errors_go_to_stderr_with_nonzero_exit(
     with pytest.raises(SystemExit) as exited:
         main(["score", "--gold", str(broken), "--pred", str(broken), "--level", "id"])
     assert exited.value.code == 2
-    assert "--type" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # The subcommand's usage, not the top level's "cohere-medner [-h] [--version] COMMAND".
+    assert err.startswith("usage: cohere-medner score ") and "score: error: --type" in err
 
 
 def test_commands_are_listed_in_the_workflows_order(capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,3 +110,84 @@ def test_ctrl_c_says_in_one_line_what_was_kept_and_how_to_resume(tmp_path: Path)
         assert resumed.returncode == 0, resumed.stderr
         # Only what was in flight at the interrupt (two requests at most) is asked again.
         assert len(server.requests) <= 150 + 2 and sent >= 10
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # `cohere-medner stats | head -0` used to print "error: [Errno 32] Broken pipe".
+    command = [sys.executable, "-m", "cohere_medner.cli", "stats", "--split", "test"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command writes: its first write finds no reader
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == PIPE_CLOSED == 141
+    assert err == b""
+
+
+def test_version_prints_the_package_s_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"cohere-medner {cohere_medner.__version__}\n"
+
+
+def _commands(
+    parser: argparse.ArgumentParser, path: str = "cohere-medner"
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every command and subcommand's parser, by its name on the command line."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, command in action.choices.items():
+                yield f"{path} {name}", command
+                yield from _commands(command, f"{path} {name}")
+
+
+def test_every_command_is_described_and_every_option_has_help_naming_its_default() -> None:
+    # --mode, --to, --temperature, compare --output, the hyperparameters ... had none.
+    missing = []
+    for name, command in _commands(build_parser()):
+        if not command.description:
+            missing.append(f"{name}: no description")
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            if action.help is None:
+                missing.append(f"{name} {action.dest}: no help")
+            elif (
+                action.help != argparse.SUPPRESS
+                and action.default not in (None, False)
+                and ("default" not in action.help)
+            ):
+                missing.append(f"{name} {action.dest}: default {action.default} not said")
+    assert missing == []
+
+
+def test_top_level_help_ends_with_examples_and_where_the_docs_are(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    end = capsys.readouterr().out.split("examples:\n")[1]
+    examples = [line.strip() for line in end.splitlines() if "cohere-medner " in line][:3]
+    assert len(examples) == 3 and "docs/getting-started.md" in end
+    for example in examples[:2]:  # the offline ones run as shown
+        assert main(shlex.split(example)[1:]) == 0
+
+
+def test_one_spelling_per_option_the_other_still_taken(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # prepare took --task where extract and evaluate take --tasks; lexicon build --corpus
+    # where every other command takes --data. The old spellings still work, unlisted.
+    written = []
+    for option in ("--tasks", "--task"):
+        output = tmp_path / f"{option}.jsonl"
+        argv = ["prepare", option, "chemicals", "--split", "train,validation"]
+        code, _, err = run(capsys, *argv, "--output", str(output))
+        assert code == 0, err
+        written.append(output.read_bytes())
+    assert written[0] == written[1]
+    for command in ("prepare", "extract", "evaluate", "lexicon"):
+        with pytest.raises(SystemExit):
+            main([command, "build", "--help"] if command == "lexicon" else [command, "--help"])
+        shown = capsys.readouterr().out
+        assert "--task " not in shown and "--corpus" not in shown

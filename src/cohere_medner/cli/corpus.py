@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 
 
 def add_stats(commands: Commands) -> None:
-    stats = commands.add_parser("stats", help="count documents, mentions and relations")
+    stats = commands.add_parser(
+        "stats",
+        help="count documents, mentions and relations",
+        description="Count a corpus's documents, mentions (by type), identifiers and CID "
+        "relations, as the BC5CDR paper's table does.",
+    )
     options.add_data(stats)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.set_defaults(run=_stats)
@@ -34,9 +39,14 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def add_convert(commands: Commands) -> None:
-    convert = commands.add_parser("convert", help="write a corpus in another format")
+    convert = commands.add_parser(
+        "convert",
+        help="write a corpus in another format",
+        description="Write a corpus (or one split of it) as PubTator, BioC XML or the "
+        "tutorial's JSON; json without --split writes every split, each labelled.",
+    )
     options.add_data(convert)
-    convert.add_argument("--to", required=True, choices=FORMATS)
+    convert.add_argument("--to", required=True, choices=FORMATS, help="the format to write")
     convert.add_argument("--output", required=True, type=Path, help="the file to write")
     convert.set_defaults(run=_convert)
 
@@ -55,11 +65,19 @@ def _convert(args: argparse.Namespace) -> int:
 
 def add_score(commands: Commands) -> None:
     score = commands.add_parser(
-        "score", help="score predictions by the official BC5CDR definitions"
+        "score",
+        help="score predictions by the official BC5CDR definitions",
+        description="Score a predictions file against a gold file as the official BC5CDR "
+        "evaluator does: mentions, identifiers (each by --type) or CID relations.",
     )
     score.add_argument("--gold", required=True, type=Path, help="gold PubTator or BioC file")
     score.add_argument("--pred", required=True, type=Path, help="predicted PubTator or BioC file")
-    score.add_argument("--level", required=True, choices=scoring.LEVELS)
+    score.add_argument(
+        "--level",
+        required=True,
+        choices=scoring.LEVELS,
+        help="mention (offsets), id (identifiers per document) or relation (CID pairs)",
+    )
     score.add_argument("--type", choices=ENTITY_TYPES, help="entity type (mention and id levels)")
     score.add_argument(
         "--split",
@@ -75,10 +93,12 @@ def add_score(commands: Commands) -> None:
     score.add_argument(
         "--json", action="store_true", help="print tp fp fn precision recall f1 and documents"
     )
-    score.set_defaults(run=_score)
+    score.set_defaults(run=_score, usage_error=score.error)
 
 
 def _score(args: argparse.Namespace) -> int:
+    if args.level != "relation" and args.type is None:  # a rule argparse cannot state
+        args.usage_error("--type Chemical|Disease is required for --level mention and id")
     gold = read_file(args.gold, args.split).to_list()
     predicted = read_file(args.pred, args.split, predictions=True).to_list()
     covered = scoring.coverage(gold, predicted)

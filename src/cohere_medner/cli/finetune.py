@@ -21,24 +21,53 @@ if TYPE_CHECKING:
 # parser for every command must not cost `cohere-medner score` a second.
 
 
+HYPERPARAMETERS = (
+    ("--epochs", int, "training epochs"),
+    ("--learning-rate", float, "learning rate"),
+    ("--batch-size", int, "training batch size"),
+    ("--early-stopping-threshold", float, "least loss improvement that counts"),
+    ("--early-stopping-patience", int, "evaluations without improvement before stopping"),
+    ("--lora-rank", int, "LoRA rank"),
+    ("--lora-alpha", int, "LoRA alpha"),
+)
+"""finetune create's hyperparameter options, their types, and what each sets."""
+
+
 def add_prepare(commands: Commands) -> None:
-    prepare = commands.add_parser("prepare", help="write fine-tuning files (JSONL)")
+    prepare = commands.add_parser(
+        "prepare",
+        help="write fine-tuning files (JSONL)",
+        description="Write training (and evaluation) JSONL files from a corpus's splits, "
+        "in the tutorial's prompt-completion form or Cohere's chat form; the test split is "
+        "refused unless --allow-test.",
+    )
     options.add_data(prepare, "comma-separated splits to train on (default: train)")
     prepare.set_defaults(split="train")
-    prepare.add_argument("--task", default="diseases", help="comma-separated tasks")
-    prepare.add_argument("--format", choices=FORMATS, default="prompt-completion")
+    prepare.add_argument(
+        "--tasks", default="diseases", help="comma-separated tasks (default: diseases)"
+    )
+    prepare.add_argument("--task", dest="tasks", help=argparse.SUPPRESS)  # the old spelling
+    prepare.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="prompt-completion",
+        help="prompt-completion (the tutorial's) or chat (for 'finetune create'); "
+        "default: prompt-completion",
+    )
     prepare.add_argument("--output", required=True, type=Path, help="the training JSONL file")
     prepare.add_argument("--eval-output", type=Path, help="also write an evaluation file")
     prepare.add_argument(
         "--eval-fraction", type=float, help="share of documents held out (default 0.1)"
     )
-    prepare.add_argument("--seed", type=int, default=0, help="shuffling and sampling seed")
+    prepare.add_argument(
+        "--seed", type=int, default=0, help="shuffling and sampling seed (default: 0)"
+    )
     prepare.add_argument(
         "--allow-test", action="store_true", help="allow training files from the test split"
     )
     options.add_template(prepare)
     prepare.add_argument(
-        "--examples", type=int, default=0, help="worked examples per prompt (few-shot)"
+        "--examples", type=int, default=0, help="worked examples per prompt (default: 0)"
     )
     prepare.set_defaults(run=_prepare)
 
@@ -48,7 +77,7 @@ def _prepare(args: argparse.Namespace) -> int:
     documents = {split: load_corpus(args.data, split).to_list() for split in splits}
     report = prepare_finetuning(
         documents,
-        args.task,
+        args.tasks,
         args.format,
         args.output,
         eval_output=args.eval_output,
@@ -64,39 +93,63 @@ def _prepare(args: argparse.Namespace) -> int:
 
 def add_finetune(commands: Commands) -> None:
     finetune = commands.add_parser(
-        "finetune", help="fine-tune a Cohere chat model where the platform still offers it"
+        "finetune",
+        help="fine-tune a Cohere chat model where the platform still offers it",
+        description="Fine-tune a Cohere chat model on the chat files of 'prepare "
+        "--format chat': create the job, follow its status and events, list your models.",
     )
     actions = finetune.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="upload the files, start the job, remember ids")
+    create = actions.add_parser(
+        "create",
+        help="upload the files, start the job, remember ids",
+        description="Upload the training (and evaluation) files, start a fine-tune and "
+        "remember its ids beside the training file, so that running it again resumes.",
+    )
     create.add_argument("--train", required=True, type=Path, help="chat JSONL from prepare")
     create.add_argument("--eval", type=Path, help="evaluation chat JSONL")
     create.add_argument("--name", required=True, help="a name for the fine-tuned model")
-    create.add_argument("--base-model", default="command-r-08-2024")
-    create.add_argument("--epochs", type=int)
-    create.add_argument("--learning-rate", type=float)
-    create.add_argument("--batch-size", type=int)
-    create.add_argument("--early-stopping-threshold", type=float)
-    create.add_argument("--early-stopping-patience", type=int)
-    create.add_argument("--lora-rank", type=int)
-    create.add_argument("--lora-alpha", type=int)
+    create.add_argument(
+        "--base-model",
+        default="command-r-08-2024",
+        help="the model to fine-tune (default: command-r-08-2024)",
+    )
+    for option, kind, what in HYPERPARAMETERS:
+        create.add_argument(option, type=kind, help=f"{what} (default: Cohere's)")
     create.add_argument("--force", action="store_true", help="start again after a failure")
     create.set_defaults(run=_create)
-    status = actions.add_parser("status", help="a fine-tune's status (and wait for it)")
+    status = actions.add_parser(
+        "status",
+        help="a fine-tune's status (and wait for it)",
+        description="Print a fine-tune's status; with --wait, wait until it is ready or failed.",
+    )
     status.add_argument("id", help="the fine-tuned model id (or its chat name, ID-ft)")
     status.set_defaults(run=_status)
     for action in (create, status):
         action.add_argument("--wait", action="store_true", help="wait until ready or failed")
-        action.add_argument("--timeout", type=float, default=43200.0, help="seconds to wait")
+        action.add_argument(
+            "--timeout",
+            type=float,
+            default=43200.0,
+            help="seconds to wait (default: 43200, twelve hours)",
+        )
         action.add_argument(
             "--poll-interval",
             type=float,
             default=None,
-            help="first wait between status checks (s); it grows to a minute",
+            help="first wait between status checks, in seconds; it grows to a minute (default: 2)",
         )
-    listing = actions.add_parser("list", help="your fine-tuned models")
+    listing = actions.add_parser(
+        "list",
+        help="your fine-tuned models",
+        description="List the fine-tuned models of your Cohere key, with their status.",
+    )
     listing.set_defaults(run=_list)
-    events = actions.add_parser("events", help="a fine-tune's status changes")
-    events.add_argument("id")
+    events = actions.add_parser(
+        "events",
+        help="a fine-tune's status changes",
+        description="Print a fine-tune's status changes, oldest first, with their times.",
+    )
+    events.add_argument("id", help="the fine-tuned model id (or its chat name, ID-ft)")
     events.set_defaults(run=_events)
     for action in (create, status, listing, events):
         action.add_argument("--json", action="store_true", help="print JSON")

@@ -13,19 +13,22 @@ if TYPE_CHECKING:
     from cohere_medner.cli.options import Commands
 
 DEFAULT_SPLITS = "train,validation"
-"""The corpus splits whose annotations a built lexicon holds, when --corpus is given."""
+"""The corpus splits whose annotations a built lexicon holds, when --data is given."""
 
 
 def add_lexicon(commands: Commands) -> None:
     lexicon = commands.add_parser(
-        "lexicon", help="build a MeSH lexicon file from MeSH and CTD vocabularies"
+        "lexicon",
+        help="build a MeSH lexicon file from MeSH and CTD vocabularies",
+        description="Lexicon files: 'lexicon build' writes one, for extract and evaluate "
+        "--lexicon.",
     )
     actions = lexicon.add_subparsers(dest="action", required=True, metavar="ACTION")
     build = actions.add_parser(
         "build",
         help="read vocabulary files (and annotated splits) and write one lexicon file",
         description="Read NLM's MeSH files and CTD's vocabularies (plain or .gz; download "
-        "them first, see docs/lexicons.md) and the annotations of --corpus, and write one "
+        "them first, see docs/lexicons.md) and the annotations of --data, and write one "
         "lexicon, for extract and evaluate --lexicon. Give at least one source.",
     )
     build.add_argument(
@@ -44,15 +47,15 @@ def add_lexicon(commands: Commands) -> None:
         "--ctd-chemicals", type=Path, metavar="FILE", help="CTD's CTD_chemicals.tsv (or .gz)"
     )
     build.add_argument(
-        "--corpus",
+        "--data",
         type=Path,
-        metavar="DATA",
-        help="a BC5CDR directory or corpus file whose annotated names come first "
-        "(as --data takes it)",
+        help="a BC5CDR directory or corpus file whose annotated names come first, as the "
+        "other commands' --data takes it (default: none, vocabularies only)",
     )
+    build.add_argument("--corpus", type=Path, dest="data", help=argparse.SUPPRESS)  # old name
     build.add_argument(
         "--split",
-        help=f"comma-separated splits of --corpus (default: {DEFAULT_SPLITS})",
+        help=f"comma-separated splits of --data (default: {DEFAULT_SPLITS})",
     )
     build.add_argument(
         "--allow-test", action="store_true", help="allow the test split's annotations"
@@ -67,12 +70,12 @@ def _build(args: argparse.Namespace) -> int:
     from cohere_medner.corpus import load_corpus
     from cohere_medner.grounding.vocabulary import build_lexicon
 
-    if args.split is not None and args.corpus is None:
-        raise ConfigurationError("--split names splits of --corpus: give --corpus too")
+    if args.split is not None and args.data is None:
+        raise ConfigurationError("--split names splits of --data: give --data too")
     splits = None
-    if args.corpus is not None:
+    if args.data is not None:
         names = [name.strip() for name in (args.split or DEFAULT_SPLITS).split(",")]
-        splits = {name: load_corpus(args.corpus, name) for name in names if name}
+        splits = {name: load_corpus(args.data, name) for name in names if name}
     lexicon = build_lexicon(
         mesh=args.mesh,
         supplementary=args.supp,

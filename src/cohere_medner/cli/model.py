@@ -54,8 +54,31 @@ def _report_flags(extractions: Sequence[Extraction]) -> None:
             )
 
 
+def _written(extractions: Sequence[Extraction], output: Path) -> None:
+    """extract's last line: what went where, how many failed, what was asked and what cached."""
+    failed = sum(not e.ok for e in extractions)
+    requests, cached = sum(e.requests for e in extractions), sum(e.cached for e in extractions)
+    if requests == cached == 0:
+        answered = "nothing asked of Cohere"
+    elif requests == 0:
+        answered = f"all {cached} answers from the response cache, none asked of Cohere"
+    else:
+        answered = f"{requests} answered by Cohere, {cached} from the response cache"
+    print(
+        f"wrote {len(extractions)} document{'' if len(extractions) == 1 else 's'} to {output} "
+        f"({failed} failed; {answered})",
+        file=sys.stderr,
+    )
+
+
 def add_extract(commands: Commands) -> None:
-    extract = commands.add_parser("extract", help="extract entities and relations with a model")
+    extract = commands.add_parser(
+        "extract",
+        help="extract entities and relations with a model",
+        description="Ask a Cohere model (or the offline lexicon baseline) for the diseases, "
+        "chemicals and CID relations of each document, and write them as JSONL or as "
+        "predictions for the official evaluator.",
+    )
     options.add_model(extract, required=False)
     extract.add_argument(
         "--batch", action="store_true", help="send the requests as one Cohere batch"
@@ -67,7 +90,10 @@ def add_extract(commands: Commands) -> None:
         "--collect", metavar="ID_OR_HANDLE", help="collect a batch submitted earlier"
     )
     extract.add_argument(
-        "--poll-interval", type=float, default=10.0, help="first wait between batch checks (s)"
+        "--poll-interval",
+        type=float,
+        default=10.0,
+        help="first wait between batch checks, in seconds (default: 10)",
     )
     extract.add_argument("--text", help="one text to extract from, instead of --data")
     options.add_data(extract)
@@ -100,7 +126,9 @@ def _extract(args: argparse.Namespace) -> int:
 
         write_pubtator(predictions(extractions, documents, lexicon), args.output)
     _report_flags(extractions)
-    return _report_failures(extractions)
+    code = _report_failures(extractions)
+    _written(extractions, args.output)
+    return code
 
 
 def _output_format(args: argparse.Namespace) -> str:
@@ -163,17 +191,26 @@ def _write_batch(collect: Callable[[], BatchResult], output: Path) -> int:
         write_extractions(error.result.extractions, output)  # what could be kept
         raise
     write_extractions(result.extractions, output)
-    return _report_failures(
+    code = _report_failures(
         result.extractions, "extract them again without --batch, or in a new batch"
     )
+    _written(result.extractions, output)
+    return code
 
 
 def add_evaluate(commands: Commands) -> None:
     evaluation = commands.add_parser(
-        "evaluate", help="extract from annotated documents and score the lists"
+        "evaluate",
+        help="extract from annotated documents and score the lists",
+        description="Extract from annotated documents and score what was found, by the "
+        "tutorial's lists and by the official BC5CDR definitions; --report saves the run.",
     )
     options.add_model(evaluation)
-    options.add_data(evaluation)
+    options.add_data(
+        evaluation,
+        "train, validation or test (default: all of --data; test with --model lexicon, "
+        "whose lexicon is built from the other two)",
+    )
     evaluation.add_argument("--json", action="store_true", help="print one JSON object")
     evaluation.add_argument(
         "--report",
@@ -189,6 +226,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     from cohere_medner.evaluation import evaluate
     from cohere_medner.report import save_run, write_report
 
+    if args.model == BASELINE and args.split is None and not _lexicon_given(args):
+        # The baseline's lexicon is --data's train and validation: only test is unseen.
+        args.split = "test"
+        print(
+            "note: evaluating the test split (the lexicon is built from the others)",
+            file=sys.stderr,
+        )
     documents = options.documents(args)
     lexicon = options.lexicon(args, documents)
     run = evaluate(
@@ -207,10 +251,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     return _report_failures(run.extractions)
 
 
+def _lexicon_given(args: argparse.Namespace) -> bool:
+    """Whether the lexicon comes from elsewhere than --data's own splits."""
+    return args.lexicon is not None or args.lexicon_data is not None
+
+
 def add_compare(commands: Commands) -> None:
-    compare = commands.add_parser("compare", help="one report over runs saved by --report")
+    compare = commands.add_parser(
+        "compare",
+        help="one report over runs saved by --report",
+        description="Write one report (report.md, .json, .html and f1.svg) setting side by "
+        "side the runs that 'evaluate --report' saved.",
+    )
     compare.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="saved-run directories")
-    compare.add_argument("--output", required=True, type=Path, metavar="DIR")
+    compare.add_argument(
+        "--output", required=True, type=Path, metavar="DIR", help="the directory to write to"
+    )
     compare.set_defaults(run=_compare)
 
 

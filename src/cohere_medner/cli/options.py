@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,28 @@ if TYPE_CHECKING:
 
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
     """What ``add_subparsers`` returns: each command module adds its commands to it."""
+
+
+def above_zero(text: str) -> float:
+    """An argparse type: a finite number above 0, refused in the command line's words."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    return value
+
+
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of 1 or more, refused in the command line's words."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text}")
+    return value
 
 
 def add_data(parser: argparse.ArgumentParser, split_help: str = "") -> None:
@@ -57,20 +80,33 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
         default="diseases,chemicals,relations",
         help="comma-separated tasks (default: diseases,chemicals,relations)",
     )
-    parser.add_argument("--mode", choices=MODES, default="per-task", help="requests per document")
+    parser.add_argument("--task", dest="tasks", help=argparse.SUPPRESS)  # prepare's old spelling
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="per-task",
+        help="per-task: one request per task and document; combined: one per document "
+        "(default: per-task)",
+    )
     add_template(parser)
     parser.add_argument(
         "--endpoint",
         choices=("chat", "generate"),
         default="chat",
-        help="v2 chat, or the legacy v1 generate of the tutorial's fine-tuned models",
+        help="v2 chat, or the legacy v1 generate of the tutorial's fine-tuned models "
+        "(default: chat)",
     )
     parser.add_argument(
         "--rpm",
-        type=float,
+        type=above_zero,
         help="requests per minute to stay under (default: learnt from the server's 429s)",
     )
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
+    parser.add_argument(
+        "--concurrency",
+        type=at_least_one,
+        default=8,
+        help="requests in flight at most (default: 8)",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
@@ -85,8 +121,12 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
         "(default: 300)",
     )
     parser.add_argument("--limit", type=int, help="only the first N documents")
-    parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--max-tokens", type=int, default=600)
+    parser.add_argument(
+        "--temperature", type=float, default=0.0, help="sampling temperature (default: 0)"
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, default=600, help="the longest answer asked for (default: 600)"
+    )
     parser.add_argument(
         "--cache",
         type=Path,
@@ -109,7 +149,9 @@ def add_model(parser: argparse.ArgumentParser, required: bool = True) -> None:
     parser.add_argument(
         "--examples-data", type=Path, help="corpus to draw examples from (default: --data)"
     )
-    parser.add_argument("--embed-model", default="embed-v4.0", help="for --nearest")
+    parser.add_argument(
+        "--embed-model", default="embed-v4.0", help="for --nearest (default: embed-v4.0)"
+    )
     parser.add_argument("--rerank-model", help="re-order nearest examples with Cohere Rerank")
     parser.add_argument("--seed", type=int, default=0, help="for random examples")
     parser.add_argument(
@@ -245,10 +287,11 @@ def _model(args: argparse.Namespace, lexicon: Lexicon | None) -> Model:
 def print_status(status: object) -> None:
     """A status line on stderr: a batch's or fine-tune's new status, what is being retried.
 
-    On a terminal it first clears the progress line it would otherwise run into.
+    It goes above the progress bar, which tqdm clears first and draws again after it.
     """
-    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
-    print(f"{clear}{status}", file=sys.stderr)
+    from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs ship with it
+
+    tqdm.write(str(status), file=sys.stderr)
 
 
 def interrupted(args: argparse.Namespace) -> str:

@@ -108,7 +108,7 @@ def _check_splits(documents: Mapping[str, object], allow_test: bool, what: str) 
         raise ForbiddenSplitError(
             f"refusing to write {what} from the {test[0]!r} split: a model fine-tuned on the "
             "test split cannot be scored on it. Use train and validation, or pass "
-            "allow_test=True (--allow-test) if that is really what you want"
+            "allow_test=True if that is really what you want"
         )
 
 
