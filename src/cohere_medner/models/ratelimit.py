@@ -8,28 +8,35 @@ trial key, a shared key), and the limiter adapts:
 - *Cut once per burst.* Requests already on their way when a cut is made answer 429 too;
   they say nothing new. The client reports when each request was sent, and a 429 for one
   sent before the last cut is ignored, Retry-After included.
-- *Cut to what got through.* A server that says 429 has counted its limit in its window,
-  so the requests sent in the window before the refused one and answered are the best
-  estimate of the real limit (or of this process's share of a shared key): the rate
-  becomes ``headroom`` of that count, and never more than ``headroom`` of the rate (a
-  429 always slows down). One cut lands just under the real limit, however far above it
-  the configured one was. Requests still on their way were let through too: each that
-  is answered after the cut adds its share back. The count is trusted only when the
-  client has been busy for the whole window: after a pause (a run just started or
-  restarted, a notebook between cells) the server may still count requests the count
-  cannot see, or the client simply sent fewer than the limit; there, one cut leaves at
-  least ``deepest_cut`` of the rate.
+- *Learn only from a window answered at the limit.* A server that says 429 has counted its
+  limit in its window, so the requests this client sent in the window before the refused
+  one and the server did not refuse (answered, still on their way, or failed after it may
+  have counted them) are the best estimate of the real limit (or of this process's share
+  of a shared key): the rate becomes ``headroom`` of that count, and never more than
+  ``headroom`` of the rate (a 429 always slows down). One cut lands just under the real
+  limit, however far above it the configured one was. The count is trusted only when the
+  client was busy for the whole window and its requests were being answered: after a
+  pause (a run just started, a notebook between cells) the client simply sent fewer than
+  the limit, and in a window of failures (an outage, hung requests timing out) it sent
+  what its backoff allowed. Such a 429 teaches nothing: it only holds.
+- *A young spell cuts to what got through, then seeks the window.* Before a whole window
+  has passed, a 429 after requests were answered (a trial key's first burst) still cuts
+  at once to what was answered since the busy spell began: that many fit in the server's
+  window, however long it is. Requests then wait until the server lets one in again,
+  each 429 in a row waiting ``widen`` times longer after the spell's first request; the
+  first let in tells how long the server's window is, and from then on the limiter sends
+  as many requests as got through in every such span, each as soon as the span has room.
+- *Holds lengthen.* Nothing starts before the Retry-After of a cut (capped at a window:
+  a limit counted per window frees a slot within one), and 429s in a row with no answer
+  between them hold twice as long each time, from ``window / 64``, whatever the server
+  says.
 - *Probe gently, then boldly.* Each answered request raises the rate by a step, which is
   the rate's growth per window (a window holds ``rate`` answers): ``probe`` right after
   a cut, doubling with every window without one, up to ``recover``. Just under a limit
   just learned the rate creeps, so 429s stay rare; long after the last one, it climbs
   back to the configured rate within a few windows.
-- *Retry-After holds everyone.* After a cut, no request starts before the server said it
-  may, not even one that had already been given an earlier start.
 - *No limit given, one learned.* Without ``per_minute`` requests start at once until the
-  server says 429. A 429 then holds everyone as above, and, once the client has been
-  busy for a whole window, cuts the rate to what got through. It then probes upward as
-  above, with no ceiling: a later 429 cuts again.
+  server says 429; the rate learned then has no ceiling, and a later 429 cuts again.
 
 A cut moves the schedule: the :attr:`~RateLimiter.epoch` changes, and a request still
 waiting for a start it reserved in an earlier epoch reserves again (the client does).
@@ -39,10 +46,10 @@ instance can pace requests from any thread and any event loop.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 import attrs
@@ -60,6 +67,16 @@ def _share(instance: object, attribute: attrs.Attribute[float], value: float) ->
         raise ConfigurationError(f"{attribute.name} must be within (0, 1], got {value!r}")
 
 
+def _growth(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 1 < value <= 16:
+        raise ConfigurationError(f"{attribute.name} must be within (1, 16], got {value!r}")
+
+
+def _forget(times: list[float], before: float) -> None:
+    """Drop the sorted ``times`` up to ``before``."""
+    del times[: bisect.bisect_right(times, before)]
+
+
 @attrs.define
 class RateLimiter:
     """Spaces request starts to at most ``per_minute`` per ``window`` seconds.
@@ -71,8 +88,6 @@ class RateLimiter:
     window: float = attrs.field(default=60.0, validator=_positive)
     #: Share of the limit actually used, a margin against clock and scheduling jitter.
     headroom: float = attrs.field(default=0.97, validator=_share)
-    #: Before a whole busy window, one cut never leaves less than this share of the rate.
-    deepest_cut: float = attrs.field(default=0.5, validator=_share)
     #: The rate never falls below this share of ``per_minute`` (without one: one a window).
     floor_share: float = attrs.field(default=0.01, validator=_share)
     #: Growth per window right after a cut; it doubles with each window without one.
@@ -82,6 +97,10 @@ class RateLimiter:
     #: A pause of this share of the window after the last start given (or retry
     #: expected) ends a busy spell.
     idle: float = attrs.field(default=0.1, validator=_share)
+    #: A window in which more than this share of the requests failed teaches nothing.
+    failing: float = attrs.field(default=0.1, validator=_share)
+    #: While the server's window is sought, each 429 in a row waits this many times longer.
+    widen: float = attrs.field(default=2.0, validator=_growth)
     clock: Callable[[], float] = time.monotonic
     _rate: float = attrs.field(init=False)
     _next: float = attrs.field(init=False, default=float("-inf"))
@@ -90,13 +109,24 @@ class RateLimiter:
     _last_cut: float = attrs.field(init=False, default=float("-inf"))
     _busy_since: float = attrs.field(init=False, default=float("inf"))
     _busy_until: float = attrs.field(init=False, default=float("-inf"))
-    # The send times a cut counted answers over: answers that come later from there count too.
-    _counted: tuple[float, float] = attrs.field(init=False, default=(math.inf, -math.inf))
-    _answered: deque[float] = attrs.field(init=False, factory=deque, repr=False)
+    # The server's window as learned: ``window`` until a young spell's seek finds a shorter one.
+    _span: float = attrs.field(init=False)
+    # 429s in a row, each for a request sent after the cut before it, with no answer between.
+    _refusals: int = attrs.field(init=False, default=0)
+    # While seeking the server's window: the spell's first start, and how far from it the
+    # next request may start.
+    _seek_from: float | None = attrs.field(init=False, default=None)
+    _seek_gap: float = attrs.field(init=False, default=0.0)
+    _seek_count: int = attrs.field(init=False, default=0)
+    # Sorted send times, kept for two windows: every start given and not voided by a cut
+    # nor refused (so, what the server may have counted), and the sends that failed.
+    _starts: list[float] = attrs.field(init=False, factory=list, repr=False)
+    _failed: list[float] = attrs.field(init=False, factory=list, repr=False)
     _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self._rate = self.ceiling
+        self._span = self.window
 
     @property
     def ceiling(self) -> float:
@@ -107,6 +137,11 @@ class RateLimiter:
     def rate(self) -> float:
         """The rate in force now, in requests per ``window``."""
         return self._rate
+
+    @property
+    def span(self) -> float:
+        """The server's window as learned: ``window``, or a shorter one a seek found."""
+        return self._span
 
     @property
     def epoch(self) -> int:
@@ -124,12 +159,23 @@ class RateLimiter:
         """
         with self._lock:
             now = self.clock()
-            if now - self._busy_until > self.idle * self.window:
-                self._busy_since = now  # the first request after a pause
-            start = max(now, self._next, self._hold)
-            self._next = start + self._interval()
-            self._busy_until = max(self._busy_until, start)
+            start = max(now, self._hold)
+            if self._span < self.window:
+                start = self._room(max(start, self._starts[-1] if self._starts else start))
+            else:
+                start = max(start, self._next)
+                self._next = start + self._interval()
+            self._busy(now, start)
+            bisect.insort(self._starts, start)
+            _forget(self._starts, now - 2 * self.window)
             return start - now
+
+    def _room(self, start: float) -> float:
+        """The first time from ``start`` at which the learned span has room for one more."""
+        allowed = max(1, math.floor(self._rate * self._span / self.window + 1e-9))
+        if len(self._starts) < allowed:
+            return start
+        return max(start, self._starts[-allowed] + self._span)
 
     def expect(self, seconds: float) -> None:
         """A request will ask for a start again in ``seconds`` (a retry's wait).
@@ -137,59 +183,103 @@ class RateLimiter:
         Until then the client counts as busy: a retry's backoff is not a pause.
         """
         with self._lock:
-            self._busy_until = max(self._busy_until, self.clock() + seconds)
+            now = self.clock()
+            self._busy(now, now + seconds)
 
-    def succeeded(self, started: float | None = None) -> None:
+    def _busy(self, now: float, until: float) -> None:
+        """The client wants to send from ``now`` to ``until``; after a pause, a spell begins."""
+        if now - self._busy_until > self.idle * self.window:
+            self._busy_since = now
+        self._busy_until = max(self._busy_until, until)
+
+    def succeeded(self, started: float) -> None:
         """A request sent at ``started`` (this limiter's clock) was answered.
 
-        It counts towards what got through, and the rate grows back by one step.
+        The rate grows back by one step; the first answer to a request sent while the
+        server's window is sought says how long that window is.
         """
         with self._lock:
             now = self.clock()
-            self._answered.append(now if started is None else started)
+            self._refusals = 0
             windows = (now - self._last_cut) / self.window
             step = self.recover if windows > 32 else min(self.recover, self.probe * 2**windows)
-            low, high = self._counted
-            if started is not None and low < started <= high:
-                step = self.headroom  # in flight when the cut counted what got through
             self._rate = min(self.ceiling, self._rate + step)
-            stale = now - 2 * self.window  # too old for any count a cut makes
-            while self._answered and self._answered[0] <= stale:
-                self._answered.popleft()
+            if self._seek_from is not None and started >= self._last_cut:
+                # Let in again: the spell's first request has left the server's window.
+                # As many fit in every span as in the first; the margin is in its length.
+                found = (started - self._seek_from) / self.headroom
+                self._span = min(self.window, max(found, 1e-3))
+                learned = self._seek_count * self.window / self._span
+                if self._span == self.window:  # no shorter window found: pace evenly under it
+                    learned *= self.headroom
+                self._rate = min(self.ceiling, max(self._rate, learned))
+                self._seek_from = None
+                self._reschedule(now)
 
-    def rate_limited(
-        self, retry_after: float | None = None, *, started: float | None = None
-    ) -> None:
+    def failed(self, started: float) -> None:
+        """A request sent at ``started`` failed (5xx, timeout, dropped): no answer to learn from."""
+        with self._lock:
+            bisect.insort(self._failed, started)
+            _forget(self._failed, self.clock() - 2 * self.window)
+
+    def rate_limited(self, retry_after: float | None = None, *, started: float) -> None:
         """The server answered 429 to a request sent at ``started``: slow down, and hold.
 
         A request sent before the last cut belongs to the burst that caused it, and is
-        ignored. Without ``started``, a 429 within one interval of the last cut is.
-        Otherwise the rate is cut, and nothing starts before ``retry_after`` seconds from
-        now.
+        ignored. Otherwise the rate is cut (if the window before teaches the limit), and
+        nothing starts before ``retry_after`` seconds from now, or longer.
         """
         with self._lock:
             now = self.clock()
-            if started is None:
-                if now - self._last_cut < self._interval():
-                    return
-            elif started < self._last_cut:
+            self._unstart(started)
+            if started < self._last_cut:
                 return
-            sent = now if started is None else started
-            learned = self.headroom * sum(
-                1 for t in self._answered if sent - self.window < t <= sent
+            self._refusals += 1
+            whole = started - self._busy_since >= self.window
+            # A sliding window forgets a request sent exactly a window before; a spell
+            # counts from its very first.
+            since = math.nextafter(started - self.window, math.inf) if whole else self._busy_since
+            counted = self._between(self._starts, since, started)
+            answered = counted > 0 and (
+                self._between(self._failed, since, started) <= self.failing * counted
             )
             lowest = 1.0 if self.per_minute is None else self.per_minute * self.floor_share
-            trusted = sent - self._busy_since >= self.window
-            if not trusted:
-                # Not busy for the whole window: the count may miss what the server
-                # counts. Without a limit there is nothing to cut from: only hold.
-                lowest = max(lowest, self._rate * self.deepest_cut)
-            self._rate = max(lowest, min(self._rate * self.headroom, learned))
-            learnt = trusted and self._rate == learned
-            self._counted = (sent - self.window, sent) if learnt else (math.inf, -math.inf)
+            hold = now + self.window / 64 * 2 ** min(self._refusals - 1, 16)
+            if self._seek_from is not None:
+                # Still too early: the server's window is longer. Look further.
+                self._seek_gap *= self.widen
+                hold = max(hold, self._seek_from + min(self._seek_gap, self.window))
+            elif answered:
+                self._rate = max(lowest, min(self._rate * self.headroom, counted * self.headroom))
+                if not whole:
+                    first = self._starts[bisect.bisect_left(self._starts, since)]
+                    self._seek_from, self._seek_count = first, counted
+                    self._seek_gap = self.widen * max(started - first, self.window / 32)
+                    hold = max(hold, first + min(self._seek_gap, self.window))
+            if retry_after is not None and retry_after > 0:
+                hold = max(hold, now + min(retry_after, self.window))
+            self._hold = max(self._hold, min(hold, now + self.window))
             self._last_cut = now
-            if retry_after is not None and 0 < retry_after < math.inf:
-                self._hold = max(self._hold, now + retry_after)
-            # Every start handed out so far is void: restart the schedule from here.
-            self._epoch += 1
-            self._next = now + self._interval()
+            self._reschedule(now)
+
+    def _reschedule(self, now: float) -> None:
+        """Void every start handed out for later than ``now``: restart the schedule from here."""
+        self._epoch += 1
+        del self._starts[bisect.bisect_right(self._starts, now) :]
+        self._next = now + self._interval()
+
+    def _unstart(self, started: float) -> None:
+        """Forget the start nearest ``started``: the server refused it, so did not count it."""
+        if not self._starts:
+            return
+        at = bisect.bisect_left(self._starts, started)
+        if at == len(self._starts) or (
+            at > 0 and started - self._starts[at - 1] <= self._starts[at] - started
+        ):
+            at -= 1
+        del self._starts[at]
+
+    @staticmethod
+    def _between(times: list[float], since: float, until: float) -> int:
+        """How many of the sorted ``times`` fall in ``[since, until)``."""
+        return bisect.bisect_left(times, until) - bisect.bisect_left(times, since)
