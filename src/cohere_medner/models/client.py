@@ -2,9 +2,11 @@
 
 One retry policy governs every request: the SDK's own retrying is switched off, and
 tenacity retries 429, 5xx, malformed answers, timeouts and dropped connections with
-exponential backoff and jitter, honouring ``Retry-After``, within a total time budget.
-400, 401, 403, 404 and 422 fail at once with the server's message. The client knows
-nothing about diseases or prompts: it sends messages and returns text and token counts.
+exponential backoff and jitter, honouring ``Retry-After``, within a time budget per
+request. While the server is down, one shared circuit (:mod:`.circuit`) paces everyone's
+retries instead. 400, 401, 403, 404 and 422 fail at once with the server's message. The
+client knows nothing about diseases or prompts: it sends messages and returns text and
+token counts.
 """
 
 from __future__ import annotations
@@ -31,9 +33,18 @@ from cohere_medner.errors import (
     CohereApiError,
     ConfigurationError,
     MissingApiKeyError,
+    RetriesExhaustedError,
 )
+from cohere_medner.models.circuit import Circuit
 from cohere_medner.models.ratelimit import RateLimiter
-from cohere_medner.models.retrying import final_error, is_retryable, retry_after, retry_wait
+from cohere_medner.models.retrying import (
+    final_error,
+    is_outage,
+    is_retryable,
+    retry_after,
+    retry_wait,
+    wait_after,
+)
 from cohere_medner.types import Completion
 
 Endpoint = Literal["chat", "generate"]
@@ -113,9 +124,12 @@ class CohereClient:
     their own (:attr:`limiters`), which learn their limits as below.
     ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429: a
     429 holds every request for its Retry-After, and one after a busy window sets the rate
-    to what got through. ``retry_budget`` bounds the time one request may spend retrying,
-    from its first send. Usable from any event loop, and from synchronous code through
-    :meth:`chat_sync` / :meth:`generate_sync`.
+    to what got through. ``retry_budget`` bounds the time one request may spend retrying:
+    its attempts and the waits between them, not its time queued behind others. Requests
+    to every endpoint share one :attr:`circuit`, which paces them while the server is down
+    (its time constants are ``rate_window`` / 60 and / 6) and gives up once the server has
+    failed everything for ``retry_budget``. Usable from any event loop, and from
+    synchronous code through :meth:`chat_sync` / :meth:`generate_sync`.
     """
 
     def __init__(
@@ -144,6 +158,9 @@ class CohereClient:
             "embed": RateLimiter(None, rate_window),
             "rerank": RateLimiter(None, rate_window),
         }
+        self.circuit = Circuit(
+            cooldown=rate_window / 60, longest=rate_window / 6, give_up=retry_budget
+        )
         self.usage = Usage()
         self._usage_lock = threading.Lock()
         # The SDK's async clients hold an httpx pool bound to one event loop: one per loop.
@@ -225,9 +242,9 @@ class CohereClient:
         budget = _RetryBudget(self.retry_budget, limiter.clock)
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),
-            wait=retry_wait,
+            wait=self._retry_wait,
             stop=budget.exhausted,
-            before_sleep=functools.partial(self._before_retry, limiter),
+            before_sleep=functools.partial(self._before_retry, limiter, budget),
             reraise=True,
         )
         try:
@@ -237,31 +254,75 @@ class CohereClient:
         return value
 
     async def _attempt(self, send: _Send[T], limiter: RateLimiter, budget: _RetryBudget) -> T:
-        """One send, once a concurrency slot and ``limiter`` let it start.
+        """One send, once a concurrency slot, the :attr:`circuit` and ``limiter`` let it start.
 
-        Its answer teaches ``limiter`` (a 429 too), and its billed tokens are counted.
+        Its outcome teaches ``limiter`` and the circuit, and its billed tokens are counted.
         """
         _, semaphore = self._for_this_loop()
         async with semaphore:
-            started = await _paced(limiter)
+            probe = await self._admitted()
+            try:
+                started = await _paced(limiter)
+            except BaseException:  # cancelled while waiting: the circuit needs another probe
+                self.circuit.released(probe=probe)
+                raise
             budget.sent(started)
             self._count(requests=1)
+            sent = _Sent(started, self.circuit.clock(), probe)
             try:
                 value, input_tokens, output_tokens = await send(
                     {"max_retries": 0, "timeout_in_seconds": self.timeout}
                 )
-            except ApiError as error:
-                if error.status_code == 429:
-                    self._count(rate_limited=1)
-                    limiter.rate_limited(retry_after(error), started=started)
+            except BaseException as error:
+                budget.ended()
+                self._learn_failure(error, limiter, sent)
                 raise
+            budget.ended()
         limiter.succeeded(started)
+        self.circuit.succeeded()
         self._count(input_tokens=input_tokens, output_tokens=output_tokens)
         return value
 
-    def _before_retry(self, limiter: RateLimiter, state: RetryCallState) -> None:
-        """Count a retry; ``limiter`` is told the client stays busy through its wait."""
+    async def _admitted(self) -> bool:
+        """Wait until the :attr:`circuit` lets a request go; True when it goes as the probe."""
+        while True:
+            admission = self.circuit.admit()
+            if admission.refused:
+                raise RetriesExhaustedError(
+                    f"gave up retrying: {self.server} has failed every request for "
+                    f"{self.circuit.down_for():.0f} s; rerun to send what is left"
+                )
+            if admission.wait <= 0:
+                return admission.probe
+            await asyncio.sleep(admission.wait)
+
+    def _learn_failure(self, error: BaseException, limiter: RateLimiter, sent: _Sent) -> None:
+        """Tell ``limiter`` and the :attr:`circuit` what a failed send says."""
+        if isinstance(error, ApiError) and error.status_code == 429:
+            self._count(rate_limited=1)
+            limiter.rate_limited(retry_after(error), started=sent.paced)
+            self.circuit.released(probe=sent.probe)
+        elif is_outage(error):
+            limiter.failed(sent.paced)
+            self.circuit.failed(sent.at, probe=sent.probe)
+        elif isinstance(error, (ApiError, httpx.HTTPError)):
+            self.circuit.succeeded()  # an answer, if not the one hoped for: the server is up
+        else:
+            self.circuit.released(probe=sent.probe)
+
+    def _retry_wait(self, state: RetryCallState) -> float:
+        """The wait before a retry: the policy's, or only the least while the circuit paces."""
+        error = state.outcome.exception() if state.outcome else None
+        if error is not None and is_outage(error) and self.circuit.is_open:
+            return wait_after(0.0, state.attempt_number)
+        return retry_wait(state)
+
+    def _before_retry(
+        self, limiter: RateLimiter, budget: _RetryBudget, state: RetryCallState
+    ) -> None:
+        """Count a retry and its wait; ``limiter`` is told the client stays busy through it."""
         limiter.expect(state.upcoming_sleep)
+        budget.spent += state.upcoming_sleep
         self._count(retries=1)
 
     def _count(
@@ -365,29 +426,43 @@ class CohereClient:
         return await self._send(send, "rerank")
 
 
+@attrs.frozen
+class _Sent:
+    """When a request was sent, on its limiter's clock and on the circuit's; if as the probe."""
+
+    paced: float
+    at: float
+    probe: bool
+
+
 @attrs.define
 class _RetryBudget:
-    """The time one request may spend retrying, counted from its first send.
+    """The time one request may spend retrying: its attempts and the waits between them.
 
-    Time queued behind other requests (the concurrency limit, the rate limiter's pacing) is
-    not time spent retrying. A wait that would end past the budget (a long Retry-After) is
-    not begun.
+    Time queued (for a concurrency slot, for the rate limiter's pacing and holds, for the
+    circuit while the server is down) is not time spent retrying. A wait that would end
+    past the budget (a long Retry-After) is not begun.
     """
 
     seconds: float
     clock: Callable[[], float]
-    first_sent: float | None = None
+    #: Seconds spent so far: attempts ended, and waits begun.
+    spent: float = 0.0
+    _sending_since: float | None = None
 
     def sent(self, at: float) -> None:
-        """A send began at ``at`` (on :attr:`clock`); the first starts the budget."""
-        if self.first_sent is None:
-            self.first_sent = at
+        """An attempt was sent at ``at`` (on :attr:`clock`)."""
+        self._sending_since = at
+
+    def ended(self) -> None:
+        """The attempt sent last has ended: its time is spent."""
+        if self._sending_since is not None:
+            self.spent += max(0.0, self.clock() - self._sending_since)
+            self._sending_since = None
 
     def exhausted(self, state: RetryCallState) -> bool:
         """Tenacity's stop: the wait ahead would end past the budget."""
-        if self.first_sent is None:
-            return False
-        return self.clock() - self.first_sent + state.upcoming_sleep > self.seconds
+        return self.spent + state.upcoming_sleep > self.seconds
 
 
 async def _paced(limiter: RateLimiter) -> float:
