@@ -80,17 +80,13 @@ def simulate(
             reserve(queue.popleft())
 
     def reserve(request: int) -> None:
-        epoch = rate.epoch
-        at(
-            clock.now + rate.reserve(),
-            lambda: send(request) if rate.epoch == epoch else reserve(request),
-        )
+        epoch, start = rate.epoch, rate.claim()
+        at(start, lambda: send(request, start) if rate.epoch == epoch else reserve(request))
 
-    def send(request: int) -> None:
+    def send(request: int, started: float) -> None:
         nonlocal sent
         sent += 1
         attempts[request] += 1
-        started = clock.now
         while admitted and admitted[0] <= started - window:
             admitted.popleft()
         if len(admitted) < limit:

@@ -466,13 +466,14 @@ class _RetryBudget:
 
 
 async def _paced(limiter: RateLimiter) -> float:
-    """Wait for a start from ``limiter``; returns when, on its clock, to report the answer."""
+    """Wait for a start from ``limiter``; returns it, on its clock, to report the outcome with."""
     while True:
         epoch = limiter.epoch
-        await asyncio.sleep(limiter.reserve())
+        start = limiter.claim()
+        await asyncio.sleep(max(0.0, start - limiter.clock()))
         # A 429 while waiting voids the start (the rate was cut, or a hold set): take another.
         if limiter.epoch == epoch:
-            return limiter.clock()
+            return start
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -15,10 +15,11 @@ trial key, a shared key), and the limiter adapts:
   of a shared key): the rate becomes ``headroom`` of that count, and never more than
   ``headroom`` of the rate (a 429 always slows down). One cut lands just under the real
   limit, however far above it the configured one was. The count is trusted only when the
-  client was busy for the whole window and its requests were being answered: after a
-  pause (a run just started, a notebook between cells) the client simply sent fewer than
-  the limit, and in a window of failures (an outage, hung requests timing out) it sent
-  what its backoff allowed. Such a 429 teaches nothing: it only holds.
+  client was busy for the whole window and its requests were being answered (not a tenth
+  of them failed, and none since the last answer): after a pause (a run just started, a
+  notebook between cells) the client simply sent fewer than the limit, and in a window
+  of failures (an outage, hung requests timing out) it sent what its backoff allowed,
+  and a 429 may be the outage's. Such a 429 teaches nothing: it only holds.
 - *A young spell cuts to what got through, then seeks the window.* Before a whole window
   has passed, a 429 after requests were answered (a trial key's first burst) still cuts
   at once to what was answered since the busy spell began: that many fit in the server's
@@ -26,6 +27,8 @@ trial key, a shared key), and the limiter adapts:
   each 429 in a row waiting ``widen`` times longer after the spell's first request; the
   first let in tells how long the server's window is, and from then on the limiter sends
   as many requests as got through in every such span, each as soon as the span has room.
+  While the span is known only between a refusal and an admission, one start at a time
+  tries a span between them, narrowing it: a 429 for that trial only says it was early.
 - *Holds lengthen.* Nothing starts before the Retry-After of a cut (capped at a window:
   a limit counted per window frees a slot within one), and 429s in a row with no answer
   between them hold twice as long each time, from ``window / 64``, whatever the server
@@ -40,8 +43,10 @@ trial key, a shared key), and the limiter adapts:
 
 A cut moves the schedule: the :attr:`~RateLimiter.epoch` changes, and a request still
 waiting for a start it reserved in an earlier epoch reserves again (the client does).
-The limiter keeps its state behind a thread lock and only returns delays, so one
-instance can pace requests from any thread and any event loop.
+Each outcome is reported with the start :meth:`~RateLimiter.claim` gave, so the limiter
+knows which of its starts the server counted. It keeps its state behind a thread lock
+and only returns times, so one instance can pace requests from any thread and any event
+loop.
 """
 
 from __future__ import annotations
@@ -118,6 +123,17 @@ class RateLimiter:
     _seek_from: float | None = attrs.field(init=False, default=None)
     _seek_gap: float = attrs.field(init=False, default=0.0)
     _seek_count: int = attrs.field(init=False, default=0)
+    # What the seek found of the server's window: longer than ``_low`` (a request that far
+    # from the spell's first was refused), no longer than ``_high`` (one was let in). A
+    # trial start, one at a time, narrows them: ``_trial`` at ``_trial_gap`` from the
+    # start it replaces.
+    _low: float = attrs.field(init=False, default=0.0)
+    _high: float = attrs.field(init=False, default=0.0)
+    _trial: float | None = attrs.field(init=False, default=None)
+    _trial_gap: float = attrs.field(init=False, default=0.0)
+    # A request failed (5xx, timeout, dropped) since the last answer: the server is not
+    # answering at its limit, and a 429 now may be an outage's.
+    _failing: bool = attrs.field(init=False, default=False)
     # Sorted send times, kept for two windows: every start given and not voided by a cut
     # nor refused (so, what the server may have counted), and the sends that failed.
     _starts: list[float] = attrs.field(init=False, factory=list, repr=False)
@@ -159,23 +175,64 @@ class RateLimiter:
         """
         with self._lock:
             now = self.clock()
-            start = max(now, self._hold)
-            if self._span < self.window:
-                start = self._room(max(start, self._starts[-1] if self._starts else start))
-            else:
-                start = max(start, self._next)
-                self._next = start + self._interval()
-            self._busy(now, start)
-            bisect.insort(self._starts, start)
-            _forget(self._starts, now - 2 * self.window)
-            return start - now
+            return self._claim(now) - now
+
+    def claim(self) -> float:
+        """Claim the next start, as :meth:`reserve` does; returns when it is, on :attr:`clock`.
+
+        Report the request's outcome with exactly this time as ``started``.
+        """
+        with self._lock:
+            return self._claim(self.clock())
+
+    def _claim(self, now: float) -> float:
+        """The next start from ``now``, claimed."""
+        start = max(now, self._hold)
+        if self._span < self.window:
+            start = self._room(max(start, self._starts[-1] if self._starts else start))
+        else:
+            start = max(start, self._next)
+            self._next = start + self._interval()
+        self._busy(now, start)
+        bisect.insort(self._starts, start)
+        _forget(self._starts, now - 2 * self.window)
+        return start
 
     def _room(self, start: float) -> float:
-        """The first time from ``start`` at which the learned span has room for one more."""
+        """The first time from ``start`` at which the learned span has room for one more.
+
+        While the span is known only roughly, one start at a time goes earlier, as a trial
+        of a span halfway (geometrically) between what was refused and what was let in.
+        """
         allowed = max(1, math.floor(self._rate * self._span / self.window + 1e-9))
         if len(self._starts) < allowed:
             return start
-        return max(start, self._starts[-allowed] + self._span)
+        replaced = self._starts[-allowed]
+        room = max(start, replaced + self._span)
+        if self._trial is None and self._high > 1.1 * self._low:
+            gap = math.sqrt(self._low * self._high) if self._low > 0 else self._high / 2
+            trial = max(start, replaced + gap)
+            if trial - replaced < 0.95 * self._high:  # what it tries, if it is let in
+                self._trial, self._trial_gap = trial, trial - replaced
+                return trial
+        return room
+
+    def _is_trial(self, started: float) -> bool:
+        """Whether ``started`` is the trial start (as :meth:`claim` gave it, give or take rounding)."""
+        if self._trial is None:
+            return False
+        return abs(started - self._trial) <= 1e-9 * max(1.0, abs(self._trial))
+
+    def _learn_span(self, found: float, now: float) -> None:
+        """The server let a request in ``found`` seconds after the one it replaced: pace to it."""
+        self._high = found
+        self._span = min(self.window, max(found / self.headroom, 1e-3))
+        learned = self._seek_count * self.window / self._span
+        if self._span == self.window:  # no shorter window found: pace evenly under it
+            learned *= self.headroom
+            self._high = self._low = 0.0
+        self._rate = min(self.ceiling, max(self._rate, learned))
+        self._reschedule(now)
 
     def expect(self, seconds: float) -> None:
         """A request will ask for a start again in ``seconds`` (a retry's wait).
@@ -200,25 +257,25 @@ class RateLimiter:
         """
         with self._lock:
             now = self.clock()
-            self._refusals = 0
+            self._refusals, self._failing = 0, False
             windows = (now - self._last_cut) / self.window
             step = self.recover if windows > 32 else min(self.recover, self.probe * 2**windows)
             self._rate = min(self.ceiling, self._rate + step)
-            if self._seek_from is not None and started >= self._last_cut:
+            if self._is_trial(started):
+                self._trial = None
+                self._learn_span(self._trial_gap, now)
+            elif self._seek_from is not None and started >= self._last_cut:
                 # Let in again: the spell's first request has left the server's window.
                 # As many fit in every span as in the first; the margin is in its length.
-                found = (started - self._seek_from) / self.headroom
-                self._span = min(self.window, max(found, 1e-3))
-                learned = self._seek_count * self.window / self._span
-                if self._span == self.window:  # no shorter window found: pace evenly under it
-                    learned *= self.headroom
-                self._rate = min(self.ceiling, max(self._rate, learned))
-                self._seek_from = None
-                self._reschedule(now)
+                found, self._seek_from = started - self._seek_from, None
+                self._learn_span(found, now)
 
     def failed(self, started: float) -> None:
         """A request sent at ``started`` failed (5xx, timeout, dropped): no answer to learn from."""
         with self._lock:
+            if self._is_trial(started):
+                self._trial = None
+            self._failing = True
             bisect.insort(self._failed, started)
             _forget(self._failed, self.clock() - 2 * self.window)
 
@@ -232,6 +289,9 @@ class RateLimiter:
         with self._lock:
             now = self.clock()
             self._unstart(started)
+            if self._is_trial(started):  # the span tried was too short: nothing else is
+                self._low, self._trial = self._trial_gap, None
+                return
             if started < self._last_cut:
                 return
             self._refusals += 1
@@ -240,33 +300,46 @@ class RateLimiter:
             # counts from its very first.
             since = math.nextafter(started - self.window, math.inf) if whole else self._busy_since
             counted = self._between(self._starts, since, started)
-            answered = counted > 0 and (
-                self._between(self._failed, since, started) <= self.failing * counted
+            answered = (
+                counted > 0
+                and not self._failing
+                and self._between(self._failed, since, started) <= self.failing * counted
             )
             lowest = 1.0 if self.per_minute is None else self.per_minute * self.floor_share
             hold = now + self.window / 64 * 2 ** min(self._refusals - 1, 16)
             if self._seek_from is not None:
                 # Still too early: the server's window is longer. Look further.
+                self._low = max(self._low, started - self._seek_from)
                 self._seek_gap *= self.widen
-                hold = max(hold, self._seek_from + min(self._seek_gap, self.window))
+                hold = max(hold, self._seek_from + self._sought())
             elif answered:
                 self._rate = max(lowest, min(self._rate * self.headroom, counted * self.headroom))
                 if not whole:
                     first = self._starts[bisect.bisect_left(self._starts, since)]
                     self._seek_from, self._seek_count = first, counted
+                    self._low, self._high = started - first, 0.0
                     self._seek_gap = self.widen * max(started - first, self.window / 32)
-                    hold = max(hold, first + min(self._seek_gap, self.window))
+                    hold = max(hold, first + self._sought())
             if retry_after is not None and retry_after > 0:
                 hold = max(hold, now + min(retry_after, self.window))
             self._hold = max(self._hold, min(hold, now + self.window))
             self._last_cut = now
             self._reschedule(now)
 
+    def _sought(self) -> float:
+        """How far after the spell's first request the next may start while seeking.
+
+        Never further than a window, and a margin: a window's own length may just miss.
+        """
+        return min(self._seek_gap, self.window / self.headroom)
+
     def _reschedule(self, now: float) -> None:
         """Void every start handed out for later than ``now``: restart the schedule from here."""
         self._epoch += 1
         del self._starts[bisect.bisect_right(self._starts, now) :]
         self._next = now + self._interval()
+        if self._trial is not None and self._trial > now:
+            self._trial = None
 
     def _unstart(self, started: float) -> None:
         """Forget the start nearest ``started``: the server refused it, so did not count it."""
