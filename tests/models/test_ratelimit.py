@@ -317,6 +317,36 @@ def test_without_retry_after_the_window_is_sought_by_doubling() -> None:
         assert sought - 1e-9 <= probe <= sought + interval
 
 
+def test_a_window_known_within_bounds_is_narrowed_one_trial_at_a_time() -> None:
+    # 20 answered in 2 s; the seek is refused 4 and 8 s after the spell's first request
+    # and let in after 16: the server's window is longer than 8 s, no longer than 16.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 10, 2.0)
+    rate.rate_limited(started=start(rate, clock))
+    for _ in range(2):
+        refused = start(rate, clock)
+        rate.rate_limited(started=refused)
+    low = refused - 100.0  # about 8 s (the paced start of the probe, after its hold)
+    first = start(rate, clock)
+    assert first == pytest.approx(116.0)
+    rate.succeeded(first)
+    assert rate.span == pytest.approx(16 / 0.97)
+    for _ in range(19):  # the rest of the second span's requests, each as a slot frees
+        rate.succeeded(start(rate, clock))
+    # The next goes early, as a trial of a span between the bounds: refused, it only
+    # raises the lower bound (no cut, no hold) and the next trial goes a little later.
+    trial = start(rate, clock)
+    assert trial - first == pytest.approx(math.sqrt(low * 16))
+    rate_before, epoch = rate.rate, rate.epoch
+    rate.rate_limited(started=trial)
+    assert (rate.rate, rate.epoch) == (rate_before, epoch)
+    again = start(rate, clock)
+    assert again - first == pytest.approx(math.sqrt((trial - first) * 16))
+    rate.succeeded(again)  # let in: the span shrinks to it, and the pace quickens
+    assert rate.span == pytest.approx((again - first) / 0.97)
+    assert rate.rate > rate_before
+
+
 @pytest.mark.parametrize("server_window", [60.0, 10.0])
 @pytest.mark.parametrize("retry_after", ["exact", 1.0, None])
 def test_a_trial_key_without_rpm(server_window: float, retry_after: str | float | None) -> None:
