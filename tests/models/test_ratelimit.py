@@ -182,7 +182,7 @@ def test_a_burst_of_429s_cuts_once() -> None:
     for started in burst[1:]:
         rate.rate_limited(30.0, started=started)
     assert rate.rate == cut and rate.epoch == epoch
-    assert rate.reserve() <= max(hold, 60 / cut) + 60 / cut
+    assert rate.reserve() <= max(hold, 60 / cut) + max(60 / cut, 60 / 64)
 
 
 def test_after_a_cut_the_rate_creeps_then_climbs_back() -> None:

@@ -15,8 +15,8 @@ trial key, a shared key), and the limiter adapts:
   of a shared key): the rate becomes ``headroom`` of that count, and never more than
   ``headroom`` of the rate (a 429 always slows down). One cut lands just under the real
   limit, however far above it the configured one was. The count is trusted only when the
-  client was busy for the whole window and its requests were being answered (not a tenth
-  of them failed, and none since the last answer): after a pause (a run just started, a
+  client was busy for the whole window and its requests were being answered (some were,
+  not a tenth failed, and none since the last answer): after a pause (a run just started, a
   notebook between cells) the client simply sent fewer than the limit, and in a window
   of failures (an outage, hung requests timing out) it sent what its backoff allowed,
   and a 429 may be the outage's. Such a 429 teaches nothing: it only holds.
@@ -32,7 +32,7 @@ trial key, a shared key), and the limiter adapts:
 - *Holds lengthen.* Nothing starts before the Retry-After of a cut (capped at a window:
   a limit counted per window frees a slot within one), and 429s in a row with no answer
   between them hold twice as long each time, from ``window / 64``, whatever the server
-  says.
+  says; until the next answer, requests go one at a time, that far apart.
 - *Probe gently, then boldly.* Each answered request raises the rate by a step, which is
   the rate's growth per window (a window holds ``rate`` answers): ``probe`` right after
   a cut, doubling with every window without one, up to ``recover``. Just under a limit
@@ -109,6 +109,7 @@ class RateLimiter:
     clock: Callable[[], float] = time.monotonic
     _rate: float = attrs.field(init=False)
     _next: float = attrs.field(init=False, default=float("-inf"))
+    _last: float = attrs.field(init=False, default=float("-inf"))  # the latest start given
     _hold: float = attrs.field(init=False, default=float("-inf"))
     _epoch: int = attrs.field(init=False, default=0)
     _last_cut: float = attrs.field(init=False, default=float("-inf"))
@@ -135,8 +136,10 @@ class RateLimiter:
     # answering at its limit, and a 429 now may be an outage's.
     _failing: bool = attrs.field(init=False, default=False)
     # Sorted send times, kept for two windows: every start given and not voided by a cut
-    # nor refused (so, what the server may have counted), and the sends that failed.
+    # nor refused (so, what the server may have counted), the sends answered, and those
+    # that failed.
     _starts: list[float] = attrs.field(init=False, factory=list, repr=False)
+    _answered: list[float] = attrs.field(init=False, factory=list, repr=False)
     _failed: list[float] = attrs.field(init=False, factory=list, repr=False)
     _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock, repr=False)
 
@@ -167,6 +170,12 @@ class RateLimiter:
     def _interval(self) -> float:
         return self.window / self._rate
 
+    def _lengthened(self) -> float:
+        """The hold for the latest of the 429s in a row: ``window / 64``, doubling with each."""
+        if self._refusals == 0:
+            return 0.0
+        return self.window / 64 * 2.0 ** min(self._refusals - 1, 16)
+
     def reserve(self) -> float:
         """Claim the next start; returns how many seconds to wait before sending.
 
@@ -192,8 +201,10 @@ class RateLimiter:
             start = self._room(max(start, self._starts[-1] if self._starts else start))
         else:
             start = max(start, self._next)
-            self._next = start + self._interval()
+            # In a run of 429s, one request at a time: each is refused or let in alone.
+            self._next = start + max(self._interval(), self._lengthened())
         self._busy(now, start)
+        self._last = max(self._last, start)
         bisect.insort(self._starts, start)
         _forget(self._starts, now - 2 * self.window)
         return start
@@ -257,10 +268,15 @@ class RateLimiter:
         """
         with self._lock:
             now = self.clock()
-            self._refusals, self._failing = 0, False
+            if self._refusals:  # the run of 429s is over: back to the pace
+                self._refusals = 0
+                self._next = min(self._next, self._last + self._interval())
+            self._failing = False
             windows = (now - self._last_cut) / self.window
             step = self.recover if windows > 32 else min(self.recover, self.probe * 2**windows)
             self._rate = min(self.ceiling, self._rate + step)
+            bisect.insort(self._answered, started)
+            _forget(self._answered, now - 2 * self.window)
             if self._is_trial(started):
                 self._trial = None
                 self._learn_span(self._trial_gap, now)
@@ -301,12 +317,12 @@ class RateLimiter:
             since = math.nextafter(started - self.window, math.inf) if whole else self._busy_since
             counted = self._between(self._starts, since, started)
             answered = (
-                counted > 0
+                self._between(self._answered, since, started) > 0
                 and not self._failing
                 and self._between(self._failed, since, started) <= self.failing * counted
             )
             lowest = 1.0 if self.per_minute is None else self.per_minute * self.floor_share
-            hold = now + self.window / 64 * 2 ** min(self._refusals - 1, 16)
+            hold = now + self._lengthened()
             if self._seek_from is not None:
                 # Still too early: the server's window is longer. Look further.
                 self._low = max(self._low, started - self._seek_from)
