@@ -250,6 +250,29 @@ def test_429s_in_a_row_hold_longer_each_time(asked: float | None) -> None:
     assert holds == pytest.approx([60 / 64 * 2**k for k in range(7)] + [60.0, 60.0])
 
 
+def test_a_burst_refused_whole_teaches_nothing_whatever_the_order_of_its_429s() -> None:
+    # Three sent together, all refused; the 429 of the last came back first. The other
+    # two, still on their way, were counted as got through, and the rate was cut to one
+    # a minute.
+    rate, clock = limiter(None)
+    burst = [start(rate, clock) + 0.001 * k for k in range(3)]
+    clock.now += 0.01
+    rate.rate_limited(0.0, started=burst[-1])
+    assert rate.rate == math.inf
+
+
+def test_in_a_run_of_429s_requests_go_one_at_a_time() -> None:
+    # After a hold, every waiting request went at once, to be refused together.
+    rate, clock = limiter(None)
+    for refusals in range(1, 4):
+        rate.rate_limited(started=start(rate, clock))
+        hold = 60 / 64 * 2 ** (refusals - 1)
+        first, second = rate.reserve(), rate.reserve()
+        assert first == pytest.approx(hold) and second == pytest.approx(2 * hold)
+    rate.succeeded(start(rate, clock))  # an answer: back to the pace (none, here)
+    assert rate.reserve() == 0.0
+
+
 def test_an_answer_ends_a_run_of_429s() -> None:
     rate, clock = limiter(None)
     for _ in range(4):
