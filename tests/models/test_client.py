@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -370,7 +371,9 @@ def learned_from_a_429(requests_per_minute: float | None) -> CohereClient:
         with pytest.raises(RetriesExhaustedError, match="429"):
             co.chat_sync(MODEL, HELLO)
     assert co.usage.rate_limited == 1 and co.usage.retries == 0
-    assert co.limiter.reserve() == pytest.approx(60.0)  # everyone waits out the Retry-After
+    # Everyone waits out the Retry-After, but no longer than a window (a second here): a
+    # limit counted per window frees a slot within one.
+    assert co.limiter.reserve() == pytest.approx(1.0)
     return co
 
 
@@ -415,6 +418,79 @@ def test_a_retry_after_beyond_the_budget_fails_at_once(server: FakeCohere) -> No
     with pytest.raises(RetriesExhaustedError, match="429"):
         co.chat_sync(MODEL, HELLO)
     assert co.usage.retries == 0
+
+
+def test_a_huge_retry_after_holds_no_one_for_long(server: FakeCohere) -> None:
+    # Retry-After: 1000000000 froze every request behind a hold of 31 years. The refused
+    # request gives up at once (the wait would end past its budget); the others wait no
+    # longer than a window (a second here) and go on.
+    server.inject(Fault.RATE_LIMITED, count=1, retry_after="1000000000")
+    co = client(server, rate_window=1.0)
+    with pytest.raises(RetriesExhaustedError, match="429"):
+        co.chat_sync(MODEL, HELLO)
+    assert co.limiter.reserve() <= 1.0
+    assert co.chat_sync(MODEL, HELLO).text == ANSWER
+
+
+@pytest.mark.parametrize("said", ["0", "-5", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_a_retry_after_of_no_wait_still_backs_off(server: FakeCohere, said: str) -> None:
+    # Retry-After: 0 (or -5, or a date past) was retried at once, again and again: 1,241
+    # requests in 20 s for 3 documents. On a clock that stands still only the waits spend
+    # the 0.3 s budget: 0.05 s, then 0.1 s, then 0.2 s would end past it.
+    server.inject(Fault.RATE_LIMITED, count=3, retry_after=said)
+    co = on_clock(client(server, retry_budget=0.3, rate_window=1.0), Clock())
+    with pytest.raises(RetriesExhaustedError, match="429"):
+        co.chat_sync(MODEL, HELLO)
+    assert co.usage.retries == 2 and len(server.requests) == 3
+
+
+def test_time_queued_between_retries_is_not_retry_time() -> None:
+    # A request refused once waits for its slot while another takes 10 s: that is not
+    # time spent retrying, and its second 429 is retried, not the end of it.
+    clock = Clock()
+    slow = answering_in(10.0, clock)
+
+    def slow_then_refuse_the_next(request: FakeRequest) -> str:
+        server.inject(Fault.RATE_LIMITED, count=1, retry_after=0.0)
+        return slow(request)
+
+    with FakeCohere(responder=slow_then_refuse_the_next) as server:
+        server.inject(Fault.RATE_LIMITED, count=1, retry_after=0.0)
+        co = on_clock(client(server, max_concurrency=1, retry_budget=0.8, rate_window=1.0), clock)
+
+        async def queued() -> list[str]:
+            answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(2)))
+            return [a.text for a in answers]
+
+        assert run_sync(queued()) == [ANSWER] * 2
+    assert co.usage.rate_limited == 2 and co.usage.retries == 2
+
+
+def test_an_outage_is_one_shared_backoff_not_one_per_request() -> None:
+    # 600 pending documents each backing off on their own sent 60 requests a second at a
+    # server that was down. Here 40 are pending: once the circuit has opened, nothing is
+    # sent until its pause ends (4 s, at a rate window of four minutes), then one probe.
+    with FakeCohere(responder=fixed(ANSWER)) as server:
+        server.outage(Fault.SERVICE_UNAVAILABLE)
+        co = client(server, rate_window=240.0, retry_budget=60.0)
+        done: list[list[str]] = []
+
+        async def pending() -> list[str]:
+            answers = await asyncio.gather(*(co.chat(MODEL, HELLO) for _ in range(40)))
+            return [a.text for a in answers]
+
+        worker = threading.Thread(target=lambda: done.append(run_sync(pending())), daemon=True)
+        worker.start()
+        while not co.circuit.is_open:
+            time.sleep(0.01)
+        time.sleep(0.1)  # those sent when it opened are on their way
+        opened = co.usage.requests  # counted as sent (the server may see one a SYN later)
+        time.sleep(1.0)  # within the pause; each request's own backoff would be over
+        assert co.usage.requests == opened <= 2 * 8
+        server.recover()
+        worker.join()
+    assert done == [[ANSWER] * 40]
+    assert co.usage.requests == opened + 40
 
 
 def test_a_429_from_one_endpoint_does_not_slow_the_others(server: FakeCohere) -> None:

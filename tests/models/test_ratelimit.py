@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
-from collections import deque
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +10,7 @@ from hypothesis import strategies as st
 from clocks import Clock
 from cohere_medner.errors import ConfigurationError
 from cohere_medner.models.ratelimit import RateLimiter
+from paced_clients import simulate
 
 
 def limiter(per_minute: float | None = 60.0, window: float = 60.0) -> tuple[RateLimiter, Clock]:
@@ -20,26 +18,40 @@ def limiter(per_minute: float | None = 60.0, window: float = 60.0) -> tuple[Rate
     return RateLimiter(per_minute, window, clock=clock), clock
 
 
-def send(rate: RateLimiter, clock: Clock, seconds: float) -> list[float]:
-    """Send one request after another for ``seconds``, each answered at once; their starts."""
-    starts: list[float] = []
+def start(rate: RateLimiter, clock: Clock) -> float:
+    """Reserve a start, as the client does, and wait for it: the request is sent then."""
+    clock.now += rate.reserve()
+    return clock.now
+
+
+def send(rate: RateLimiter, clock: Clock, seconds: float) -> float:
+    """Send one request after another for ``seconds``, each answered at once.
+
+    Returns the start of the request after the last one answered: it is on its way, and the
+    caller says how it is answered.
+    """
     end = clock.now + seconds
     while True:
-        wait = rate.reserve()
-        if clock.now + wait >= end:
-            clock.now = end
-            return starts
-        clock.now += wait
-        starts.append(clock.now)
-        rate.succeeded(clock.now)
+        started = start(rate, clock)
+        if started >= end:
+            return started
+        rate.succeeded(started)
+
+
+def answered_at(rate: RateLimiter, clock: Clock, per_second: float, seconds: float) -> None:
+    """Requests sent one at a time for ``seconds``, each answered ``1 / per_second`` later."""
+    for _ in range(round(per_second * seconds)):
+        started = start(rate, clock)
+        clock.now += 1 / per_second
+        rate.succeeded(started)
 
 
 @given(st.integers(1, 10_000), st.integers(1, 300))
 def test_slots_never_exceed_the_limit_in_any_window(per_minute: int, requests: int) -> None:
     rate, clock = limiter(per_minute)
     starts = [clock.now + rate.reserve() for _ in range(requests)]
-    for i, start in enumerate(starts):
-        in_window = sum(1 for s in starts[i:] if s < start + 60.0)
+    for i, first in enumerate(starts):
+        in_window = sum(1 for s in starts[i:] if s < first + 60.0)
         assert in_window <= per_minute
 
 
@@ -50,92 +62,158 @@ def test_even_spacing_uses_most_of_the_limit() -> None:
     assert delays[99] == pytest.approx(99 * 60 / (600 * 0.97))
 
 
-def test_a_429_cuts_to_what_got_through() -> None:
-    # Configured at 600 a minute, the server allows 400: the 401st request finds 400 answered.
+# What a 429 teaches ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("busy", [0.0, 60.0])
+def test_a_429_cuts_to_what_got_through(busy: float) -> None:
+    # Configured at 600 a minute, the server allows 400 in its minute. Sending 400 a
+    # minute for a while, or at full pace from the start, the request refused finds 400
+    # sent in the minute (or the young spell) before it.
     rate, clock = limiter(600)
-    starts = send(rate, clock, 41.2)
-    assert len(starts) == 400
-    rate.rate_limited(started=clock.now + rate.reserve())
-    assert rate.rate == pytest.approx(0.97 * 400)
+    if busy:
+        answered_at(rate, clock, 400 / 60, busy + 30.0)
+        refused = start(rate, clock)
+    else:
+        refused = send(rate, clock, 400 / (0.97 * 10))
+    rate.rate_limited(started=refused)
+    assert rate.rate == pytest.approx(0.97 * 400, abs=1.0)
 
 
-@pytest.mark.parametrize(("running", "after"), [(0.0, 0.5 * 485), (61.0, 0.97 * 20)])
-def test_the_count_is_trusted_once_a_window_has_passed(running: float, after: float) -> None:
-    # A trial key (20 a minute) configured as a production one (500): 20 get through.
-    # In the first window the server may still count an earlier run's requests.
-    rate, clock = limiter(500)
-    clock.now += rate.reserve() + running
-    for i in range(20):
-        rate.succeeded(started=clock.now - i)
-    rate.rate_limited(started=clock.now)
-    assert rate.rate == pytest.approx(after)
+def test_requests_still_on_their_way_at_a_cut_count_as_got_through() -> None:
+    # Eight requests sent before the refused one have not been answered yet (a slow
+    # server, or hung): the server counted them all the same, and so does the cut.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 1, 70)
+    for _ in range(8):
+        start(rate, clock)
+        clock.now += 0.1
+    rate.rate_limited(started=start(rate, clock))
+    assert rate.rate == pytest.approx(0.97 * (59 + 8), abs=1.0)
 
 
 @given(
-    answered=st.integers(0, 2000),
-    per_minute=st.integers(1, 1000),
-    spent=st.floats(0.0, 1.0),
+    answered=st.integers(0, 300),
+    failed=st.integers(0, 300),
+    per_minute=st.none() | st.integers(1000, 5000),  # all of them sent within the window
     settled=st.booleans(),
 )
 def test_one_cut_stays_within_its_bounds(
-    answered: int, per_minute: int, spent: float, settled: bool
+    answered: int, failed: int, per_minute: int | None, settled: bool
 ) -> None:
+    """A 429 never speeds up, never cuts below the floor, and learns only while answered."""
     rate, clock = limiter(per_minute)
     if settled:
-        clock.now += rate.reserve() + 60.0
-    for i in range(answered):
-        rate.succeeded(started=clock.now - spent * 60.0 * i / max(answered, 1))
+        rate.reserve()
+        clock.now += 60.0
+        rate.expect(1.0)  # busy all along (say, waiting for a hold)
+    outcomes = sorted([True] * answered + [False] * failed, key=lambda ok: hash((ok, failed)) % 7)
+    for ok in outcomes:
+        started = start(rate, clock)
+        clock.now += 0.01
+        if ok:
+            rate.succeeded(started)
+        else:
+            rate.failed(started)
     before = rate.rate
-    rate.rate_limited(started=clock.now)
-    learned = 0.97 * answered
-    lowest = 0.01 * per_minute if settled else max(0.01 * per_minute, 0.5 * before)
-    assert rate.rate == pytest.approx(max(lowest, min(0.97 * before, learned)))
-    assert lowest <= rate.rate <= 0.97 * before
+    rate.rate_limited(started=start(rate, clock))
+    lowest = 1.0 if per_minute is None else 0.01 * per_minute
+    sent = answered + failed
+    if sent and failed <= 0.1 * sent and outcomes[-1]:
+        assert rate.rate == pytest.approx(max(lowest, min(0.97 * before, 0.97 * sent)))
+    else:  # nothing sent, too many failures, or one since the last answer: only a hold
+        assert rate.rate == before
+    assert rate.rate <= before
 
 
-@given(st.lists(st.floats(-60.0, 0.0), min_size=1, max_size=50), st.floats(0.0, 5.0))
-def test_a_burst_of_429s_cuts_once(earlier: list[float], retry_after: float) -> None:
+def test_an_outage_teaches_nothing_about_the_limit() -> None:
+    # 90 s of 503s, the client retrying all along, then a 429: the few requests the
+    # outage let through are not the server's limit. Cutting to them set the rate to
+    # about one a minute, and climbing back took half an hour.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 5, 30)
+    for _ in range(90):
+        started = start(rate, clock)
+        clock.now += 1.0
+        rate.failed(started)
+        rate.expect(1.0)
+    answered_at(rate, clock, 5, 5)
+    epoch = rate.epoch
+    rate.rate_limited(2.0, started=start(rate, clock))
+    assert rate.rate == math.inf and rate.epoch != epoch
+    assert rate.reserve() == pytest.approx(2.0)  # held all the same
+
+
+def test_a_429_among_an_outage_s_failures_teaches_nothing() -> None:
+    # A gateway answering 503, 502 and 429 in turn while the server is down: the 429 is
+    # the outage's, not the limit, however many were answered before it. Taking it for a
+    # trial key's first 429 cut the rate and sought a window the server did not have.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 20, 5)
+    for _ in range(2):
+        rate.failed(start(rate, clock))
+    rate.rate_limited(started=start(rate, clock))
+    assert rate.rate == math.inf and rate.span == 60.0
+
+
+@pytest.mark.parametrize("per_minute", [None, 500.0])
+def test_a_429_after_a_pause_does_not_learn_from_the_pause(per_minute: float | None) -> None:
+    # A notebook: a few requests minutes apart, then one refused (a shared key, a busy
+    # server). The spell holds nothing but the refused request: nothing to learn.
+    rate, clock = limiter(per_minute)
+    for _ in range(3):
+        clock.now += 150
+        rate.succeeded(start(rate, clock))
+    before = rate.rate
+    clock.now += 30
+    rate.rate_limited(10.0, started=start(rate, clock))
+    assert rate.rate == before
+    assert rate.reserve() == pytest.approx(10.0)  # the hold is kept all the same
+
+
+def test_a_burst_of_429s_cuts_once() -> None:
     """429s for requests sent before the cut are the burst that caused it: they say nothing."""
     rate, clock = limiter(600)
     send(rate, clock, 60.0)
-    rate.rate_limited(retry_after, started=clock.now)
-    cut, epoch = rate.rate, rate.epoch
-    hold = rate.reserve()
-    clock.now += 0.5
-    for offset in earlier:
-        rate.rate_limited(30.0, started=clock.now - 0.5 + offset - 1e-9)
+    burst = [start(rate, clock) for _ in range(8)]
+    clock.now += 0.1
+    rate.rate_limited(1.0, started=burst[0])
+    cut, epoch, hold = rate.rate, rate.epoch, rate.reserve()
+    for started in burst[1:]:
+        rate.rate_limited(30.0, started=started)
     assert rate.rate == cut and rate.epoch == epoch
-    assert rate.reserve() <= max(hold, 60 / cut) + 60 / cut
-
-
-def test_without_send_times_a_burst_is_one_interval() -> None:
-    rate, clock = limiter(600)
-    full = rate.rate
-    rate.rate_limited()
-    rate.rate_limited()  # the same burst: in flight before the first cut was felt
-    assert rate.rate == pytest.approx(full * 0.5)  # nothing was answered: the deepest cut
-    clock.now += 10
-    rate.rate_limited()
-    assert rate.rate == pytest.approx(full * 0.25)
+    assert rate.reserve() <= max(hold, 60 / cut) + max(60 / cut, 60 / 64)
 
 
 def test_after_a_cut_the_rate_creeps_then_climbs_back() -> None:
     rate, clock = limiter(600)
-    send(rate, clock, 31.0)  # about 300 answered
-    rate.rate_limited(started=clock.now)
+    rate.rate_limited(started=send(rate, clock, 31.0))  # about 300 sent
     cut = rate.rate
     assert cut == pytest.approx(0.97 * 300, rel=0.01)
-    send(rate, clock, 60.0)
+    rate.succeeded(send(rate, clock, 60.0))
     # Just under a limit just learned: about half a percent in the first window ...
     assert cut < rate.rate < cut * 1.01
-    send(rate, clock, 240.0)
+    rate.succeeded(send(rate, clock, 240.0))
     # ... doubling with each window without a 429: about a quarter over the next four ...
     assert cut * 1.15 < rate.rate < cut * 1.3
     # ... and long after the last 429, back to the configured rate, never beyond.
-    send(rate, clock, 600.0)
+    rate.succeeded(send(rate, clock, 600.0))
     assert rate.rate == pytest.approx(rate.ceiling)
-    send(rate, clock, 60.0)
+    rate.succeeded(send(rate, clock, 60.0))
     assert rate.rate == pytest.approx(rate.ceiling)
+
+
+def test_the_rate_never_falls_below_its_floor() -> None:
+    rate, clock = limiter(100)
+    for _ in range(100):  # one request answered a window, the next refused
+        clock.now += 60
+        rate.expect(60)
+        rate.succeeded(start(rate, clock))
+        rate.rate_limited(started=start(rate, clock))
+    assert rate.rate == pytest.approx(1.0)
+
+
+# Holds -------------------------------------------------------------------------------------
 
 
 def test_retry_after_holds_every_request_back() -> None:
@@ -147,22 +225,64 @@ def test_retry_after_holds_every_request_back() -> None:
     assert waiting[-1] < 2.0 <= rate.reserve()
 
 
-def test_rate_never_falls_below_its_floor() -> None:
-    rate, clock = limiter(100)
-    for _ in range(100):
-        clock.now += 100
-        rate.rate_limited(started=clock.now)
-    assert rate.rate == pytest.approx(1.0)
+@pytest.mark.parametrize("asked", [1e9, 3600.0, 61.0])
+def test_no_hold_lasts_longer_than_a_window(asked: float) -> None:
+    # Retry-After: 1000000000 held every request for 31 years. A limit counted per
+    # window frees a slot within one.
+    rate, clock = limiter(None)
+    rate.rate_limited(asked, started=start(rate, clock))
+    assert rate.reserve() == pytest.approx(60.0)
 
 
-# Without a configured limit ------------------------------------------------------------------
+@pytest.mark.parametrize("asked", [None, 0.0, 0.001])
+def test_429s_in_a_row_hold_longer_each_time(asked: float | None) -> None:
+    # A server that asks for no wait (or says nothing) is not hit again at once: with no
+    # answer between them, each 429 holds twice as long as the one before.
+    rate, clock = limiter(None)
+    holds = []
+    started = start(rate, clock)
+    for _ in range(9):
+        clock.now += 0.01
+        rate.rate_limited(asked, started=started)
+        refused_at = clock.now
+        started = start(rate, clock)  # the next request goes after the hold, and is refused
+        holds.append(started - refused_at)
+    assert holds == pytest.approx([60 / 64 * 2**k for k in range(7)] + [60.0, 60.0])
 
 
-def answered_at(rate: RateLimiter, clock: Clock, per_second: float, seconds: float) -> None:
-    """Requests started and answered at ``per_second`` for ``seconds``."""
-    for _ in range(round(per_second * seconds)):
-        clock.now += 1 / per_second + rate.reserve()
-        rate.succeeded(clock.now)
+def test_a_burst_refused_whole_teaches_nothing_whatever_the_order_of_its_429s() -> None:
+    # Three sent together, all refused; the 429 of the last came back first. The other
+    # two, still on their way, were counted as got through, and the rate was cut to one
+    # a minute.
+    rate, clock = limiter(None)
+    burst = [start(rate, clock) + 0.001 * k for k in range(3)]
+    clock.now += 0.01
+    rate.rate_limited(0.0, started=burst[-1])
+    assert rate.rate == math.inf
+
+
+def test_in_a_run_of_429s_requests_go_one_at_a_time() -> None:
+    # After a hold, every waiting request went at once, to be refused together.
+    rate, clock = limiter(None)
+    for refusals in range(1, 4):
+        rate.rate_limited(started=start(rate, clock))
+        hold = 60 / 64 * 2 ** (refusals - 1)
+        first, second = rate.reserve(), rate.reserve()
+        assert first == pytest.approx(hold) and second == pytest.approx(2 * hold)
+    rate.succeeded(start(rate, clock))  # an answer: back to the pace (none, here)
+    assert rate.reserve() == 0.0
+
+
+def test_an_answer_ends_a_run_of_429s() -> None:
+    rate, clock = limiter(None)
+    for _ in range(4):
+        rate.rate_limited(started=start(rate, clock))
+    rate.succeeded(start(rate, clock))
+    rate.rate_limited(started=start(rate, clock))
+    assert rate.reserve() == pytest.approx(60 / 64)
+
+
+# A young spell: cut to what got through, then find the server's window ---------------------
 
 
 def test_without_a_limit_requests_start_at_once() -> None:
@@ -173,106 +293,148 @@ def test_without_a_limit_requests_start_at_once() -> None:
     assert rate.rate == math.inf
 
 
-@given(st.floats(0.0, 59.0), st.floats(0.1, 30.0))
-def test_without_a_limit_a_429_in_the_first_window_only_holds(
-    running: float, retry_after: float
-) -> None:
-    # The server may still count an earlier run's requests: nothing to learn a rate from.
+@given(st.floats(0.5, 59.0), st.floats(0.1, 30.0))
+def test_a_first_429_cuts_at_once_to_what_got_through(running: float, retry_after: float) -> None:
+    # A trial key: before a whole window has passed, only the Retry-After held requests
+    # back, and 89% were refused. What was answered since the spell began fits in the
+    # server's window, however long that is.
     rate, clock = limiter(None)
-    rate.reserve()
     answered_at(rate, clock, 10, running)
-    epoch = rate.epoch
-    rate.rate_limited(retry_after, started=clock.now)
-    assert rate.rate == math.inf and rate.epoch != epoch
-    assert rate.reserve() == pytest.approx(retry_after)
+    sent = round(10 * running)
+    rate.rate_limited(retry_after, started=start(rate, clock))
+    assert rate.rate == pytest.approx(max(1.0, 0.97 * sent))
+    assert rate.reserve() >= retry_after - 1e-9
 
 
-@given(st.floats(0.5, 50.0), st.floats(61.0, 600.0))
-def test_without_a_limit_a_later_429_learns_what_got_through(
-    per_second: float, running: float
+@pytest.mark.parametrize("server_window", [60.0, 10.0, 6.0])
+def test_the_first_request_let_in_again_tells_the_servers_window(server_window: float) -> None:
+    # 20 answered in two seconds, then a 429 whose Retry-After is the exact wait: the
+    # first request let in after it is the spell's first leaving the server's window.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 10, 2.0)
+    rate.rate_limited(server_window - 2.0, started=start(rate, clock))
+    started = start(rate, clock)
+    assert started == pytest.approx(100.0 + server_window)
+    rate.succeeded(started)
+    assert rate.span == pytest.approx(min(60.0, server_window / 0.97))
+    # As many as got through in the first span go in every span, as soon as it has room.
+    if server_window < 60.0:
+        starts = [start(rate, clock) for _ in range(40)]
+        for i, first in enumerate(starts):
+            assert sum(1 for s in starts[i:] if s < first + rate.span) <= 20
+        assert starts[-1] < started + 2 * rate.span + 2.0
+
+
+def test_without_retry_after_the_window_is_sought_by_doubling() -> None:
+    # Nothing says when a slot frees: each 429 in a row waits twice as long after the
+    # spell's first request, never more than a window.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 10, 2.0)
+    rate.rate_limited(started=start(rate, clock))
+    interval = 60 / rate.rate  # the pace of what got through, between probes too
+    probes = []
+    for _ in range(6):
+        probes.append(start(rate, clock) - 100.0)
+        rate.rate_limited(started=probes[-1] + 100.0)
+    for probe, sought in zip(probes, [4.0, 8.0, 16.0, 32.0, 60.0, 90.0], strict=True):
+        assert sought - 1e-9 <= probe <= sought + interval
+
+
+def test_a_window_known_within_bounds_is_narrowed_one_trial_at_a_time() -> None:
+    # 20 answered in 2 s; the seek is refused 4 and 8 s after the spell's first request
+    # and let in after 16: the server's window is longer than 8 s, no longer than 16.
+    rate, clock = limiter(None)
+    answered_at(rate, clock, 10, 2.0)
+    rate.rate_limited(started=start(rate, clock))
+    for _ in range(2):
+        refused = start(rate, clock)
+        rate.rate_limited(started=refused)
+    low = refused - 100.0  # about 8 s (the paced start of the probe, after its hold)
+    first = start(rate, clock)
+    assert first == pytest.approx(116.0)
+    rate.succeeded(first)
+    assert rate.span == pytest.approx(16 / 0.97)
+    for _ in range(19):  # the rest of the second span's requests, each as a slot frees
+        rate.succeeded(start(rate, clock))
+    # The next goes early, as a trial of a span between the bounds: refused, it only
+    # raises the lower bound (no cut, no hold) and the next trial goes a little later.
+    trial = start(rate, clock)
+    assert trial - first == pytest.approx(math.sqrt(low * 16))
+    rate_before, epoch = rate.rate, rate.epoch
+    rate.rate_limited(started=trial)
+    assert (rate.rate, rate.epoch) == (rate_before, epoch)
+    again = start(rate, clock)
+    assert again - first == pytest.approx(math.sqrt((trial - first) * 16))
+    rate.succeeded(again)  # let in: the span shrinks to it, and the pace quickens
+    assert rate.span == pytest.approx((again - first) / 0.97)
+    assert rate.rate > rate_before
+
+
+@pytest.mark.parametrize("server_window", [60.0, 10.0])
+@pytest.mark.parametrize("retry_after", ["exact", 1.0, None])
+def test_a_trial_key_without_rpm(server_window: float, retry_after: str | float | None) -> None:
+    # 60 requests, 8 at a time, answered in 1 to 2 s, to a key allowed 20 per window:
+    # 89% of requests were refused and the run took 1.87x the ideal on a minute's window
+    # (41% and 1.45x on 10 s). The issue's targets: under 10% and within 1.3x.
+    run = simulate(60, limit=20, window=server_window, retry_after=retry_after)
+    assert run.refused_share < 0.1
+    assert run.over_ideal(20, server_window) < 1.3
+
+
+@pytest.mark.parametrize("latency", [(0.005, 0.1), (0.02, 0.02), (0.1, 0.1)])
+def test_without_a_limit_a_client_learns_it_from_a_handful_of_429s(
+    latency: tuple[float, float],
 ) -> None:
-    rate, clock = limiter(None)
-    answered_at(rate, clock, per_second, running)
-    rate.rate_limited(started=clock.now)
-    # What the last minute answered, give or take the one on its edge.
-    assert rate.rate == pytest.approx(max(1.0, 0.97 * per_second * 60), abs=1.0)
-    assert rate.reserve() == pytest.approx(60 / rate.rate)
+    # Sending as fast as 8 in flight allow, each refused request waiting out its own
+    # Retry-After, met 60 429s for 40 requests to a key allowed 10 a second.
+    run = simulate(40, limit=10, window=1.0, rate_window=1.0, latency=latency)
+    assert run.refused < 8  # the first burst: those sent with the last let in
+    assert run.limiter.rate < 20
 
 
-def test_a_learned_rate_has_no_ceiling_and_nothing_learns_one_a_window() -> None:
-    rate, clock = limiter(None)
-    answered_at(rate, clock, 5, 120)
-    rate.rate_limited(started=clock.now)
-    learned = rate.rate
-    answered_at(rate, clock, 20, 1200)  # long after the last 429: it probes up, unbounded
-    assert rate.rate > 2 * learned
-    for _ in range(61):  # a whole busy window, every request refused
-        clock.now += 1 + rate.reserve()
-    rate.rate_limited(started=clock.now)
-    assert rate.rate == 1.0
+@pytest.mark.parametrize("latency", [(0.005, 0.1), (0.02, 0.02), (0.1, 0.1)])
+def test_a_client_told_twice_the_limit_learns_it_from_one_burst_of_429s(
+    latency: tuple[float, float],
+) -> None:
+    run = simulate(40, limit=10, window=1.0, rate_window=1.0, latency=latency, per_minute=20)
+    assert run.refused < 3
+    assert run.limiter.rate < 0.75 * run.limiter.ceiling
 
 
-@pytest.mark.parametrize("per_minute", [None, 500.0])
-def test_a_429_after_a_pause_does_not_learn_from_the_pause(per_minute: float | None) -> None:
-    # A notebook: a few requests minutes apart, then one refused (a shared key, a busy
-    # server). Two answers in the last minute say nothing about the limit.
-    rate, clock = limiter(per_minute)
-    for _ in range(3):
-        clock.now += 150 + rate.reserve()
-        rate.succeeded(clock.now)
-    before = rate.rate
-    clock.now += 30 + rate.reserve()
-    rate.rate_limited(10.0, started=clock.now)
-    assert rate.rate == (math.inf if per_minute is None else pytest.approx(0.5 * before))
-    assert rate.reserve() == pytest.approx(10.0)  # the hold is kept all the same
+# Busy spells -------------------------------------------------------------------------------
 
 
 def test_a_hold_is_not_a_pause() -> None:
     # Busy for a minute through a Retry-After of 20 s: the count is trusted.
     rate, clock = limiter(None)
     answered_at(rate, clock, 10, 30)
-    rate.rate_limited(20.0, started=clock.now)
-    assert rate.rate == math.inf  # half a minute of history: only held
-    answered_at(rate, clock, 10, 40)  # the first of these waits out the hold
-    rate.rate_limited(started=clock.now)
-    assert rate.rate == pytest.approx(0.97 * 10 * 40, abs=1.0)
-
-
-@pytest.mark.parametrize("per_minute", [None, 600.0])
-def test_answers_still_on_their_way_at_a_cut_got_through_too(per_minute: float | None) -> None:
-    # Eight requests were at the server when the ninth was refused: the server counted
-    # them, the cut could not (no answer yet), and the learned rate was that much too low.
-    rate, clock = limiter(per_minute)
-    answered_at(rate, clock, 1, 70)
-    on_their_way = [clock.now - 0.1 * k for k in range(1, 9)]
-    rate.rate_limited(started=clock.now)
-    cut = rate.rate
-    assert cut == pytest.approx(0.97 * 60, abs=1.0)
-    for started in on_their_way:
-        rate.succeeded(started)
-    assert rate.rate == pytest.approx(cut + 0.97 * 8)
-    rate.succeeded(clock.now - 100)  # from before the counted window: only a probe step
-    assert rate.rate == pytest.approx(cut + 0.97 * 8 + 0.005)
+    rate.rate_limited(20.0, started=start(rate, clock))
+    young = rate.rate
+    assert young == pytest.approx(0.97 * 300)  # half a minute of history: what got through
+    rate.succeeded(start(rate, clock))  # after the hold: let in again
+    answered_at(rate, clock, 3, 40)
+    rate.rate_limited(started=start(rate, clock))
+    assert rate.rate < young  # a whole busy window, at a third of the pace: cut to it
 
 
 def test_a_retry_s_backoff_is_not_a_pause() -> None:
-    # 429s without Retry-After: every request sleeps in backoff for longer than a pause,
+    # 429s that teach nothing: every request sleeps in backoff for longer than a pause,
     # yet the client never stopped wanting to send; after a busy window it learns.
     rate, clock = limiter(None)
-    answered_at(rate, clock, 10, 30)
-    rate.rate_limited(started=clock.now)
+    rate.reserve()
+    rate.rate_limited(started=clock.now)  # nothing got through yet: only a hold
     rate.expect(8.0)
     clock.now += 8.0
-    answered_at(rate, clock, 10, 32)
-    rate.rate_limited(started=clock.now)
-    assert rate.rate == pytest.approx(0.97 * 10 * 52, abs=1.0)
+    answered_at(rate, clock, 10, 60)
+    rate.rate_limited(started=start(rate, clock))
+    assert rate.rate == pytest.approx(0.97 * 600, abs=1.0)
 
 
-def test_answers_are_forgotten_once_no_count_can_need_them() -> None:
+def test_sends_are_forgotten_once_no_count_can_need_them() -> None:
     rate, clock = limiter(None)
     answered_at(rate, clock, 100, 3600)
-    # Two windows' worth (and the one just answered) are all that is kept.
-    assert len(rate._answered) <= 2 * 60 * 100 + 1
+    # Two windows' worth (and the one just sent) are all that is kept.
+    assert len(rate._starts) <= 2 * 60 * 100 + 1
 
 
 @settings(max_examples=60)
@@ -280,17 +442,21 @@ def test_answers_are_forgotten_once_no_count_can_need_them() -> None:
     per_minute=st.none() | st.integers(2, 200),
     workers=st.integers(1, 12),
     latency=st.floats(0.01, 5.0),
-    outcomes=st.lists(st.tuples(st.booleans(), st.floats(0.0, 10.0)), min_size=1, max_size=300),
+    outcomes=st.lists(
+        st.tuples(st.sampled_from(["ok", "429", "5xx"]), st.floats(0.0, 10.0)),
+        min_size=1,
+        max_size=300,
+    ),
 )
 def test_starts_used_respect_the_limit_and_every_hold(
-    per_minute: int | None, workers: int, latency: float, outcomes: list[tuple[bool, float]]
+    per_minute: int | None, workers: int, latency: float, outcomes: list[tuple[str, float]]
 ) -> None:
     """Concurrent requests as the client sends them, whatever the server answers.
 
     Each worker reads the epoch, reserves, waits, and reserves again if the epoch moved;
-    each answer is a success or a 429 with a Retry-After. The starts actually used never
-    exceed the limit in any window, and none precedes a hold set before it; without a
-    limit, holds are kept all the same.
+    each answer is a success, a failure or a 429 with a Retry-After. The starts actually
+    used never exceed the limit in any window, and none precedes a hold set before it;
+    without a limit, holds are kept all the same, and a learned span is never overfilled.
     """
     rate, clock = limiter(per_minute)
     events: list[tuple[float, int, str, int, float]] = []  # (time, order, kind, epoch, start)
@@ -308,7 +474,7 @@ def test_starts_used_respect_the_limit_and_every_hold(
     holds: list[tuple[float, float]] = []
     answers = iter(outcomes)
     while events:
-        clock.now, _, kind, epoch, start = heapq.heappop(events)
+        clock.now, _, kind, epoch, started = heapq.heappop(events)
         if kind == "wake":
             if rate.epoch != epoch:
                 reserve()
@@ -320,110 +486,22 @@ def test_starts_used_respect_the_limit_and_every_hold(
         answer = next(answers, None)
         if answer is None:
             continue
-        ok, retry_after = answer
-        if ok:
-            rate.succeeded(start)
+        outcome, retry_after = answer
+        if outcome == "ok":
+            rate.succeeded(started)
+        elif outcome == "5xx":
+            rate.failed(started)
         else:
             before = rate.epoch
-            rate.rate_limited(retry_after, started=start)
+            rate.rate_limited(retry_after, started=started)
             if rate.epoch != before:
-                holds.append((clock.now, clock.now + retry_after))
+                holds.append((clock.now, clock.now + min(retry_after, 60.0)))
         reserve()
     for i, first in enumerate(starts):
         if per_minute is not None:
             assert sum(1 for s in starts[i:] if s < first + 60.0) <= per_minute
     for set_at, until in holds:
         assert not any(set_at < s < until for s in starts)
-
-
-# A client's requests against a rate-limited server ------------------------------------------
-
-
-def through_a_limited_server(
-    per_minute: float | None, latency: float, requests: int = 40
-) -> tuple[RateLimiter, int]:
-    """``requests`` sent as the client sends them to a key allowed 10 a second; the 429s met.
-
-    Eight at a time (the client's concurrency), each reads the epoch, reserves, waits, and
-    reserves again if the epoch moved. The server counts admissions in a sliding second:
-    it answers an admitted request after ``latency``, and refuses another at once (a
-    millisecond's round trip) with a Retry-After until its oldest admission expires. The
-    client tells the limiter, waits that long outside its concurrency slot, and retries.
-    """
-    clock = Clock()
-    rate = RateLimiter(per_minute, 1.0, clock=clock)
-    events: list[tuple[float, int, Callable[[], None]]] = []
-    order = itertools.count()
-    admitted: deque[float] = deque()
-    queued, free, answered, throttled = requests, 8, 0, 0
-
-    def at(when: float, action: Callable[[], None]) -> None:
-        heapq.heappush(events, (when, next(order), action))
-
-    def take_slots() -> None:
-        nonlocal queued, free
-        while free and queued:
-            free, queued = free - 1, queued - 1
-            reserve()
-
-    def reserve() -> None:
-        epoch = rate.epoch
-        at(clock.now + rate.reserve(), lambda: send() if rate.epoch == epoch else reserve())
-
-    def send() -> None:
-        started = clock.now
-        while admitted and admitted[0] <= started - 1.0:
-            admitted.popleft()
-        if len(admitted) < 10:
-            admitted.append(started)
-            at(started + latency, lambda: answer(started))
-        else:
-            wait = admitted[0] + 1.0 - started
-            at(started + 0.001, lambda: refuse(started, wait))
-
-    def answer(started: float) -> None:
-        nonlocal free, answered
-        rate.succeeded(started)
-        free, answered = free + 1, answered + 1
-        take_slots()
-
-    def refuse(started: float, wait: float) -> None:
-        nonlocal free, throttled
-        rate.rate_limited(wait, started=started)
-        free, throttled = free + 1, throttled + 1
-        rate.expect(wait)
-        at(clock.now + wait, retry)
-        take_slots()
-
-    def retry() -> None:
-        nonlocal queued
-        queued += 1
-        take_slots()
-
-    take_slots()
-    while events:
-        clock.now, _, action = heapq.heappop(events)
-        action()
-    assert answered == requests
-    return rate, throttled
-
-
-@pytest.mark.parametrize("latency", [0.005, 0.02, 0.1])
-def test_without_a_limit_a_client_learns_it_from_a_handful_of_429s(latency: float) -> None:
-    # Sending as fast as 8 in flight allow, each refused request waiting out its own
-    # Retry-After, meets 60 429s here; holding everyone on the first and then pacing at
-    # what got through meets a handful.
-    rate, throttled = through_a_limited_server(None, latency)
-    assert throttled < 25
-    assert rate.rate < 20
-
-
-@pytest.mark.parametrize("latency", [0.005, 0.02, 0.1])
-def test_a_client_told_twice_the_limit_learns_it_from_one_burst_of_429s(latency: float) -> None:
-    rate, throttled = through_a_limited_server(20.0, latency)
-    # One burst of 429s (the requests sent before the first came back), not one per window.
-    assert throttled < 10
-    assert rate.rate < 0.75 * rate.ceiling
 
 
 @pytest.mark.parametrize(
@@ -434,9 +512,10 @@ def test_a_client_told_twice_the_limit_learns_it_from_one_burst_of_429s(latency:
         (10, 0.0, {}),
         (float("inf"), 60.0, {}),
         (10, 60.0, {"headroom": 1.5}),
-        (10, 60.0, {"deepest_cut": 0.0}),
+        (10, 60.0, {"failing": 0.0}),
         (10, 60.0, {"probe": -0.1}),
         (10, 60.0, {"idle": 0.0}),
+        (10, 60.0, {"widen": 1.0}),
     ],
 )
 def test_bad_settings(per_minute: float, window: float, options: dict[str, float]) -> None:
@@ -444,7 +523,7 @@ def test_bad_settings(per_minute: float, window: float, options: dict[str, float
         RateLimiter(per_minute, window, **options)  # type: ignore[arg-type]
 
 
-def test_the_repr_stays_short_however_many_answers_are_kept() -> None:
+def test_the_repr_stays_short_however_many_sends_are_kept() -> None:
     rate, clock = limiter(None)
     answered_at(rate, clock, 100, 60)
-    assert len(repr(rate)) < 400
+    assert len(repr(rate)) < 600

@@ -38,6 +38,7 @@ from cohere_medner.testing.errors import (
     ResponderError,
     UnmappedPromptError,
 )
+from cohere_medner.testing.faults import Outage, PlannedFault, WindowRetryAfter
 from cohere_medner.testing.wire import truncate_tokens
 
 # The SDK's pydantic models use a v1 attribute that pydantic 2 deprecates: noise, not ours.
@@ -291,6 +292,44 @@ def test_each_fault_raises_what_the_sdk_raises_against_the_real_api(
     )
 
 
+@pytest.mark.parametrize("said", ["1000000000", "-5", "Wed, 21 Oct 2015 07:28:00 GMT", "soon", ""])
+def test_a_429_can_send_any_retry_after_header(
+    server: FakeCohere, co: cohere.ClientV2, said: str
+) -> None:
+    server.inject(Fault.RATE_LIMITED, retry_after=said)
+    with pytest.raises(cohere.TooManyRequestsError) as raised:
+        co.chat(model=MODEL, messages=user("hi"), request_options=NO_RETRY)
+    headers = raised.value.headers or {}
+    assert "retry-after-ms" not in headers
+    assert headers.get("retry-after") == (said or None)  # "": none at all
+
+
+def test_an_outage_fails_every_request_until_the_server_recovers(
+    server: FakeCohere, co: cohere.ClientV2
+) -> None:
+    server.inject(Fault.SERVER_ERROR)  # queued faults wait for the server to come back
+    server.outage([Fault.SERVICE_UNAVAILABLE, Fault.RATE_LIMITED, Fault.DISCONNECT])
+    raised: list[type[Exception]] = []
+    for n in range(6):
+        with pytest.raises(Exception) as failure:
+            co.chat(model=MODEL, messages=user(f"{n}"), request_options=NO_RETRY)
+        raised.append(type(failure.value))
+    down = [cohere.ServiceUnavailableError, cohere.TooManyRequestsError, httpx.RemoteProtocolError]
+    assert raised == down * 2
+    server.recover()
+    with pytest.raises(cohere.InternalServerError):
+        co.chat(model=MODEL, messages=user("back"), request_options=NO_RETRY)
+    assert chat_text(co.chat(model=MODEL, messages=user("up"), request_options=NO_RETRY)) == "up"
+    with pytest.raises(FakeCohereConfigError):
+        server.outage([])
+
+
+def test_a_timed_outage_ends_by_itself() -> None:
+    outage = Outage((Fault.BAD_GATEWAY,), until=10.0, retry_after="")
+    assert outage.fault(9.9) == PlannedFault(Fault.BAD_GATEWAY, "")
+    assert outage.fault(10.0) is None
+
+
 def test_the_sdks_own_retries_get_through_injected_429s(
     server: FakeCohere, co: cohere.ClientV2
 ) -> None:
@@ -403,6 +442,27 @@ def test_the_rate_limit_answers_429_with_the_wait_until_a_slot_frees() -> None:
         time.sleep(wait_ms / 1000 + 0.02)
         co.chat(model=MODEL, messages=user("4"), request_options=NO_RETRY)
         assert server.outcome_counts == {"ok": 5, "throttled": 1}
+
+
+@pytest.mark.parametrize(
+    ("said", "headers"),
+    [("exact", {"retry-after": "60"}), (1.0, {"retry-after": "1", "retry-after-ms": "1000"}),
+     (None, {})],
+)  # fmt: skip
+def test_the_rate_limit_s_retry_after_is_exact_constant_or_absent(
+    said: WindowRetryAfter, headers: dict[str, str]
+) -> None:
+    with FakeCohere(rate_limit=1, rate_window=60.0, rate_retry_after=said) as server:
+        co = cohere.ClientV2(api_key="k", base_url=server.url)
+        co.chat(model=MODEL, messages=user("first"), request_options=NO_RETRY)
+        with pytest.raises(cohere.TooManyRequestsError) as raised:
+            co.chat(model=MODEL, messages=user("second"), request_options=NO_RETRY)
+    found = raised.value.headers or {}
+    for name, value in headers.items():
+        assert found[name] == value
+    assert ("retry-after" in found) is bool(headers)
+    with pytest.raises(FakeCohereConfigError):
+        FakeCohere(rate_retry_after=-1.0)
 
 
 def test_latency_delays_each_answer() -> None:

@@ -2,11 +2,13 @@
 
 One retry policy governs every request: the SDK's own retrying is switched off, and
 tenacity retries 429, 5xx, malformed answers, timeouts and dropped connections with
-exponential backoff and jitter, honouring ``Retry-After``, within a total time budget;
-each attempt has an overall deadline of ``timeout`` seconds. 400, 401, 403, 404 and 422
-fail at once with the server's message, and those that every other request would meet too
-(a refused key, an unknown model: see :mod:`.refusals`) stop the requests still waiting.
-The client knows nothing about diseases or prompts: it sends messages and returns text and
+exponential backoff and jitter, honouring ``Retry-After``, within a time budget per
+request; each attempt has an overall deadline of ``timeout`` seconds. While the server is
+down, one shared circuit (:mod:`.circuit`) paces everyone's retries instead. 400, 401,
+403, 404 and 422 fail at once with the server's message, and those that every other
+request would meet too (a refused key, an unknown model: see :mod:`.refusals`) stop the
+requests still waiting. The client knows nothing about diseases or prompts: it sends
+messages and returns text and
 token counts.
 """
 
@@ -39,9 +41,11 @@ from cohere_medner.errors import (
     FatalApiError,
     InvalidApiKeyError,
     MissingApiKeyError,
+    RetriesExhaustedError,
     UnexpectedAnswerError,
 )
 from cohere_medner.models import reading
+from cohere_medner.models.circuit import Circuit
 from cohere_medner.models.ratelimit import RateLimiter
 from cohere_medner.models.refusals import (
     Refusals,
@@ -50,7 +54,13 @@ from cohere_medner.models.refusals import (
     refusal_scope,
     request_error,
 )
-from cohere_medner.models.retrying import is_retryable, retry_after, retry_wait
+from cohere_medner.models.retrying import (
+    is_outage,
+    is_retryable,
+    retry_after,
+    retry_wait,
+    wait_after,
+)
 from cohere_medner.models.slots import AnswerTimes, Slots
 from cohere_medner.models.status import RetryStatus, log_status
 from cohere_medner.types import Completion
@@ -172,14 +182,17 @@ class CohereClient:
     their own (:attr:`limiters`), which learn their limits as below.
     ``None`` sends as fast as ``max_concurrency`` allows until the server answers 429: a
     429 holds every request for its Retry-After, and one after a busy window sets the rate
-    to what got through. ``retry_budget`` bounds the time one request may spend retrying,
-    from its first send (:data:`UNREACHABLE_BUDGET` while the server has never answered);
-    ``timeout`` bounds each attempt, however slowly the answer trickles in, and a request
-    far slower than the others gives its ``max_concurrency`` slot to the next meanwhile
-    (see :mod:`.slots`). ``on_status`` is told, once per episode, what is being retried
-    and for how long (by default a warning of the ``cohere_medner`` logger). Usable from
-    any event loop, and from synchronous code through :meth:`chat_sync` /
-    :meth:`generate_sync`.
+    to what got through. ``retry_budget`` bounds the time one request may spend retrying:
+    its attempts and the waits between them, not its time queued behind others
+    (:data:`UNREACHABLE_BUDGET` while the server has never answered). Requests to every
+    endpoint share one :attr:`circuit`, which paces them while the server is down (its time
+    constants are ``rate_window`` / 60 and / 6) and gives up once the server has failed
+    everything for ``retry_budget``. ``timeout`` bounds each attempt, however slowly the
+    answer trickles in, and a request far slower than the others gives its
+    ``max_concurrency`` slot to the next meanwhile (see :mod:`.slots`). ``on_status`` is
+    told, once per episode, what is being retried and for how long (by default a warning of
+    the ``cohere_medner`` logger). Usable from any event loop, and from synchronous code
+    through :meth:`chat_sync` / :meth:`generate_sync`.
     """
 
     def __init__(
@@ -209,6 +222,9 @@ class CohereClient:
             "embed": RateLimiter(None, rate_window),
             "rerank": RateLimiter(None, rate_window),
         }
+        self.circuit = Circuit(
+            cooldown=rate_window / 60, longest=rate_window / 6, give_up=retry_budget
+        )
         self.usage = Usage()
         self._usage_lock = threading.Lock()
         self.refusals = Refusals()
@@ -316,10 +332,10 @@ class CohereClient:
         retrying = AsyncRetrying(
             # An answer without text is retried too, but only a few times (reading.BadAnswers).
             retry=retry_if_exception(is_retryable) | retry_if_exception_type(UnexpectedAnswerError),
-            wait=retry_wait,
+            wait=self._retry_wait,
             stop=lambda state: bad_answers(state) | self._exhausted(budget, state),
             sleep=waiter.sleep,
-            before_sleep=functools.partial(self._before_retry, limiter),
+            before_sleep=functools.partial(self._before_retry, limiter, budget),
             reraise=True,
         )
         try:
@@ -335,34 +351,42 @@ class CohereClient:
     async def _attempt(
         self, send: _Send[T], limiter: RateLimiter, budget: _RetryBudget, waiter: Waiter
     ) -> T:
-        """One send, once a concurrency slot and ``limiter`` let it start, within :attr:`timeout`.
+        """One send, once a slot, the :attr:`circuit` and ``limiter`` let it start, within
+        :attr:`timeout`.
 
-        Its answer teaches ``limiter`` (a 429 too), and its billed tokens are counted. A
-        refusal that came while it waited stops it unsent.
+        Its outcome teaches ``limiter`` and the circuit, and its billed tokens are counted.
+        A refusal that came while it waited stops it unsent.
         """
         _, slots = self._for_this_loop()
         async with slots.held() as slot:
-            started = await _paced(limiter, waiter.sleep)
-            waiter.check()
+            probe = await self._admitted()
+            try:
+                started = await _paced(limiter, waiter.sleep)
+                waiter.check()
+            except BaseException:  # cancelled or refused while waiting: another probe is due
+                self.circuit.released(probe=probe)
+                raise
             budget.sent(started)
             self._count(requests=1)
+            sent = _Sent(started, self.circuit.clock(), probe)
             try:
                 value, input_tokens, output_tokens = await slot.run(
                     _within(
                         self.timeout, send({"max_retries": 0, "timeout_in_seconds": self.timeout})
                     )
                 )
-            except ApiError as error:
-                self._reached = True
-                if error.status_code == 429:
-                    self._count(rate_limited=1)
-                    limiter.rate_limited(retry_after(error), started=started)
+            except BaseException as error:
+                budget.ended()
+                self._learn_failure(error, limiter, sent)
+                if isinstance(error, ApiError):
+                    self._reached = True
+                elif isinstance(error, httpx.HTTPError):
+                    self._reached = self._reached or not is_unreachable(error)
                 raise
-            except httpx.HTTPError as error:
-                self._reached = self._reached or not is_unreachable(error)
-                raise
+            budget.ended()
         self._reached = True
         limiter.succeeded(started)
+        self.circuit.succeeded()
         self._count(input_tokens=input_tokens, output_tokens=output_tokens)
         return value
 
@@ -371,14 +395,51 @@ class CohereClient:
         if budget.exhausted(state):
             return True
         error = state.outcome.exception() if state.outcome else None
-        if self._reached or not is_unreachable(error) or budget.first_sent is None:
+        if self._reached or not is_unreachable(error):
             return False
-        spent = budget.clock() - budget.first_sent + state.upcoming_sleep
-        return spent > self.unreachable_budget
+        return budget.spent + state.upcoming_sleep > self.unreachable_budget
 
-    def _before_retry(self, limiter: RateLimiter, state: RetryCallState) -> None:
-        """Count a retry and say what is retried; ``limiter`` is told the client stays busy."""
+    async def _admitted(self) -> bool:
+        """Wait until the :attr:`circuit` lets a request go; True when it goes as the probe."""
+        while True:
+            admission = self.circuit.admit()
+            if admission.refused:
+                raise RetriesExhaustedError(
+                    f"gave up retrying: {self.server} has failed every request for "
+                    f"{self.circuit.down_for():.0f} s; rerun to send what is left"
+                )
+            if admission.wait <= 0:
+                return admission.probe
+            await asyncio.sleep(admission.wait)
+
+    def _learn_failure(self, error: BaseException, limiter: RateLimiter, sent: _Sent) -> None:
+        """Tell ``limiter`` and the :attr:`circuit` what a failed send says."""
+        if isinstance(error, ApiError) and error.status_code == 429:
+            self._count(rate_limited=1)
+            limiter.rate_limited(retry_after(error), started=sent.paced)
+            self.circuit.released(probe=sent.probe)
+        elif is_outage(error):
+            limiter.failed(sent.paced)
+            self.circuit.failed(sent.at, probe=sent.probe)
+        elif isinstance(error, (ApiError, httpx.HTTPError)):
+            self.circuit.succeeded()  # an answer, if not the one hoped for: the server is up
+        else:
+            self.circuit.released(probe=sent.probe)
+
+    def _retry_wait(self, state: RetryCallState) -> float:
+        """The wait before a retry: the policy's, or only the least while the circuit paces."""
+        error = state.outcome.exception() if state.outcome else None
+        if error is not None and is_outage(error) and self.circuit.is_open:
+            return wait_after(0.0, state.attempt_number)
+        return retry_wait(state)
+
+    def _before_retry(
+        self, limiter: RateLimiter, budget: _RetryBudget, state: RetryCallState
+    ) -> None:
+        """Count a retry and its wait, and say what is retried; ``limiter`` is told the client
+        stays busy through it."""
         limiter.expect(state.upcoming_sleep)
+        budget.spent += state.upcoming_sleep
         self._count(retries=1)
         error = state.outcome.exception() if state.outcome else None
         unreachable = not self._reached and is_unreachable(error)
@@ -485,41 +546,56 @@ class CohereClient:
         return await self._send(send, "rerank", model=model)
 
 
+@attrs.frozen
+class _Sent:
+    """When a request was sent, on its limiter's clock and on the circuit's; if as the probe."""
+
+    paced: float
+    at: float
+    probe: bool
+
+
 @attrs.define
 class _RetryBudget:
-    """The time one request may spend retrying, counted from its first send.
+    """The time one request may spend retrying: its attempts and the waits between them.
 
-    Time queued behind other requests (the concurrency limit, the rate limiter's pacing) is
-    not time spent retrying. A wait that would end past the budget (a long Retry-After) is
-    not begun.
+    Time queued (for a concurrency slot, for the rate limiter's pacing and holds, for the
+    circuit while the server is down) is not time spent retrying. A wait that would end
+    past the budget (a long Retry-After) is not begun.
     """
 
     seconds: float
     clock: Callable[[], float]
-    first_sent: float | None = None
+    #: Seconds spent so far: attempts ended, and waits begun.
+    spent: float = 0.0
+    _sending_since: float | None = None
 
     def sent(self, at: float) -> None:
-        """A send began at ``at`` (on :attr:`clock`); the first starts the budget."""
-        if self.first_sent is None:
-            self.first_sent = at
+        """An attempt was sent at ``at`` (on :attr:`clock`)."""
+        self._sending_since = at
+
+    def ended(self) -> None:
+        """The attempt sent last has ended: its time is spent."""
+        if self._sending_since is not None:
+            self.spent += max(0.0, self.clock() - self._sending_since)
+            self._sending_since = None
 
     def exhausted(self, state: RetryCallState) -> bool:
         """Tenacity's stop: the wait ahead would end past the budget."""
-        if self.first_sent is None:
-            return False
-        return self.clock() - self.first_sent + state.upcoming_sleep > self.seconds
+        return self.spent + state.upcoming_sleep > self.seconds
 
 
 async def _paced(
     limiter: RateLimiter, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 ) -> float:
-    """Wait for a start from ``limiter``; returns when, on its clock, to report the answer."""
+    """Wait for a start from ``limiter``; returns it, on its clock, to report the outcome with."""
     while True:
         epoch = limiter.epoch
-        await sleep(limiter.reserve())
+        start = limiter.claim()
+        await sleep(max(0.0, start - limiter.clock()))
         # A 429 while waiting voids the start (the rate was cut, or a hold set): take another.
         if limiter.epoch == epoch:
-            return limiter.clock()
+            return start
 
 
 async def _within(seconds: float, attempt: Awaitable[T]) -> T:

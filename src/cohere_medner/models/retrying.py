@@ -5,16 +5,25 @@ which of the library's errors a failure becomes.
 retried, honouring ``Retry-After`` (or ``retry-after-ms``) when the server sends it, else
 with exponential backoff and jitter; 400, 401, 403, 404 and 422 fail at once with the
 server's message. The chat client, fine-tuning and batches all use these functions.
+
+A server's Retry-After is read in every form HTTP allows (seconds, an HTTP date) and
+``retry-after-ms``; garbage is no Retry-After at all. Its wait is floored by a minimum
+backoff that doubles with each attempt (``0`` or ``-5`` would otherwise retry at once,
+again and again); its cap is the caller's (the retry budget, the rate limiter's window).
 """
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import math
+import random
+import time
 from collections.abc import Mapping
 
 import httpx
 from cohere.core.api_error import ApiError
-from tenacity import RetryCallState, wait_exponential, wait_random
+from tenacity import RetryCallState
 
 from cohere_medner.errors import (
     AuthenticationError,
@@ -27,11 +36,13 @@ from cohere_medner.errors import (
 
 __all__ = [
     "final_error",
+    "is_outage",
     "is_retryable",
     "retry_after",
     "retry_after_headers",
     "retry_wait",
     "server_message",
+    "wait_after",
 ]
 
 
@@ -53,16 +64,51 @@ def retry_after(error: BaseException) -> float | None:
 
 
 def retry_after_headers(found: Mapping[str, str]) -> float | None:
-    """The wait response headers ask for: ``retry-after-ms`` first, then ``retry-after``."""
-    headers = {k.lower(): v for k, v in found.items()}
+    """The wait response headers ask for: ``retry-after-ms`` first, then ``retry-after``.
+
+    ``retry-after`` is seconds or an HTTP date; a date past, or a negative number, asks for
+    no wait (``0.0``). Anything unreadable, or endless (``inf``, ``1e400``: it would hold
+    every request for good), is no answer: ``None``.
+    """
+    headers = {k.lower(): v.strip() for k, v in found.items()}
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            seconds = float(headers[name]) * scale
-        except (KeyError, ValueError):
+        if name not in headers:
             continue
-        if math.isfinite(seconds):  # "inf" or "1e400" would hold every request for good
-            return max(0.0, seconds)
+        seconds = _seconds(headers[name])
+        if seconds is None and name == "retry-after":
+            seconds = _until_date(headers[name])
+        if seconds is not None and math.isfinite(seconds * scale):
+            return max(0.0, seconds * scale)
     return None
+
+
+def _seconds(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _until_date(value: str) -> float | None:
+    """Seconds from now until an HTTP date (``Wed, 21 Oct 2015 07:28:00 GMT``), if it is one."""
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # HTTP dates are GMT; one without a zone is read as such
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.timestamp() - time.time()
+
+
+def is_outage(error: BaseException) -> bool:
+    """True for failures that say the server is down: 5xx, timeouts, refused or dropped connections.
+
+    What the client's circuit counts: a 429, a 4xx or an unreadable body all came from a
+    server that is up.
+    """
+    if isinstance(error, ApiError):
+        return (error.status_code or 0) >= 500
+    return isinstance(error, httpx.TransportError)
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -96,13 +142,30 @@ def final_error(error: BaseException) -> CohereApiError:
     return RetriesExhaustedError(f"gave up retrying: {type(error).__name__}: {error}")
 
 
-_backoff = wait_exponential(multiplier=0.5, max=20.0) + wait_random(0.0, 0.5)
+BACKOFF = 0.5
+"""The first retry's wait when the server asks for none: it doubles with each attempt."""
+LONGEST_BACKOFF = 20.0
+"""No backoff (nor the floor under a Retry-After) grows past this."""
+LEAST_WAIT = 0.05
+"""The least wait before the first retry, whatever Retry-After says; it doubles with each."""
+
+
+def wait_after(asked: float | None, attempt: int, *, jitter: float | None = None) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (from 1), the server asking ``asked``.
+
+    A Retry-After is honoured, but never below :data:`LEAST_WAIT` doubled for each attempt
+    before (a server saying ``0`` again and again is not retried in a tight loop). Without
+    one: exponential backoff from :data:`BACKOFF`, plus up to half a second of ``jitter``
+    (random unless given), so that requests refused together do not return together.
+    """
+    doubled = 2.0 ** min(attempt - 1, 32)
+    if asked is not None:
+        return max(asked, min(LONGEST_BACKOFF, LEAST_WAIT * doubled))
+    spread = random.uniform(0.0, 0.5) if jitter is None else jitter
+    return min(LONGEST_BACKOFF, BACKOFF * doubled) + spread
 
 
 def retry_wait(state: RetryCallState) -> float:
-    """Tenacity's wait: ``Retry-After`` when given, else backoff with jitter."""
+    """Tenacity's wait: ``Retry-After`` when given (floored), else backoff with jitter."""
     error = state.outcome.exception() if state.outcome else None
-    asked = retry_after(error) if error else None
-    if asked is not None:
-        return asked
-    return float(_backoff(state))
+    return wait_after(retry_after(error) if error else None, state.attempt_number)

@@ -1,4 +1,4 @@
-"""Faults on demand: an explicit queue, a seeded random plan, and a sliding-window rate limiter.
+"""Faults on demand: a queue, a seeded random plan, outages, and a sliding-window rate limiter.
 
 None of these classes lock: the server calls them while holding its own lock.
 """
@@ -12,7 +12,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
@@ -101,10 +101,15 @@ FLAWED_ANSWERS: Final = (Fault.TRUNCATED, Fault.OVERSIZED)
 
 @attrs.frozen
 class PlannedFault:
-    """One fault to apply to one request, with its parameters."""
+    """One fault to apply to one request, with its parameters.
+
+    ``retry_after``: seconds (sent as ``Retry-After`` and exact ``retry-after-ms``), or a
+    string sent as it is as the only ``Retry-After`` (``"-5"``, an HTTP date, ``"soon"``;
+    ``""`` sends none).
+    """
 
     kind: Fault
-    retry_after: float = 1.0
+    retry_after: float | str = 1.0
     delay: float = 5.0
     size: int = 20_000_000
     """Characters of an :attr:`Fault.OVERSIZED` answer's text."""
@@ -114,7 +119,9 @@ def fault_reply(fault: PlannedFault) -> Reply | None:
     """The answer a fault sends; ``None`` for faults that send none (or delay the real one)."""
     kind = fault.kind
     if kind is Fault.RATE_LIMITED:
-        return Reply.error(429, RATE_LIMITED, retry_after_headers(fault.retry_after))
+        said = fault.retry_after
+        headers = retry_after_headers(said) if isinstance(said, float | int) else raw(said)
+        return Reply.error(429, RATE_LIMITED, headers)
     if kind is Fault.SERVER_ERROR:
         return Reply.error(500, INTERNAL_ERROR)
     if kind is Fault.BAD_GATEWAY:
@@ -139,6 +146,23 @@ def retry_after_headers(seconds: float) -> tuple[tuple[str, str], ...]:
         ("Retry-After", str(math.ceil(seconds))),
         ("retry-after-ms", str(round(seconds * 1000))),
     )
+
+
+def raw(value: str) -> tuple[tuple[str, str], ...]:
+    """``Retry-After: value`` exactly as given, and nothing else; ``""`` sends no header."""
+    return (("Retry-After", value),) if value else ()
+
+
+WindowRetryAfter: TypeAlias = float | Literal["exact"] | None
+"""What the rate limiter's 429s say: the exact wait until a slot frees, always the same
+number of seconds (a gateway's constant ``Retry-After: 1``), or nothing (``None``)."""
+
+
+def window_retry_after(said: WindowRetryAfter, exact: float) -> tuple[tuple[str, str], ...]:
+    """The headers of a rate limiter's 429 when a slot frees in ``exact`` seconds."""
+    if said is None:
+        return ()
+    return retry_after_headers(exact if said == "exact" else said)
 
 
 @attrs.define
@@ -225,6 +249,27 @@ class FaultPlan:
     def clear(self) -> None:
         self._attempts.clear()
         self._consecutive.clear()
+
+
+@attrs.define
+class Outage:
+    """The server is down: every request fails with ``kinds`` in turn, ``until`` a time (or for good).
+
+    ``until`` is a ``time.monotonic()`` reading; ``None`` lasts until the server recovers.
+    """
+
+    kinds: tuple[Fault, ...]
+    until: float | None
+    retry_after: float | str
+    _served: int = 0
+
+    def fault(self, now: float) -> PlannedFault | None:
+        """The fault for a request received at ``now``; ``None`` once the outage is over."""
+        if self.until is not None and now >= self.until:
+            return None
+        kind = self.kinds[self._served % len(self.kinds)]
+        self._served += 1
+        return PlannedFault(kind, self.retry_after)
 
 
 @attrs.define

@@ -8,7 +8,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -25,11 +25,13 @@ from cohere_medner.testing.faults import (
     Fault,
     FaultPlan,
     FaultQueue,
+    Outage,
     PlannedFault,
     SlidingWindow,
+    WindowRetryAfter,
     fault_reply,
     fingerprint,
-    retry_after_headers,
+    window_retry_after,
 )
 from cohere_medner.testing.finetune_store import FinetuneStore
 from cohere_medner.testing.flaws import flawed
@@ -131,10 +133,12 @@ class FakeCohere:
     a 403 (the key may not use them); prompts of more than ``max_input_tokens`` tokens
     (counted as whitespace-separated words, as is usage) get a 400. ``rate_limit`` admits
     that many requests per ``rate_window`` seconds for each key and endpoint (a
-    sliding-window log), answering others with 429 and ``Retry-After``. ``latency``
-    (seconds, or a ``(min, max)`` range) delays every answer but the rate limiter's 429s,
-    which a real gateway sends at once. Faults come from :meth:`inject` (first) and from a
-    random plan: ``fault_rate`` of requests fail with one of ``fault_kinds``,
+    sliding-window log), answering others with 429 and a ``Retry-After`` that
+    ``rate_retry_after`` chooses: the exact wait until a slot frees, a constant, or none.
+    ``latency`` (seconds, or a ``(min, max)`` range) delays every answer but the rate
+    limiter's 429s, which a real gateway sends at once. Faults come from :meth:`inject`
+    (first) and from a random plan: ``fault_rate`` of requests fail with one of
+    ``fault_kinds``, and :meth:`outage` makes every request fail for a while,
     reproducibly from ``seed``, never more than ``max_consecutive_faults`` times in a row
     for an identical request; its 429s ask to wait ``retry_after`` seconds, its slow
     answers take ``slow_delay`` seconds and its dripped answers send a byte every
@@ -158,6 +162,7 @@ class FakeCohere:
         max_input_tokens: int = 128_000,
         rate_limit: int | None = None,
         rate_window: float = 60.0,
+        rate_retry_after: WindowRetryAfter = "exact",
         latency: float | tuple[float, float] = 0.0,
         fault_rate: float = 0.0,
         fault_kinds: Iterable[Fault] = STATUS_FAULTS,
@@ -198,6 +203,10 @@ class FakeCohere:
             raise FakeCohereConfigError(f"max_input_tokens must be >= 1, got {max_input_tokens}")
         self._max_input_tokens = max_input_tokens
         self._limiter = _rate_limiter(rate_limit, rate_window)
+        if isinstance(rate_retry_after, float | int) and not rate_retry_after >= 0:
+            raise FakeCohereConfigError(f"rate_retry_after must be >= 0, got {rate_retry_after}")
+        self._rate_retry_after = rate_retry_after
+        self._outage: Outage | None = None
         self._latency = _latency_range(latency)
         self._plan = _fault_plan(
             fault_rate, fault_kinds, seed, max_consecutive_faults, retry_after, slow_delay
@@ -340,7 +349,7 @@ class FakeCohere:
         kind: Fault,
         count: int = 1,
         *,
-        retry_after: float | None = None,
+        retry_after: float | str | None = None,
         delay: float | None = None,
         endpoint: str | None = None,
         size: int | None = None,
@@ -348,11 +357,13 @@ class FakeCohere:
     ) -> None:
         """Make the next ``count`` requests (to ``endpoint`` only, if given) fail with ``kind``.
 
-        ``retry_after`` is the wait a 429 asks for; ``delay`` how long a slow answer takes,
-        or the pause between a dripped answer's bytes; ``size`` the characters of an
-        oversized answer (20 million unless given); ``prompt`` limits the fault to requests
-        whose prompt holds that text (one document's).
-        Queued faults apply in order, before the random plan and before authentication.
+        ``retry_after`` is the wait a 429 asks for, in seconds, or a ``Retry-After`` header
+        to send as it is (``"1000000000"``, ``"-5"``, an HTTP date, ``"soon"``; ``""``
+        sends none); ``delay`` how long a slow answer takes, or the pause between a dripped
+        answer's bytes; ``size`` the characters of an oversized answer (20 million unless
+        given); ``prompt`` limits the fault to requests whose prompt holds that text (one
+        document's). Queued faults apply in order, before the random plan and before
+        authentication.
         """
         if count < 1:
             raise FakeCohereConfigError(f"count must be >= 1, got {count}")
@@ -374,6 +385,31 @@ class FakeCohere:
     def _refused(self, key: str) -> bool:
         with self._lock:
             return key in self._revoked
+
+    def outage(
+        self,
+        kinds: Fault | Sequence[Fault] = Fault.SERVICE_UNAVAILABLE,
+        *,
+        seconds: float | None = None,
+        retry_after: float | str = "",
+    ) -> None:
+        """Go down: every request fails with ``kinds`` (in turn) for ``seconds``, or until recovered.
+
+        Before every other fault, authentication and the rate limiter, as a load balancer
+        in front of a server that is down answers. A 429 among ``kinds`` sends
+        ``retry_after`` (as :meth:`inject`; by default no ``Retry-After``).
+        """
+        found = (kinds,) if isinstance(kinds, Fault) else tuple(Fault(kind) for kind in kinds)
+        if not found or (seconds is not None and not seconds > 0):
+            raise FakeCohereConfigError("an outage needs a fault kind and seconds > 0 (or None)")
+        until = None if seconds is None else time.monotonic() + seconds
+        with self._lock:
+            self._outage = Outage(found, until, retry_after)
+
+    def recover(self) -> None:
+        """End an :meth:`outage` now."""
+        with self._lock:
+            self._outage = None
 
     @property
     def pending_faults(self) -> int:
@@ -426,6 +462,7 @@ class FakeCohere:
             self._responder_errors.clear()
             self._queue.clear()
             self._plan.clear()
+            self._outage = None
             if self._limiter is not None:
                 self._limiter.clear()
 
@@ -503,7 +540,8 @@ class FakeCohere:
             with self._lock:
                 wait = self._limiter.admit(f"{caller}:{route.endpoint}", time.monotonic())
             if wait is not None:
-                return Reply.error(429, RATE_LIMITED, retry_after_headers(wait)), Outcome.THROTTLED
+                said = window_retry_after(self._rate_retry_after, wait)
+                return Reply.error(429, RATE_LIMITED, said), Outcome.THROTTLED
         if json_error is not None:
             return Reply.error(400, invalid_json(json_error)), Outcome.INVALID_REQUEST
         try:
@@ -518,6 +556,11 @@ class FakeCohere:
         self, request: FakeRequest, route: Route, target: str, uploaded: bool
     ) -> PlannedFault | None:
         """Called with the lock held."""
+        if self._outage is not None:
+            down = self._outage.fault(request.received_at)
+            if down is not None:
+                return down
+            self._outage = None
         queued = self._queue.pop(request.endpoint, request.prompt)
         if queued is not None:
             return queued

@@ -22,6 +22,10 @@ class LoopbackServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False  # closing must not wait for answers that sleep
+    # socketserver's backlog of 5 drops the SYN of a client opening more connections at
+    # once (8 in flight, a pool refilled after a burst of errors): the kernel retries it
+    # a second later, so requests reached the server up to seconds after they were sent.
+    request_queue_size = 128
 
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
